@@ -1,0 +1,148 @@
+//! The error type of gd-core: every way a caller's input can be rejected.
+
+use faer::linalg::solvers::EvdError;
+
+/// What went wrong in a gd-core call. Each variant carries the offending value so the
+/// message says what to change.
+#[derive(Debug, thiserror::Error)]
+pub enum CoreError {
+    /// η must be a finite positive number; the GD map with η ≤ 0 is not descent.
+    #[error("step size eta must be finite and > 0, got {eta}")]
+    InvalidStepSize {
+        /// The rejected step size.
+        eta: f64,
+    },
+    /// A step-size schedule produced an invalid η at some iteration.
+    #[error(
+        "step-size schedule gave eta = {eta} at iteration {iteration}; it must be finite and > 0"
+    )]
+    InvalidScheduledStep {
+        /// The iteration at which the schedule was evaluated.
+        iteration: usize,
+        /// The rejected step size.
+        eta: f64,
+    },
+    /// A vector or matrix has the wrong size for the objective or the call.
+    #[error("dimension mismatch for {what}: expected {expected}, got {found}")]
+    DimensionMismatch {
+        /// Which argument has the wrong size.
+        what: &'static str,
+        /// The size the call needs.
+        expected: usize,
+        /// The size it was given.
+        found: usize,
+    },
+    /// An input that must be finite contains NaN or ±∞.
+    #[error("{what} contains a non-finite value (NaN or infinity)")]
+    NonFinite {
+        /// Which input is not finite.
+        what: &'static str,
+    },
+    /// A matrix that must be symmetric is not, beyond rounding.
+    #[error("{what} is not symmetric: |A - A^T| reaches {asymmetry:e} (tolerance {tolerance:e})")]
+    NotSymmetric {
+        /// Which matrix.
+        what: &'static str,
+        /// Largest |a_ij − a_ji|.
+        asymmetry: f64,
+        /// The accepted asymmetry.
+        tolerance: f64,
+    },
+    /// A grid or task list with no tasks.
+    #[error("the grid {what} is empty: a sweep needs at least one task")]
+    EmptyGrid {
+        /// Which axis or list is empty.
+        what: &'static str,
+    },
+    /// The results of a sweep would not fit in the memory budget.
+    #[error(
+        "the sweep has {tasks} tasks and its results need about {bytes} bytes, over the budget of {budget} bytes; \
+         split it into shards or lower the resolution"
+    )]
+    GridTooLarge {
+        /// Number of tasks (saturating at usize::MAX when the product overflows).
+        tasks: usize,
+        /// Estimated bytes of the results (saturating).
+        bytes: usize,
+        /// The budget.
+        budget: usize,
+    },
+    /// A configuration value is out of its valid range.
+    #[error("invalid configuration: {reason}")]
+    InvalidConfig {
+        /// What is wrong and what is accepted.
+        reason: String,
+    },
+    /// The dense problem is too large for a dense method.
+    #[error("dimension {dim} is too large for {what} (limit {limit}); use the Lanczos path")]
+    TooLargeForDense {
+        /// Which dense operation.
+        what: &'static str,
+        /// The requested dimension.
+        dim: usize,
+        /// The largest accepted dimension.
+        limit: usize,
+    },
+    /// faer's eigensolver did not converge.
+    #[error("eigensolver did not converge ({0:?})")]
+    Eigen(EvdError),
+    /// faer's SVD did not converge.
+    #[error("SVD did not converge ({0:?})")]
+    Svd(faer::linalg::solvers::SvdError),
+    /// Shard files that do not form one complete sweep.
+    #[error("shards do not merge: {reason}")]
+    ShardMismatch {
+        /// Which shard is missing, duplicated or inconsistent.
+        reason: String,
+    },
+    /// Reading or writing a shard file failed.
+    #[error("I/O error on {path}: {source}")]
+    Io {
+        /// The file.
+        path: String,
+        /// The underlying error.
+        source: std::io::Error,
+    },
+    /// A shard file is not valid JSON of the expected shape.
+    #[error("shard file {path} is malformed: {source}")]
+    MalformedShard {
+        /// The file.
+        path: String,
+        /// The parse error.
+        source: serde_json::Error,
+    },
+}
+
+/// Result alias for gd-core.
+pub type Result<T> = std::result::Result<T, CoreError>;
+
+/// Returns η if it is a valid step size.
+pub fn validate_eta(eta: f64) -> Result<f64> {
+    if eta.is_finite() && eta > 0.0 {
+        Ok(eta)
+    } else {
+        Err(CoreError::InvalidStepSize { eta })
+    }
+}
+
+/// Checks that `found == expected` for the named argument.
+pub fn check_dimension(what: &'static str, expected: usize, found: usize) -> Result<()> {
+    if expected == found {
+        Ok(())
+    } else {
+        Err(CoreError::DimensionMismatch {
+            what,
+            expected,
+            found,
+        })
+    }
+}
+
+/// Checks that every value of `values` is finite.
+pub fn check_finite(what: &'static str, values: &[f64]) -> Result<()> {
+    if values.iter().all(|v| v.is_finite()) {
+        Ok(())
+    } else {
+        Err(CoreError::NonFinite { what })
+    }
+}

@@ -1,0 +1,79 @@
+//! The objective interface: a loss over one flat parameter vector θ ∈ ℝᵈ, its gradient and
+//! its Hessian-vector product. Everything else in gd-core works through these traits.
+//!
+//! Objectives are immutable and `Sync`, so one objective is shared by every task of a sweep;
+//! the scratch memory a model needs lives in a caller-owned [`Objective::Workspace`], created
+//! once and reused, so that hot loops allocate nothing per step.
+
+/// A twice-differentiable loss f: ℝᵈ → ℝ over a flat parameter vector.
+///
+/// Contract: slices passed in have length [`Objective::dim`] (callers in gd-core check this
+/// once, before their loops); results are written into caller buffers.
+pub trait Objective: Sync {
+    /// Scratch memory for one caller (one trajectory, one thread).
+    type Workspace: Send;
+
+    /// Dimension d of the parameter vector.
+    fn dim(&self) -> usize;
+
+    /// A fresh workspace for this objective.
+    fn workspace(&self) -> Self::Workspace;
+
+    /// f(θ).
+    fn loss(&self, theta: &[f64], workspace: &mut Self::Workspace) -> f64;
+
+    /// Writes ∇f(θ) into `gradient` and returns f(θ).
+    fn loss_and_gradient(
+        &self,
+        theta: &[f64],
+        gradient: &mut [f64],
+        workspace: &mut Self::Workspace,
+    ) -> f64;
+
+    /// Writes ∇²f(θ)·v into `out`.
+    fn hessian_vector_product(
+        &self,
+        theta: &[f64],
+        v: &[f64],
+        out: &mut [f64],
+        workspace: &mut Self::Workspace,
+    );
+}
+
+/// An objective that is an average (or sum) of per-sample losses, f = Σᵢ cᵢ ℓᵢ, so that
+/// stochastic gradient descent can use the gradient of a mini-batch.
+pub trait SampleObjective: Objective {
+    /// Number of samples N.
+    fn num_samples(&self) -> usize;
+
+    /// Writes the mini-batch gradient for the sample indices `batch` into `gradient` and
+    /// returns the mini-batch loss, both scaled so that their expectation over a batch drawn
+    /// uniformly (with or without replacement) equals the full loss and gradient.
+    /// Indices may repeat (sampling with replacement).
+    fn minibatch_loss_and_gradient(
+        &self,
+        theta: &[f64],
+        batch: &[usize],
+        gradient: &mut [f64],
+        workspace: &mut Self::Workspace,
+    ) -> f64;
+}
+
+/// Euclidean norm ‖x‖₂, accumulated in index order (deterministic).
+pub fn norm(x: &[f64]) -> f64 {
+    x.iter().map(|v| v * v).sum::<f64>().sqrt()
+}
+
+/// Euclidean distance ‖x − y‖₂.
+pub fn distance(x: &[f64], y: &[f64]) -> f64 {
+    x.iter()
+        .zip(y)
+        .map(|(a, b)| (a - b) * (a - b))
+        .sum::<f64>()
+        .sqrt()
+}
+
+/// Inner product xᵀy, accumulated in index order.
+pub fn dot(x: &[f64], y: &[f64]) -> f64 {
+    x.iter().zip(y).map(|(a, b)| a * b).sum()
+}

@@ -1,0 +1,127 @@
+//! Stochastic gradient descent θ ← θ − η_k g_B(θ) with seeded mini-batches B, drawn with or
+//! without replacement. The batch buffer and gradient are reused: no allocation per step.
+
+use crate::error::{CoreError, Result, check_dimension};
+use crate::gd::StepInfo;
+use crate::objective::SampleObjective;
+use crate::schedule::Schedule;
+use rand::{RngExt, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+use serde::{Deserialize, Serialize};
+
+/// How a mini-batch is drawn.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Sampling {
+    /// B indices drawn independently and uniformly from 0..N (repeats possible).
+    WithReplacement,
+    /// Epochs: a fresh uniform permutation of 0..N, cut into consecutive batches of B; the
+    /// N mod B samples left at the end of an epoch are skipped and a new permutation drawn,
+    /// so every batch has exactly B distinct indices.
+    WithoutReplacement,
+}
+
+/// SGD on a sample objective.
+pub struct StochasticGradientDescent<'a, O: SampleObjective> {
+    objective: &'a O,
+    schedule: Schedule,
+    sampling: Sampling,
+    rng: ChaCha8Rng,
+    permutation: Vec<usize>,
+    cursor: usize,
+    batch: Vec<usize>,
+    gradient: Vec<f64>,
+    workspace: O::Workspace,
+    iteration: usize,
+}
+
+impl<'a, O: SampleObjective> StochasticGradientDescent<'a, O> {
+    /// An SGD stepper; `seed` and `stream` fix the batch sequence (use the sweep task index
+    /// as `stream` so that parallel runs never share a random stream).
+    pub fn new(
+        objective: &'a O,
+        schedule: Schedule,
+        batch_size: usize,
+        sampling: Sampling,
+        seed: u64,
+        stream: u64,
+    ) -> Result<Self> {
+        schedule.validate()?;
+        let n = objective.num_samples();
+        if n == 0 {
+            return Err(CoreError::EmptyGrid { what: "sample set" });
+        }
+        if batch_size == 0 || (sampling == Sampling::WithoutReplacement && batch_size > n) {
+            return Err(CoreError::InvalidConfig {
+                reason: format!(
+                    "batch size must be in 1..={n} for {n} samples without replacement (≥ 1 with replacement), got {batch_size}"
+                ),
+            });
+        }
+        let mut rng = ChaCha8Rng::seed_from_u64(seed);
+        rng.set_stream(stream);
+        Ok(Self {
+            objective,
+            schedule,
+            sampling,
+            rng,
+            permutation: (0..n).collect(),
+            cursor: n,
+            batch: vec![0; batch_size],
+            gradient: vec![0.0; objective.dim()],
+            workspace: objective.workspace(),
+            iteration: 0,
+        })
+    }
+
+    fn draw_batch(&mut self) {
+        let n = self.permutation.len();
+        let b = self.batch.len();
+        match self.sampling {
+            Sampling::WithReplacement => {
+                for slot in self.batch.iter_mut() {
+                    *slot = self.rng.random_range(0..n);
+                }
+            }
+            Sampling::WithoutReplacement => {
+                if self.cursor + b > n {
+                    for i in (1..n).rev() {
+                        let j = self.rng.random_range(0..=i);
+                        self.permutation.swap(i, j);
+                    }
+                    self.cursor = 0;
+                }
+                self.batch
+                    .copy_from_slice(&self.permutation[self.cursor..self.cursor + b]);
+                self.cursor += b;
+            }
+        }
+    }
+
+    /// One step θ ← θ − η_k g_B(θ); returns the mini-batch loss and η_k.
+    pub fn step(&mut self, theta: &mut [f64]) -> Result<StepInfo> {
+        check_dimension("theta", self.gradient.len(), theta.len())?;
+        let eta = self.schedule.eta(self.iteration)?;
+        self.draw_batch();
+        let loss = self.objective.minibatch_loss_and_gradient(
+            theta,
+            &self.batch,
+            &mut self.gradient,
+            &mut self.workspace,
+        );
+        for (t, g) in theta.iter_mut().zip(&self.gradient) {
+            *t -= eta * g;
+        }
+        self.iteration += 1;
+        Ok(StepInfo { loss, eta })
+    }
+
+    /// The indices of the last mini-batch.
+    pub fn last_batch(&self) -> &[usize] {
+        &self.batch
+    }
+
+    /// Number of steps taken.
+    pub fn iteration(&self) -> usize {
+        self.iteration
+    }
+}

@@ -1,0 +1,152 @@
+//! Bad input is a typed error with a clear message, never a panic or a silent NaN.
+
+use crate::support::{Quadratic, f1};
+use gd_core::spectrum::symmetric_eigenvalues;
+use gd_core::sweep::{Shard, read_shard};
+use gd_core::{
+    Attractor, CoreError, Grid, Lanczos, LanczosOptions, RunConfig, Schedule, SweepOptions,
+    linearize, run_gd, sweep,
+};
+
+#[test]
+fn invalid_step_sizes_are_rejected() {
+    for eta in [0.0, -0.1, f64::NAN, f64::INFINITY] {
+        let err = Schedule::constant(eta).unwrap_err();
+        assert!(matches!(err, CoreError::InvalidStepSize { .. }), "{err}");
+        let err = run_gd(
+            &f1(),
+            &[1.0],
+            Schedule::Constant(eta),
+            &RunConfig::default(),
+        )
+        .unwrap_err();
+        assert!(
+            err.to_string()
+                .contains("step size eta must be finite and > 0"),
+            "{err}"
+        );
+        assert!(linearize(&f1(), &[1.0], eta, 1e-12).is_err());
+    }
+    let decays_to_zero = Schedule::Custom(std::sync::Arc::new(|k| if k < 3 { 0.1 } else { 0.0 }));
+    let err = run_gd(&f1(), &[1.0], decays_to_zero, &RunConfig::default()).unwrap_err();
+    assert!(
+        matches!(err, CoreError::InvalidScheduledStep { iteration: 3, .. }),
+        "{err}"
+    );
+}
+
+#[test]
+fn wrong_shapes_and_non_finite_inputs_are_rejected() {
+    let q = Quadratic::with_spectrum(&[1.0, 2.0], 0);
+    let err = run_gd(
+        &q,
+        &[1.0, 2.0, 3.0],
+        Schedule::Constant(0.1),
+        &RunConfig::default(),
+    )
+    .unwrap_err();
+    assert!(
+        matches!(
+            err,
+            CoreError::DimensionMismatch {
+                expected: 2,
+                found: 3,
+                ..
+            }
+        ),
+        "{err}"
+    );
+    let err = run_gd(
+        &q,
+        &[1.0, f64::NAN],
+        Schedule::Constant(0.1),
+        &RunConfig::default(),
+    )
+    .unwrap_err();
+    assert!(matches!(err, CoreError::NonFinite { .. }), "{err}");
+    let nan = faer::mat![[1.0, f64::NAN], [f64::NAN, 1.0]];
+    assert!(matches!(
+        symmetric_eigenvalues(nan.as_ref()),
+        Err(CoreError::NonFinite { .. })
+    ));
+    let asym = faer::mat![[1.0, 100.0], [0.0, 1.0]];
+    assert!(matches!(
+        symmetric_eigenvalues(asym.as_ref()),
+        Err(CoreError::NotSymmetric { .. })
+    ));
+}
+
+#[test]
+fn a_diverging_run_is_a_result_not_an_error() {
+    // f1 with a huge step from a huge start: |x| grows past the bound.
+    let q = Quadratic::with_spectrum(&[1.0, 3.0], 0);
+    let t = run_gd(
+        &q,
+        &[1.0, 1.0],
+        Schedule::Constant(10.0),
+        &RunConfig::default(),
+    )
+    .unwrap();
+    let Attractor::Diverged { at_iteration } = t.attractor else {
+        panic!("{:?}", t.attractor);
+    };
+    assert!(at_iteration > 0 && at_iteration < 100);
+}
+
+#[test]
+fn empty_and_oversized_grids_are_rejected() {
+    assert!(matches!(
+        Grid::new(&[10, 0]),
+        Err(CoreError::EmptyGrid { .. })
+    ));
+    assert!(matches!(
+        Grid::new(&[usize::MAX, 3]),
+        Err(CoreError::GridTooLarge { .. })
+    ));
+    let options = SweepOptions::seeded(0);
+    assert!(matches!(
+        sweep(0, &options, |_, _| 0.0),
+        Err(CoreError::EmptyGrid { .. })
+    ));
+    let options = SweepOptions {
+        bytes_per_result: Some(1 << 20),
+        ..SweepOptions::seeded(0)
+    };
+    let err = sweep(1 << 20, &options, |_, _| 0.0).unwrap_err();
+    assert!(err.to_string().contains("split it into shards"), "{err}");
+}
+
+#[test]
+fn malformed_configs_and_shard_files_are_rejected() {
+    let bad = RunConfig {
+        max_period: 0,
+        ..RunConfig::default()
+    };
+    assert!(matches!(
+        run_gd(&f1(), &[1.0], Schedule::Constant(0.1), &bad),
+        Err(CoreError::InvalidConfig { .. })
+    ));
+    assert!(Shard::new(4, 4).is_err());
+    assert!(
+        Lanczos::new(LanczosOptions {
+            top_k: 0,
+            ..LanczosOptions::default()
+        })
+        .is_err()
+    );
+    let unknown_field: Result<RunConfig, _> = serde_json::from_str(
+        r#"{"max_iterations":1,"max_period":1,"divergence_bound":1.0,"gradient_tolerance":null,"tolerance":0.0,"lyapunov_iterations":1,"colour":"red"}"#,
+    );
+    assert!(unknown_field.is_err());
+    let path = std::env::temp_dir().join(format!("gd-core-bad-shard-{}.json", std::process::id()));
+    std::fs::write(&path, "{not json").unwrap();
+    assert!(matches!(
+        read_shard::<f64>(&path),
+        Err(CoreError::MalformedShard { .. })
+    ));
+    std::fs::remove_file(&path).unwrap();
+    assert!(matches!(
+        read_shard::<f64>(&path),
+        Err(CoreError::Io { .. })
+    ));
+}

@@ -1,0 +1,129 @@
+//! Lanczos on HVPs and the dense eigensolver agree; Lanczos reports λmin, residuals and
+//! convergence, and warm starts save HVPs.
+
+use crate::support::Quadratic;
+use gd_core::sharpness::dense_extreme_eigenvalues;
+use gd_core::{Lanczos, LanczosOptions, Objective, Sharpness, SharpnessOptions};
+
+/// A known spectrum: a bulk spread evenly over [−2, 8] and outliers −3 and 9, 9.5, 10 above
+/// it, the shape of Hessians of trained networks (a few outliers over a bulk).
+fn spectrum(d: usize) -> Vec<f64> {
+    let mut s: Vec<f64> = (0..d - 4)
+        .map(|i| -2.0 + 10.0 * i as f64 / (d - 5) as f64)
+        .collect();
+    s.extend([-3.0, 9.0, 9.5, 10.0]);
+    s.sort_by(f64::total_cmp);
+    s
+}
+
+#[test]
+fn lanczos_and_dense_agree_to_1e10_on_a_500_dimensional_quadratic() {
+    let d = 500;
+    let s = spectrum(d);
+    let q = Quadratic::with_spectrum(&s, 11);
+    let theta = vec![0.0; d];
+    let mut ws = q.workspace();
+    let dense = dense_extreme_eigenvalues(&q, &theta, 3, &mut ws).unwrap();
+    let mut lanczos = Lanczos::new(LanczosOptions {
+        top_k: 3,
+        relative_tolerance: 1e-10,
+        max_iterations: 300,
+        converge_smallest: true,
+    })
+    .unwrap();
+    let lz = lanczos.run(&q, &theta, None, &mut ws).unwrap();
+    assert!(lz.converged, "{:?}", (lz.largest, lz.smallest));
+    for i in 0..3 {
+        let exact = s[d - 1 - i];
+        assert!(
+            (dense.largest[i].value - exact).abs() <= 1e-12 * 10.0,
+            "dense vs known"
+        );
+        assert!(
+            (lz.largest[i].value - dense.largest[i].value).abs()
+                <= 1e-10 * dense.largest[i].value.abs(),
+            "{i}: {} vs {}",
+            lz.largest[i].value,
+            dense.largest[i].value
+        );
+        assert!(lz.largest[i].residual <= 1e-10 * 10.0);
+    }
+    // The most negative eigenvalue is reported, not a largest-magnitude one.
+    assert!(
+        (lz.smallest.value - (-3.0)).abs() <= 1e-10 * 3.0,
+        "{:?}",
+        lz.smallest
+    );
+    assert!((dense.smallest.value - (-3.0)).abs() <= 1e-12 * 10.0);
+    assert!(lz.hessian_vector_products < 300);
+}
+
+#[test]
+fn sharpness_with_negative_dominant_curvature_reports_the_algebraic_maximum() {
+    // |λmin| = 50 ≫ λmax = 2: a largest-magnitude solver would call −50 the sharpness.
+    let mut s: Vec<f64> = (0..300).map(|i| -50.0 + 52.0 * i as f64 / 299.0).collect();
+    s[299] = 2.0;
+    let q = Quadratic::with_spectrum(&s, 3);
+    let mut ws = q.workspace();
+    let mut tracker = Sharpness::new(SharpnessOptions {
+        dense_max_dim: 10,
+        ..SharpnessOptions::default()
+    })
+    .unwrap();
+    let e = tracker
+        .compute(&q, &vec![0.0; 300], false, &mut ws)
+        .unwrap();
+    assert!((e.sharpness() - 2.0).abs() < 1e-9, "{}", e.sharpness());
+    assert!((e.smallest.value + 50.0).abs() < 1e-9);
+}
+
+#[test]
+fn a_warm_start_from_the_previous_eigenvector_needs_fewer_hvps() {
+    let d = 400;
+    let q = Quadratic::with_spectrum(&spectrum(d), 5);
+    let mut ws = q.workspace();
+    let mut tracker = Sharpness::new(SharpnessOptions {
+        dense_max_dim: 10,
+        lanczos: LanczosOptions {
+            top_k: 1,
+            ..LanczosOptions::default()
+        },
+    })
+    .unwrap();
+    let cold = tracker.compute(&q, &vec![0.0; d], false, &mut ws).unwrap();
+    let warm = tracker.compute(&q, &vec![0.0; d], true, &mut ws).unwrap();
+    assert!(warm.hessian_vector_products < cold.hessian_vector_products);
+    assert!((warm.sharpness() - cold.sharpness()).abs() < 1e-9 * cold.sharpness());
+}
+
+#[test]
+fn lanczos_on_a_tiny_problem_stops_at_the_invariant_subspace() {
+    let q = Quadratic::with_spectrum(&[1.0, 2.0, 3.0], 1);
+    let mut lanczos = Lanczos::new(LanczosOptions::default()).unwrap();
+    let mut ws = q.workspace();
+    let e = lanczos.run(&q, &[0.0; 3], None, &mut ws).unwrap();
+    assert!(e.converged);
+    assert!((e.sharpness() - 3.0).abs() < 1e-13);
+    assert!((e.smallest.value - 1.0).abs() < 1e-13);
+}
+
+#[test]
+fn a_start_on_an_eigenvector_restarts_instead_of_reporting_one_eigenvalue_twice() {
+    // Diagonal A: e₂ is an eigenvector (λ = 5), so the Krylov space from it is invariant after
+    // one step. The extremes are 9 and −1, which only a restart can find.
+    let diag = [1.0, -1.0, 5.0, 2.0, 9.0, 0.5];
+    let q = Quadratic {
+        d: 6,
+        a: (0..36)
+            .map(|k| if k / 6 == k % 6 { diag[k / 6] } else { 0.0 })
+            .collect(),
+    };
+    let mut start = vec![0.0; 6];
+    start[2] = 1.0;
+    let mut lanczos = Lanczos::new(LanczosOptions::default()).unwrap();
+    let mut ws = q.workspace();
+    let e = lanczos.run(&q, &[0.0; 6], Some(&start), &mut ws).unwrap();
+    assert!(e.converged);
+    assert!((e.sharpness() - 9.0).abs() < 1e-12, "{e:?}");
+    assert!((e.smallest.value + 1.0).abs() < 1e-12, "{e:?}");
+}
