@@ -1,0 +1,564 @@
+//! Deep linear networks W_L⋯W_1 (Nar & Sastry, Sec. 4) trained on samples (X, Y) with loss
+//! (1/2N) Σᵢ ‖yᵢ − W_L⋯W_1 xᵢ‖², exact gradient and Hessian-vector product.
+//!
+//! Parameters are one flat vector: W_1, …, W_L in order, each column-major (n_j × n_{j−1}).
+//! With P = W_L⋯W_1, prefix products A_j = W_j⋯W_1 and suffix products B_j = W_L⋯W_j,
+//! the gradient is ∇W_j = B_{j+1}ᵀ G A_{j−1}ᵀ with G = ∂loss/∂P.
+//!
+//! Two exact forms of the same loss:
+//! - sample form: E = P X − Y, loss = ‖E‖²/(2N), G = E Xᵀ/N; a step costs O(L n² N);
+//! - covariance form, exact when Y = R X: with Σ = X Xᵀ/N and D = P − R,
+//!   loss = ½ tr(D Σ Dᵀ), G = D Σ; a step costs O(L n³) and the loss has no cancellation.
+
+use crate::error::{ModelError, Result, invalid};
+use faer::linalg::matmul::matmul;
+use faer::{Accum, Mat, MatMut, MatRef, Par};
+use gd_core::Objective;
+
+/// How the data enter the loss.
+#[derive(Clone, Debug)]
+enum Data {
+    Covariance {
+        sigma: Mat<f64>,
+        target: Mat<f64>,
+        sigma_is_identity: bool,
+    },
+    Samples {
+        x: Mat<f64>,
+        y: Mat<f64>,
+    },
+}
+
+/// A deep linear network with its training data.
+#[derive(Clone, Debug)]
+pub struct DeepLinear {
+    widths: Vec<usize>,
+    offsets: Vec<usize>,
+    data: Data,
+}
+
+/// Scratch memory of a [`DeepLinear`]: prefix/suffix products and their directional
+/// derivatives, reused across calls.
+pub struct DeepLinearWorkspace {
+    prefix: Vec<Mat<f64>>,
+    suffix: Vec<Mat<f64>>,
+    d_prefix: Vec<Mat<f64>>,
+    d_suffix: Vec<Mat<f64>>,
+    g: Mat<f64>,
+    dg: Mat<f64>,
+    residual: Mat<f64>,
+    d_residual: Mat<f64>,
+    left: Vec<Mat<f64>>,
+    left2: Vec<Mat<f64>>,
+    /// θ for which prefix, suffix and G are current (HVPs at one θ, as in Lanczos, reuse
+    /// them); cleared by any call that overwrites them.
+    products_for: Option<Vec<f64>>,
+}
+
+/// C = A·B (Accum::Replace) or C += A·B, sequential.
+fn mm(dst: MatMut<'_, f64>, accum: Accum, a: MatRef<'_, f64>, b: MatRef<'_, f64>) {
+    matmul(dst, accum, a, b, 1.0, Par::Seq);
+}
+
+fn shape_error(what: &'static str, expected: (usize, usize), found: (usize, usize)) -> ModelError {
+    ModelError::Shape {
+        what,
+        expected: format!("{} x {}", expected.0, expected.1),
+        found: format!("{} x {}", found.0, found.1),
+    }
+}
+
+fn check_finite(what: &'static str, m: MatRef<'_, f64>) -> Result<()> {
+    for j in 0..m.ncols() {
+        for i in 0..m.nrows() {
+            if !m[(i, j)].is_finite() {
+                return Err(ModelError::NonFinite { what });
+            }
+        }
+    }
+    Ok(())
+}
+
+impl DeepLinear {
+    fn with_data(widths: &[usize], data: Data) -> Result<Self> {
+        if widths.len() < 2 {
+            return invalid(
+                "widths",
+                format!("need n_0..n_L with L ≥ 1, got {} widths", widths.len()),
+            );
+        }
+        if widths.contains(&0) {
+            return Err(ModelError::Empty {
+                what: "layer width",
+            });
+        }
+        let mut offsets = Vec::with_capacity(widths.len());
+        let mut off = 0;
+        for j in 1..widths.len() {
+            offsets.push(off);
+            off += widths[j] * widths[j - 1];
+        }
+        offsets.push(off);
+        Ok(Self {
+            widths: widths.to_vec(),
+            offsets,
+            data,
+        })
+    }
+
+    /// The covariance form for whitened data (Σ = I): loss ½‖W_L⋯W_1 − R‖_F² (Theorem 1's
+    /// setting). `target` is n_L × n_0.
+    pub fn whitened(widths: &[usize], target: Mat<f64>) -> Result<Self> {
+        let n0 = *widths.first().unwrap_or(&0);
+        Self::covariance(widths, Mat::identity(n0, n0), target, true)
+    }
+
+    /// The covariance form for samples X (n_0 × N) and targets Y = R X: exact, with
+    /// Σ = X Xᵀ/N computed once.
+    pub fn from_target(widths: &[usize], x: MatRef<'_, f64>, target: Mat<f64>) -> Result<Self> {
+        let n = x.ncols();
+        if n == 0 {
+            return Err(ModelError::Empty { what: "sample set" });
+        }
+        check_finite("samples", x)?;
+        let mut sigma = Mat::<f64>::zeros(x.nrows(), x.nrows());
+        matmul(
+            sigma.as_mut(),
+            Accum::Replace,
+            x,
+            x.transpose(),
+            1.0 / n as f64,
+            Par::Seq,
+        );
+        Self::covariance(widths, sigma, target, false)
+    }
+
+    fn covariance(
+        widths: &[usize],
+        sigma: Mat<f64>,
+        target: Mat<f64>,
+        sigma_is_identity: bool,
+    ) -> Result<Self> {
+        let model = Self::with_data(
+            widths,
+            Data::Covariance {
+                sigma,
+                target,
+                sigma_is_identity,
+            },
+        )?;
+        let (n0, nl) = (widths[0], widths[widths.len() - 1]);
+        if let Data::Covariance { sigma, target, .. } = &model.data {
+            if (sigma.nrows(), sigma.ncols()) != (n0, n0) {
+                return Err(shape_error(
+                    "samples (rows = n_0)",
+                    (n0, n0),
+                    (sigma.nrows(), sigma.ncols()),
+                ));
+            }
+            if (target.nrows(), target.ncols()) != (nl, n0) {
+                return Err(shape_error(
+                    "target R",
+                    (nl, n0),
+                    (target.nrows(), target.ncols()),
+                ));
+            }
+            check_finite("target R", target.as_ref())?;
+        }
+        Ok(model)
+    }
+
+    /// The sample form for samples X (n_0 × N) and targets Y (n_L × N).
+    pub fn from_samples(widths: &[usize], x: Mat<f64>, y: Mat<f64>) -> Result<Self> {
+        if x.ncols() == 0 {
+            return Err(ModelError::Empty { what: "sample set" });
+        }
+        let (n0, nl) = (*widths.first().unwrap_or(&0), *widths.last().unwrap_or(&0));
+        if x.nrows() != n0 {
+            return Err(shape_error(
+                "samples X",
+                (n0, x.ncols()),
+                (x.nrows(), x.ncols()),
+            ));
+        }
+        if (y.nrows(), y.ncols()) != (nl, x.ncols()) {
+            return Err(shape_error(
+                "targets Y",
+                (nl, x.ncols()),
+                (y.nrows(), y.ncols()),
+            ));
+        }
+        check_finite("samples X", x.as_ref())?;
+        check_finite("targets Y", y.as_ref())?;
+        Self::with_data(widths, Data::Samples { x, y })
+    }
+
+    /// Depth L.
+    pub fn depth(&self) -> usize {
+        self.widths.len() - 1
+    }
+
+    /// Widths n_0, …, n_L.
+    pub fn widths(&self) -> &[usize] {
+        &self.widths
+    }
+
+    /// Whether the covariance form is in use.
+    pub fn is_covariance_form(&self) -> bool {
+        matches!(self.data, Data::Covariance { .. })
+    }
+
+    /// Range of W_j (1-based j) in the flat parameter vector.
+    pub fn layer_range(&self, j: usize) -> std::ops::Range<usize> {
+        self.offsets[j - 1]..self.offsets[j]
+    }
+
+    /// W_j (1-based) viewed in θ without copying.
+    pub fn layer<'a>(&self, theta: &'a [f64], j: usize) -> MatRef<'a, f64> {
+        MatRef::from_column_major_slice(
+            &theta[self.layer_range(j)],
+            self.widths[j],
+            self.widths[j - 1],
+        )
+    }
+
+    /// Flattens W_1, …, W_L into θ, checking each shape.
+    pub fn flatten(&self, layers: &[Mat<f64>]) -> Result<Vec<f64>> {
+        if layers.len() != self.depth() {
+            return invalid(
+                "layers",
+                format!("expected {} matrices, got {}", self.depth(), layers.len()),
+            );
+        }
+        let mut theta = vec![0.0; self.offsets[self.depth()]];
+        for (j, w) in layers.iter().enumerate() {
+            let shape = (self.widths[j + 1], self.widths[j]);
+            if (w.nrows(), w.ncols()) != shape {
+                return Err(shape_error("layer W_j", shape, (w.nrows(), w.ncols())));
+            }
+            check_finite("layer W_j", w.as_ref())?;
+            let range = self.layer_range(j + 1);
+            let mut view = MatMut::from_column_major_slice_mut(&mut theta[range], shape.0, shape.1);
+            view.copy_from(w);
+        }
+        Ok(theta)
+    }
+
+    /// The end-to-end matrix W_L⋯W_1 at θ.
+    pub fn product(&self, theta: &[f64]) -> Mat<f64> {
+        let mut p = Mat::<f64>::identity(self.widths[0], self.widths[0]);
+        for j in 1..=self.depth() {
+            let mut next = Mat::<f64>::zeros(self.widths[j], self.widths[0]);
+            mm(
+                next.as_mut(),
+                Accum::Replace,
+                self.layer(theta, j),
+                p.as_ref(),
+            );
+            p = next;
+        }
+        p
+    }
+
+    /// Fills prefix A_0..A_L and suffix B_1..B_{L+1} at θ.
+    fn products(&self, theta: &[f64], ws: &mut DeepLinearWorkspace) {
+        let l = self.depth();
+        for j in 1..=l {
+            let (done, rest) = ws.prefix.split_at_mut(j);
+            mm(
+                rest[0].as_mut(),
+                Accum::Replace,
+                self.layer(theta, j),
+                done[j - 1].as_ref(),
+            );
+        }
+        for j in (1..=l).rev() {
+            let (head, tail) = ws.suffix.split_at_mut(j + 1);
+            mm(
+                head[j].as_mut(),
+                Accum::Replace,
+                tail[0].as_ref(),
+                self.layer(theta, j),
+            );
+        }
+    }
+
+    /// Computes ws.g = ∂loss/∂P from ws.prefix[L], returns the loss.
+    fn loss_gradient_in_p(&self, ws: &mut DeepLinearWorkspace) -> f64 {
+        let l = self.depth();
+        let p = ws.prefix[l].as_ref();
+        match &self.data {
+            Data::Covariance {
+                sigma,
+                target,
+                sigma_is_identity,
+            } => {
+                let d = ws.residual.as_mut();
+                faer::zip!(d, p, target.as_ref()).for_each(|faer::unzip!(d, p, r)| *d = *p - *r);
+                if *sigma_is_identity {
+                    ws.g.copy_from(&ws.residual);
+                } else {
+                    mm(
+                        ws.g.as_mut(),
+                        Accum::Replace,
+                        ws.residual.as_ref(),
+                        sigma.as_ref(),
+                    );
+                }
+                let mut s = 0.0;
+                for j in 0..ws.g.ncols() {
+                    for i in 0..ws.g.nrows() {
+                        s += ws.residual[(i, j)] * ws.g[(i, j)];
+                    }
+                }
+                0.5 * s
+            }
+            Data::Samples { x, y } => {
+                let n = x.ncols() as f64;
+                mm(ws.residual.as_mut(), Accum::Replace, p, x.as_ref());
+                let mut s = 0.0;
+                for j in 0..y.ncols() {
+                    for i in 0..y.nrows() {
+                        let e = ws.residual[(i, j)] - y[(i, j)];
+                        ws.residual[(i, j)] = e;
+                        s += e * e;
+                    }
+                }
+                matmul(
+                    ws.g.as_mut(),
+                    Accum::Replace,
+                    ws.residual.as_ref(),
+                    x.transpose(),
+                    1.0 / n,
+                    Par::Seq,
+                );
+                s / (2.0 * n)
+            }
+        }
+    }
+}
+
+impl Objective for DeepLinear {
+    type Workspace = DeepLinearWorkspace;
+
+    fn dim(&self) -> usize {
+        self.offsets[self.depth()]
+    }
+
+    fn workspace(&self) -> DeepLinearWorkspace {
+        let (n0, nl, l) = (self.widths[0], self.widths[self.depth()], self.depth());
+        let prefix: Vec<Mat<f64>> = (0..=l)
+            .map(|j| {
+                if j == 0 {
+                    Mat::identity(n0, n0)
+                } else {
+                    Mat::zeros(self.widths[j], n0)
+                }
+            })
+            .collect();
+        // suffix[j] = B_j (n_L × n_{j−1}) for j = 1..=L+1; suffix[0] unused.
+        let suffix: Vec<Mat<f64>> = (0..=l + 1)
+            .map(|j| match j {
+                0 => Mat::zeros(0, 0),
+                j if j == l + 1 => Mat::identity(nl, nl),
+                j => Mat::zeros(nl, self.widths[j - 1]),
+            })
+            .collect();
+        let d_prefix = prefix
+            .iter()
+            .map(|m| Mat::zeros(m.nrows(), m.ncols()))
+            .collect();
+        let d_suffix = suffix
+            .iter()
+            .map(|m| Mat::zeros(m.nrows(), m.ncols()))
+            .collect();
+        let n_cols = match &self.data {
+            Data::Covariance { .. } => n0,
+            Data::Samples { x, .. } => x.ncols(),
+        };
+        DeepLinearWorkspace {
+            prefix,
+            suffix,
+            d_prefix,
+            d_suffix,
+            g: Mat::zeros(nl, n0),
+            dg: Mat::zeros(nl, n0),
+            residual: Mat::zeros(nl, n_cols),
+            d_residual: Mat::zeros(nl, n_cols),
+            left: (1..=l).map(|j| Mat::zeros(self.widths[j], n0)).collect(),
+            left2: (1..=l).map(|j| Mat::zeros(self.widths[j], n0)).collect(),
+            products_for: None,
+        }
+    }
+
+    fn loss(&self, theta: &[f64], ws: &mut DeepLinearWorkspace) -> f64 {
+        ws.products_for = None;
+        let l = self.depth();
+        for j in 1..=l {
+            let (done, rest) = ws.prefix.split_at_mut(j);
+            mm(
+                rest[0].as_mut(),
+                Accum::Replace,
+                self.layer(theta, j),
+                done[j - 1].as_ref(),
+            );
+        }
+        self.loss_gradient_in_p(ws)
+    }
+
+    fn loss_and_gradient(
+        &self,
+        theta: &[f64],
+        gradient: &mut [f64],
+        ws: &mut DeepLinearWorkspace,
+    ) -> f64 {
+        ws.products_for = None;
+        self.products(theta, ws);
+        let loss = self.loss_gradient_in_p(ws);
+        for j in 1..=self.depth() {
+            let (rows, cols) = (self.widths[j], self.widths[j - 1]);
+            let out =
+                MatMut::from_column_major_slice_mut(&mut gradient[self.layer_range(j)], rows, cols);
+            // ∇W_j = (B_{j+1}ᵀ G) A_{j−1}ᵀ
+            mm(
+                ws.left[j - 1].as_mut(),
+                Accum::Replace,
+                ws.suffix[j + 1].transpose(),
+                ws.g.as_ref(),
+            );
+            mm(
+                out,
+                Accum::Replace,
+                ws.left[j - 1].as_ref(),
+                ws.prefix[j - 1].transpose(),
+            );
+        }
+        loss
+    }
+
+    fn hessian_vector_product(
+        &self,
+        theta: &[f64],
+        v: &[f64],
+        out: &mut [f64],
+        ws: &mut DeepLinearWorkspace,
+    ) {
+        let l = self.depth();
+        let current = ws
+            .products_for
+            .as_ref()
+            .is_some_and(|t| t.iter().zip(theta).all(|(a, b)| a.to_bits() == b.to_bits()));
+        if !current {
+            self.products(theta, ws);
+            self.loss_gradient_in_p(ws);
+            match &mut ws.products_for {
+                Some(t) => t.copy_from_slice(theta),
+                None => ws.products_for = Some(theta.to_vec()),
+            }
+        }
+        let dir = |j: usize| {
+            MatRef::from_column_major_slice(
+                &v[self.layer_range(j)],
+                self.widths[j],
+                self.widths[j - 1],
+            )
+        };
+        // dA_j = W_j dA_{j−1} + V_j A_{j−1}, dA_0 = 0.
+        ws.d_prefix[0].fill(0.0);
+        for j in 1..=l {
+            let (done, rest) = ws.d_prefix.split_at_mut(j);
+            mm(
+                rest[0].as_mut(),
+                Accum::Replace,
+                self.layer(theta, j),
+                done[j - 1].as_ref(),
+            );
+            mm(
+                rest[0].as_mut(),
+                Accum::Add,
+                dir(j),
+                ws.prefix[j - 1].as_ref(),
+            );
+        }
+        // dB_j = dB_{j+1} W_j + B_{j+1} V_j, dB_{L+1} = 0.
+        ws.d_suffix[l + 1].fill(0.0);
+        for j in (1..=l).rev() {
+            let (head, tail) = ws.d_suffix.split_at_mut(j + 1);
+            mm(
+                head[j].as_mut(),
+                Accum::Replace,
+                tail[0].as_ref(),
+                self.layer(theta, j),
+            );
+            mm(
+                head[j].as_mut(),
+                Accum::Add,
+                ws.suffix[j + 1].as_ref(),
+                dir(j),
+            );
+        }
+        // dG = dP Σ (covariance) or (dP X) Xᵀ/N (samples).
+        let dp = ws.d_prefix[l].as_ref();
+        match &self.data {
+            Data::Covariance {
+                sigma,
+                sigma_is_identity,
+                ..
+            } => {
+                if *sigma_is_identity {
+                    ws.dg.copy_from(dp);
+                } else {
+                    mm(ws.dg.as_mut(), Accum::Replace, dp, sigma.as_ref());
+                }
+            }
+            Data::Samples { x, .. } => {
+                mm(ws.d_residual.as_mut(), Accum::Replace, dp, x.as_ref());
+                let n = x.ncols() as f64;
+                matmul(
+                    ws.dg.as_mut(),
+                    Accum::Replace,
+                    ws.d_residual.as_ref(),
+                    x.transpose(),
+                    1.0 / n,
+                    Par::Seq,
+                );
+            }
+        }
+        for j in 1..=l {
+            let (rows, cols) = (self.widths[j], self.widths[j - 1]);
+            let mut o =
+                MatMut::from_column_major_slice_mut(&mut out[self.layer_range(j)], rows, cols);
+            // (dB_{j+1}ᵀ G + B_{j+1}ᵀ dG) A_{j−1}ᵀ + (B_{j+1}ᵀ G) dA_{j−1}ᵀ
+            mm(
+                ws.left[j - 1].as_mut(),
+                Accum::Replace,
+                ws.d_suffix[j + 1].transpose(),
+                ws.g.as_ref(),
+            );
+            mm(
+                ws.left[j - 1].as_mut(),
+                Accum::Add,
+                ws.suffix[j + 1].transpose(),
+                ws.dg.as_ref(),
+            );
+            mm(
+                o.as_mut(),
+                Accum::Replace,
+                ws.left[j - 1].as_ref(),
+                ws.prefix[j - 1].transpose(),
+            );
+            mm(
+                ws.left2[j - 1].as_mut(),
+                Accum::Replace,
+                ws.suffix[j + 1].transpose(),
+                ws.g.as_ref(),
+            );
+            mm(
+                o,
+                Accum::Add,
+                ws.left2[j - 1].as_ref(),
+                ws.d_prefix[j - 1].transpose(),
+            );
+        }
+    }
+}

@@ -1,0 +1,49 @@
+//! The error type of gd-models.
+
+/// What is wrong with a model's construction.
+#[derive(Debug, thiserror::Error)]
+pub enum ModelError {
+    /// Shapes that do not fit together.
+    #[error("shape mismatch for {what}: expected {expected}, got {found}")]
+    Shape {
+        /// Which argument.
+        what: &'static str,
+        /// What was expected, e.g. "32 x 1024".
+        expected: String,
+        /// What was given.
+        found: String,
+    },
+    /// An empty data set or a zero width.
+    #[error("{what} is empty")]
+    Empty {
+        /// What is empty.
+        what: &'static str,
+    },
+    /// A parameter out of its valid range.
+    #[error("invalid {what}: {reason}")]
+    Invalid {
+        /// Which parameter.
+        what: &'static str,
+        /// Why, and what is accepted.
+        reason: String,
+    },
+    /// Input data with NaN or infinity.
+    #[error("{what} contains a non-finite value")]
+    NonFinite {
+        /// Which input.
+        what: &'static str,
+    },
+    /// A linear-algebra failure in gd-core.
+    #[error(transparent)]
+    Core(#[from] gd_core::CoreError),
+}
+
+/// Result alias for gd-models.
+pub type Result<T> = std::result::Result<T, ModelError>;
+
+pub(crate) fn invalid<T>(what: &'static str, reason: impl Into<String>) -> Result<T> {
+    Err(ModelError::Invalid {
+        what,
+        reason: reason.into(),
+    })
+}

@@ -1,0 +1,441 @@
+//! Multilayer perceptrons with biases and ReLU / tanh / identity hidden activations, squared
+//! or softmax cross-entropy loss averaged over samples, mini-batch gradients, and the exact
+//! Hessian-vector product by Pearlmutter's R-operator (forward-over-reverse), for the neural
+//! network experiments of Mohtashami, Jaggi & Stich.
+//!
+//! Parameters: for each layer l = 1..L, W_l (n_l × n_{l−1}, column-major) then b_l (n_l).
+//! ReLU″ = 0 and ReLU′(0) = 0, as in [`crate::two_layer_relu`].
+
+use crate::data::standard_normal;
+use crate::error::{ModelError, Result, invalid};
+use gd_core::{Objective, SampleObjective};
+use rand::SeedableRng;
+use rand_chacha::ChaCha8Rng;
+use serde::{Deserialize, Serialize};
+
+/// Hidden-layer activation.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Activation {
+    /// max(z, 0).
+    Relu,
+    /// tanh z.
+    Tanh,
+    /// z (a deep linear network with biases).
+    Identity,
+}
+
+impl Activation {
+    /// (σ(z), σ′(z), σ″(z)).
+    fn eval(self, z: f64) -> (f64, f64, f64) {
+        match self {
+            Self::Relu => {
+                if z > 0.0 {
+                    (z, 1.0, 0.0)
+                } else {
+                    (0.0, 0.0, 0.0)
+                }
+            }
+            Self::Tanh => {
+                let t = z.tanh();
+                let d = 1.0 - t * t;
+                (t, d, -2.0 * t * d)
+            }
+            Self::Identity => (z, 1.0, 0.0),
+        }
+    }
+}
+
+/// The training loss.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum MlpLoss {
+    /// (1/N) Σ ½‖out − y‖².
+    Squared,
+    /// (1/N) Σ −yᵀ log softmax(out), y one-hot (or any probability vector).
+    SoftmaxCrossEntropy,
+}
+
+/// An MLP with its training data.
+#[derive(Clone, Debug)]
+pub struct Mlp {
+    sizes: Vec<usize>,
+    activation: Activation,
+    loss: MlpLoss,
+    x: Vec<f64>,
+    y: Vec<f64>,
+    samples: usize,
+    offsets: Vec<usize>,
+}
+
+/// Per-layer buffers for one sample's forward, backward and R-passes.
+pub struct MlpWorkspace {
+    z: Vec<Vec<f64>>,
+    a: Vec<Vec<f64>>,
+    delta: Vec<Vec<f64>>,
+    rz: Vec<Vec<f64>>,
+    ra: Vec<Vec<f64>>,
+    rdelta: Vec<Vec<f64>>,
+    back: Vec<f64>,
+    rback: Vec<f64>,
+}
+
+impl Mlp {
+    /// An MLP with layer sizes n_0..n_L, inputs `x` (n_0 × N) and targets `y` (n_L × N),
+    /// both column-major.
+    pub fn new(
+        sizes: &[usize],
+        activation: Activation,
+        loss: MlpLoss,
+        x: Vec<f64>,
+        y: Vec<f64>,
+    ) -> Result<Self> {
+        if sizes.len() < 2 {
+            return invalid(
+                "sizes",
+                format!("need at least input and output sizes, got {sizes:?}"),
+            );
+        }
+        if sizes.contains(&0) {
+            return Err(ModelError::Empty {
+                what: "layer width",
+            });
+        }
+        let (n0, nl) = (sizes[0], sizes[sizes.len() - 1]);
+        if x.is_empty() {
+            return Err(ModelError::Empty { what: "sample set" });
+        }
+        if !x.len().is_multiple_of(n0) || y.len() != nl * (x.len() / n0) {
+            return Err(ModelError::Shape {
+                what: "data",
+                expected: format!("x: {n0} x N, y: {nl} x N"),
+                found: format!("{} and {} values", x.len(), y.len()),
+            });
+        }
+        if x.iter().chain(&y).any(|v| !v.is_finite()) {
+            return Err(ModelError::NonFinite { what: "data" });
+        }
+        let mut offsets = vec![0];
+        for l in 1..sizes.len() {
+            let last = *offsets.last().unwrap_or(&0);
+            offsets.push(last + sizes[l] * sizes[l - 1] + sizes[l]);
+        }
+        Ok(Self {
+            sizes: sizes.to_vec(),
+            activation,
+            loss,
+            samples: x.len() / n0,
+            x,
+            y,
+            offsets,
+        })
+    }
+
+    /// Layer sizes.
+    pub fn sizes(&self) -> &[usize] {
+        &self.sizes
+    }
+
+    /// Depth L.
+    pub fn depth(&self) -> usize {
+        self.sizes.len() - 1
+    }
+
+    /// The same network on other data (e.g. a test set).
+    pub fn with_data(&self, x: Vec<f64>, y: Vec<f64>) -> Result<Self> {
+        Self::new(&self.sizes, self.activation, self.loss, x, y)
+    }
+
+    /// He/Xavier-style Gaussian initialization: W_l ~ N(0, gain²/n_{l−1}), b = 0, seeded.
+    pub fn initialize(&self, gain: f64, seed: u64) -> Vec<f64> {
+        let mut rng = ChaCha8Rng::seed_from_u64(seed);
+        let mut theta = vec![0.0; self.offsets[self.depth()]];
+        for l in 1..=self.depth() {
+            let (rows, cols) = (self.sizes[l], self.sizes[l - 1]);
+            let g = standard_normal(&mut rng, rows * cols);
+            let s = gain / (cols as f64).sqrt();
+            let start = self.offsets[l - 1];
+            for (t, v) in theta[start..start + rows * cols].iter_mut().zip(g) {
+                *t = s * v;
+            }
+        }
+        theta
+    }
+
+    fn weights<'a>(&self, theta: &'a [f64], l: usize) -> (&'a [f64], &'a [f64]) {
+        let start = self.offsets[l - 1];
+        let nw = self.sizes[l] * self.sizes[l - 1];
+        (
+            &theta[start..start + nw],
+            &theta[start + nw..self.offsets[l]],
+        )
+    }
+
+    fn forward(&self, theta: &[f64], input: &[f64], ws: &mut MlpWorkspace) {
+        ws.a[0].copy_from_slice(input);
+        let l_max = self.depth();
+        for l in 1..=l_max {
+            let (w, b) = self.weights(theta, l);
+            let (rows, cols) = (self.sizes[l], self.sizes[l - 1]);
+            let (prev, rest) = ws.a.split_at_mut(l);
+            let z = &mut ws.z[l];
+            z.copy_from_slice(b);
+            for j in 0..cols {
+                let aj = prev[l - 1][j];
+                for i in 0..rows {
+                    z[i] += w[j * rows + i] * aj;
+                }
+            }
+            for i in 0..rows {
+                rest[0][i] = if l == l_max {
+                    z[i]
+                } else {
+                    self.activation.eval(z[i]).0
+                };
+            }
+        }
+    }
+
+    /// Per-sample loss at the output, and δ_L = ∂ℓ/∂z_L into ws.delta[L].
+    fn output_loss(&self, target: &[f64], ws: &mut MlpWorkspace) -> f64 {
+        let l = self.depth();
+        let out = &ws.z[l];
+        let delta = &mut ws.delta[l];
+        match self.loss {
+            MlpLoss::Squared => {
+                let mut s = 0.0;
+                for i in 0..out.len() {
+                    let e = out[i] - target[i];
+                    delta[i] = e;
+                    s += 0.5 * e * e;
+                }
+                s
+            }
+            MlpLoss::SoftmaxCrossEntropy => {
+                let max = out.iter().fold(f64::NEG_INFINITY, |m, v| m.max(*v));
+                let log_sum = out.iter().map(|v| (v - max).exp()).sum::<f64>().ln() + max;
+                let mut s = 0.0;
+                for i in 0..out.len() {
+                    let p = (out[i] - log_sum).exp();
+                    delta[i] = p - target[i];
+                    s -= target[i] * (out[i] - log_sum);
+                }
+                s
+            }
+        }
+    }
+
+    fn backward(&self, theta: &[f64], gradient: &mut [f64], scale: f64, ws: &mut MlpWorkspace) {
+        for l in (1..=self.depth()).rev() {
+            let (rows, cols) = (self.sizes[l], self.sizes[l - 1]);
+            let start = self.offsets[l - 1];
+            let (gw, gb) = gradient[start..self.offsets[l]].split_at_mut(rows * cols);
+            let delta = &ws.delta[l];
+            for j in 0..cols {
+                let aj = ws.a[l - 1][j];
+                for i in 0..rows {
+                    gw[j * rows + i] += scale * delta[i] * aj;
+                }
+            }
+            for i in 0..rows {
+                gb[i] += scale * delta[i];
+            }
+            if l > 1 {
+                let (w, _) = self.weights(theta, l);
+                let back = &mut ws.back[..cols];
+                for j in 0..cols {
+                    back[j] = (0..rows).map(|i| w[j * rows + i] * delta[i]).sum();
+                }
+                for j in 0..cols {
+                    ws.delta[l - 1][j] = self.activation.eval(ws.z[l - 1][j]).1 * ws.back[j];
+                }
+            }
+        }
+    }
+
+    fn accumulate(
+        &self,
+        theta: &[f64],
+        samples: &mut dyn Iterator<Item = usize>,
+        count: usize,
+        gradient: &mut [f64],
+        ws: &mut MlpWorkspace,
+    ) -> f64 {
+        gradient.fill(0.0);
+        let (n0, nl) = (self.sizes[0], self.sizes[self.depth()]);
+        let scale = 1.0 / count as f64;
+        let mut loss = 0.0;
+        for i in samples {
+            self.forward(theta, &self.x[i * n0..(i + 1) * n0], ws);
+            loss += self.output_loss(&self.y[i * nl..(i + 1) * nl], ws);
+            self.backward(theta, gradient, scale, ws);
+        }
+        loss * scale
+    }
+
+    /// Network outputs for every sample, n_L × N column-major.
+    pub fn outputs(&self, theta: &[f64]) -> Vec<f64> {
+        let mut ws = self.workspace();
+        let (n0, nl) = (self.sizes[0], self.sizes[self.depth()]);
+        let mut out = Vec::with_capacity(nl * self.samples);
+        for i in 0..self.samples {
+            self.forward(theta, &self.x[i * n0..(i + 1) * n0], &mut ws);
+            out.extend_from_slice(&ws.z[self.depth()]);
+        }
+        out
+    }
+
+    /// Fraction of samples whose largest output matches the largest target entry.
+    pub fn accuracy(&self, theta: &[f64]) -> f64 {
+        let nl = self.sizes[self.depth()];
+        let out = self.outputs(theta);
+        let argmax = |v: &[f64]| (0..v.len()).fold(0, |b, i| if v[i] > v[b] { i } else { b });
+        let hits = (0..self.samples)
+            .filter(|&i| {
+                argmax(&out[i * nl..(i + 1) * nl]) == argmax(&self.y[i * nl..(i + 1) * nl])
+            })
+            .count();
+        hits as f64 / self.samples as f64
+    }
+}
+
+impl Objective for Mlp {
+    type Workspace = MlpWorkspace;
+
+    fn dim(&self) -> usize {
+        self.offsets[self.depth()]
+    }
+
+    fn workspace(&self) -> MlpWorkspace {
+        let layers = |_: ()| self.sizes.iter().map(|n| vec![0.0; *n]).collect::<Vec<_>>();
+        let widest = *self.sizes.iter().max().unwrap_or(&0);
+        MlpWorkspace {
+            z: layers(()),
+            a: layers(()),
+            delta: layers(()),
+            rz: layers(()),
+            ra: layers(()),
+            rdelta: layers(()),
+            back: vec![0.0; widest],
+            rback: vec![0.0; widest],
+        }
+    }
+
+    fn loss(&self, theta: &[f64], ws: &mut MlpWorkspace) -> f64 {
+        let (n0, nl) = (self.sizes[0], self.sizes[self.depth()]);
+        let mut loss = 0.0;
+        for i in 0..self.samples {
+            self.forward(theta, &self.x[i * n0..(i + 1) * n0], ws);
+            loss += self.output_loss(&self.y[i * nl..(i + 1) * nl], ws);
+        }
+        loss / self.samples as f64
+    }
+
+    fn loss_and_gradient(&self, theta: &[f64], gradient: &mut [f64], ws: &mut MlpWorkspace) -> f64 {
+        self.accumulate(theta, &mut (0..self.samples), self.samples, gradient, ws)
+    }
+
+    fn hessian_vector_product(
+        &self,
+        theta: &[f64],
+        v: &[f64],
+        out: &mut [f64],
+        ws: &mut MlpWorkspace,
+    ) {
+        out.fill(0.0);
+        let l_max = self.depth();
+        let (n0, nl) = (self.sizes[0], self.sizes[l_max]);
+        let scale = 1.0 / self.samples as f64;
+        for s in 0..self.samples {
+            self.forward(theta, &self.x[s * n0..(s + 1) * n0], ws);
+            self.output_loss(&self.y[s * nl..(s + 1) * nl], ws);
+            // R-forward: R(z_l) = V_l a_{l−1} + W_l R(a_{l−1}) + c_l, R(a_l) = σ′(z_l) R(z_l).
+            ws.ra[0].fill(0.0);
+            for l in 1..=l_max {
+                let (rows, cols) = (self.sizes[l], self.sizes[l - 1]);
+                let (w, _) = self.weights(theta, l);
+                let (vw, vb) = self.weights(v, l);
+                let rz = &mut ws.rz[l];
+                rz.copy_from_slice(vb);
+                for j in 0..cols {
+                    let (aj, raj) = (ws.a[l - 1][j], ws.ra[l - 1][j]);
+                    for i in 0..rows {
+                        rz[i] += vw[j * rows + i] * aj + w[j * rows + i] * raj;
+                    }
+                }
+                for i in 0..rows {
+                    ws.ra[l][i] = if l == l_max {
+                        rz[i]
+                    } else {
+                        self.activation.eval(ws.z[l][i]).1 * rz[i]
+                    };
+                }
+            }
+            // R of the output δ: Hessian of the per-sample loss in z_L times R(z_L).
+            match self.loss {
+                MlpLoss::Squared => ws.rdelta[l_max].copy_from_slice(&ws.rz[l_max]),
+                MlpLoss::SoftmaxCrossEntropy => {
+                    let target = &self.y[s * nl..(s + 1) * nl];
+                    let p: Vec<f64> = ws.delta[l_max]
+                        .iter()
+                        .zip(target)
+                        .map(|(d, t)| d + t)
+                        .collect();
+                    let prz: f64 = p.iter().zip(&ws.rz[l_max]).map(|(a, b)| a * b).sum();
+                    for i in 0..nl {
+                        ws.rdelta[l_max][i] = p[i] * (ws.rz[l_max][i] - prz);
+                    }
+                }
+            }
+            // R-backward.
+            for l in (1..=l_max).rev() {
+                let (rows, cols) = (self.sizes[l], self.sizes[l - 1]);
+                let start = self.offsets[l - 1];
+                let (ow, ob) = out[start..self.offsets[l]].split_at_mut(rows * cols);
+                for j in 0..cols {
+                    let (aj, raj) = (ws.a[l - 1][j], ws.ra[l - 1][j]);
+                    for i in 0..rows {
+                        ow[j * rows + i] += scale * (ws.rdelta[l][i] * aj + ws.delta[l][i] * raj);
+                    }
+                }
+                for i in 0..rows {
+                    ob[i] += scale * ws.rdelta[l][i];
+                }
+                if l > 1 {
+                    let (w, _) = self.weights(theta, l);
+                    let (vw, _) = self.weights(v, l);
+                    for j in 0..cols {
+                        let mut back = 0.0;
+                        let mut rback = 0.0;
+                        for i in 0..rows {
+                            back += w[j * rows + i] * ws.delta[l][i];
+                            rback += vw[j * rows + i] * ws.delta[l][i]
+                                + w[j * rows + i] * ws.rdelta[l][i];
+                        }
+                        ws.back[j] = back;
+                        ws.rback[j] = rback;
+                    }
+                    for j in 0..cols {
+                        let (_, d1, d2) = self.activation.eval(ws.z[l - 1][j]);
+                        ws.rdelta[l - 1][j] = d2 * ws.rz[l - 1][j] * ws.back[j] + d1 * ws.rback[j];
+                        ws.delta[l - 1][j] = d1 * ws.back[j];
+                    }
+                }
+            }
+        }
+    }
+}
+
+impl SampleObjective for Mlp {
+    fn num_samples(&self) -> usize {
+        self.samples
+    }
+
+    fn minibatch_loss_and_gradient(
+        &self,
+        theta: &[f64],
+        batch: &[usize],
+        gradient: &mut [f64],
+        ws: &mut MlpWorkspace,
+    ) -> f64 {
+        self.accumulate(theta, &mut batch.iter().copied(), batch.len(), gradient, ws)
+    }
+}

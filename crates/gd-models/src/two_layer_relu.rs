@@ -1,0 +1,530 @@
+//! Two-layer ReLU networks f̂(x) = W relu(V x − b) with the bias b fixed (Nar & Sastry, Sec. 5,
+//! Theorem 4 and Figure 2). Parameters θ = (W, V): W (m × r) then V (r × n), column-major.
+//!
+//! Loss c·Σᵢ ‖f̂(xᵢ) − yᵢ‖² with c = ½ or 1 (half) and a sum or a mean over samples.
+//! At a kink (a pre-activation exactly 0) ReLU′(0) is taken as 0: the unit counts as off and
+//! the gradient is the one-sided derivative from the left. The Hessian-vector product is the
+//! exact Hessian of the loss with the activation pattern frozen (ReLU″ = 0 away from kinks),
+//! which is the true Hessian inside a linear region; [`TwoLayerRelu::nearest_kink_distance`]
+//! says how far θ is from leaving it.
+
+use crate::data::standard_normal;
+use crate::error::{ModelError, Result, invalid};
+use gd_core::{Objective, SampleObjective};
+use rand::SeedableRng;
+use rand_chacha::ChaCha8Rng;
+use serde::{Deserialize, Serialize};
+
+/// How per-sample squared errors are combined.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LossScale {
+    /// Multiply by ½ (Theorem 4's loss) or not (Figure 2's loss).
+    pub half: bool,
+    /// Divide by N (mean) or not (sum).
+    pub mean: bool,
+}
+
+impl LossScale {
+    /// The loss of Figure 2 as the authors' code computes it: Σᵢ |f̂(xᵢ) − f(xᵢ)|².
+    pub const FIGURE2: Self = Self {
+        half: false,
+        mean: false,
+    };
+    /// The loss of Theorem 4: ½ Σᵢ ‖f̂(xᵢ) − f(xᵢ)‖².
+    pub const THEOREM4: Self = Self {
+        half: true,
+        mean: false,
+    };
+}
+
+/// A two-layer ReLU network with fixed bias and its training data.
+#[derive(Clone, Debug)]
+pub struct TwoLayerRelu {
+    n: usize,
+    r: usize,
+    m: usize,
+    samples: usize,
+    x: Vec<f64>,
+    y: Vec<f64>,
+    bias: Vec<f64>,
+    scale: LossScale,
+    sorted_scalar: bool,
+}
+
+/// Scratch of a [`TwoLayerRelu`].
+pub struct ReluWorkspace {
+    z: Vec<f64>,
+    e: Vec<f64>,
+    dz: Vec<f64>,
+    de: Vec<f64>,
+    back: Vec<f64>,
+    ranges: Vec<(usize, usize)>,
+    slope: Vec<f64>,
+    offset: Vec<f64>,
+    sum_e: Vec<f64>,
+    sum_ex: Vec<f64>,
+    gradient: Vec<f64>,
+}
+
+impl TwoLayerRelu {
+    /// A network for inputs `x` (n × N, column-major) and targets `y` (m × N), hidden width
+    /// r = `bias.len()`.
+    pub fn new(
+        n: usize,
+        m: usize,
+        x: Vec<f64>,
+        y: Vec<f64>,
+        bias: Vec<f64>,
+        scale: LossScale,
+    ) -> Result<Self> {
+        if n == 0 || m == 0 || bias.is_empty() {
+            return Err(ModelError::Empty {
+                what: "layer width",
+            });
+        }
+        if x.is_empty() {
+            return Err(ModelError::Empty { what: "sample set" });
+        }
+        if !x.len().is_multiple_of(n) {
+            return invalid(
+                "inputs",
+                format!("length {} is not a multiple of n = {n}", x.len()),
+            );
+        }
+        let samples = x.len() / n;
+        if y.len() != m * samples {
+            return Err(ModelError::Shape {
+                what: "targets",
+                expected: format!("{m} x {samples}"),
+                found: format!("{} values", y.len()),
+            });
+        }
+        for (what, v) in [("inputs", &x), ("targets", &y), ("bias", &bias)] {
+            if v.iter().any(|t| !t.is_finite()) {
+                return Err(ModelError::NonFinite { what });
+            }
+        }
+        let sorted_scalar = n == 1 && m == 1 && x.windows(2).all(|w| w[0] <= w[1]);
+        Ok(Self {
+            n,
+            r: bias.len(),
+            m,
+            samples,
+            x,
+            y,
+            bias,
+            scale,
+            sorted_scalar,
+        })
+    }
+
+    /// Whether the exact sorted-scalar reformulation is used (n = m = 1, inputs ascending):
+    /// each unit is active on a contiguous range of samples, so loss and gradient cost
+    /// O(N + r log N) through prefix sums instead of O(N r).
+    pub fn uses_sorted_scalar_path(&self) -> bool {
+        self.sorted_scalar
+    }
+
+    /// The sample range [lo, hi) on which unit k is active (V_k x − b_k > 0, the same
+    /// floating-point predicate as the generic path; monotone in x for fixed V_k, b_k).
+    fn active_range(&self, v: f64, b: f64) -> (usize, usize) {
+        let active = |x: f64| -b + v * x > 0.0;
+        let n = self.samples;
+        if v > 0.0 {
+            (self.x.partition_point(|x| !active(*x)), n)
+        } else if v < 0.0 {
+            (0, self.x.partition_point(|x| active(*x)))
+        } else if active(0.0) {
+            (0, n)
+        } else {
+            (0, 0)
+        }
+    }
+
+    /// Loss and (optionally) gradient by the sorted-scalar reformulation.
+    fn sorted_scalar_loss(
+        &self,
+        theta: &[f64],
+        gradient: &mut [f64],
+        ws: &mut ReluWorkspace,
+    ) -> f64 {
+        let (r, n) = (self.r, self.samples);
+        let (w, v) = theta.split_at(r);
+        ws.slope.fill(0.0);
+        ws.offset.fill(0.0);
+        for k in 0..r {
+            let (lo, hi) = self.active_range(v[k], self.bias[k]);
+            ws.ranges[k] = (lo, hi);
+            if lo < hi {
+                ws.slope[lo] += w[k] * v[k];
+                ws.slope[hi] -= w[k] * v[k];
+                ws.offset[lo] += w[k] * self.bias[k];
+                ws.offset[hi] -= w[k] * self.bias[k];
+            }
+        }
+        let (mut a, mut c) = (0.0, 0.0);
+        let mut loss = 0.0;
+        let (mut se, mut sex) = (0.0, 0.0);
+        ws.sum_e[0] = 0.0;
+        ws.sum_ex[0] = 0.0;
+        for i in 0..n {
+            a += ws.slope[i];
+            c += ws.offset[i];
+            let x = self.x[i];
+            let e = a * x - c - self.y[i];
+            loss += e * e;
+            se += e;
+            sex += e * x;
+            ws.sum_e[i + 1] = se;
+            ws.sum_ex[i + 1] = sex;
+        }
+        let factor = self.factor(self.scale);
+        let (gw, gv) = gradient.split_at_mut(r);
+        for k in 0..r {
+            let (lo, hi) = ws.ranges[k];
+            let e_sum = ws.sum_e[hi] - ws.sum_e[lo];
+            let ex_sum = ws.sum_ex[hi] - ws.sum_ex[lo];
+            gw[k] = 2.0 * factor * (v[k] * ex_sum - self.bias[k] * e_sum);
+            gv[k] = 2.0 * factor * w[k] * ex_sum;
+        }
+        factor * loss
+    }
+
+    /// Hidden width r.
+    pub fn hidden(&self) -> usize {
+        self.r
+    }
+
+    /// Number of samples N.
+    pub fn samples(&self) -> usize {
+        self.samples
+    }
+
+    /// The inputs, n × N column-major.
+    pub fn inputs(&self) -> &[f64] {
+        &self.x
+    }
+
+    /// The targets, m × N column-major.
+    pub fn targets(&self) -> &[f64] {
+        &self.y
+    }
+
+    /// The same network evaluated by the generic O(N r) loops (for checking the sorted-scalar
+    /// reformulation).
+    pub fn without_sorted_scalar_path(&self) -> Self {
+        Self {
+            sorted_scalar: false,
+            ..self.clone()
+        }
+    }
+
+    /// The fixed bias b.
+    pub fn bias(&self) -> &[f64] {
+        &self.bias
+    }
+
+    /// The loss scale.
+    pub fn scale(&self) -> LossScale {
+        self.scale
+    }
+
+    /// Flattens (W, V) into θ.
+    pub fn flatten(&self, w: &[f64], v: &[f64]) -> Result<Vec<f64>> {
+        if w.len() != self.m * self.r || v.len() != self.r * self.n {
+            return Err(ModelError::Shape {
+                what: "(W, V)",
+                expected: format!("{} and {} values", self.m * self.r, self.r * self.n),
+                found: format!("{} and {}", w.len(), v.len()),
+            });
+        }
+        Ok(w.iter().chain(v).copied().collect())
+    }
+
+    fn factor(&self, scale: LossScale) -> f64 {
+        let half = if scale.half { 0.5 } else { 1.0 };
+        let mean = if scale.mean {
+            1.0 / self.samples as f64
+        } else {
+            1.0
+        };
+        half * mean
+    }
+
+    fn pre_activation(&self, theta: &[f64], i: usize, z: &mut [f64]) {
+        let (r, n) = (self.r, self.n);
+        let v = &theta[self.m * r..];
+        let xi = &self.x[i * n..(i + 1) * n];
+        for k in 0..r {
+            z[k] = -self.bias[k];
+        }
+        for a in 0..n {
+            let xa = xi[a];
+            for k in 0..r {
+                z[k] += v[a * r + k] * xa;
+            }
+        }
+    }
+
+    /// Network output f̂(x_i) at θ, written into `out` (length m).
+    pub fn output(&self, theta: &[f64], i: usize, out: &mut [f64]) {
+        let mut z = vec![0.0; self.r];
+        self.pre_activation(theta, i, &mut z);
+        for c in 0..self.m {
+            out[c] = (0..self.r)
+                .map(|k| theta[k * self.m + c] * z[k].max(0.0))
+                .sum();
+        }
+    }
+
+    /// All outputs f̂(x_i), m × N column-major.
+    pub fn outputs(&self, theta: &[f64]) -> Vec<f64> {
+        let mut out = vec![0.0; self.m * self.samples];
+        for i in 0..self.samples {
+            self.output(theta, i, &mut out[i * self.m..(i + 1) * self.m]);
+        }
+        out
+    }
+
+    /// min over samples and units of |V x_i − b|: how far θ is from a change of activation
+    /// pattern (below ~1e-6 the frozen-pattern Hessian may not describe the dynamics).
+    pub fn nearest_kink_distance(&self, theta: &[f64]) -> f64 {
+        let mut z = vec![0.0; self.r];
+        let mut nearest = f64::INFINITY;
+        for i in 0..self.samples {
+            self.pre_activation(theta, i, &mut z);
+            nearest = z.iter().fold(nearest, |m, v| m.min(v.abs()));
+        }
+        nearest
+    }
+
+    /// Whether every ReLU is off on every sample (a dead network: zero gradient in V).
+    pub fn is_dead(&self, theta: &[f64]) -> bool {
+        let mut z = vec![0.0; self.r];
+        (0..self.samples).all(|i| {
+            self.pre_activation(theta, i, &mut z);
+            z.iter().all(|v| *v <= 0.0)
+        })
+    }
+
+    fn accumulate_gradient(
+        &self,
+        theta: &[f64],
+        samples: &mut dyn Iterator<Item = usize>,
+        factor: f64,
+        gradient: &mut [f64],
+        ws: &mut ReluWorkspace,
+    ) -> f64 {
+        let (r, m, n) = (self.r, self.m, self.n);
+        let (w, _) = theta.split_at(m * r);
+        gradient.fill(0.0);
+        let (gw, gv) = gradient.split_at_mut(m * r);
+        let mut loss = 0.0;
+        for i in samples {
+            self.pre_activation(theta, i, &mut ws.z);
+            for c in 0..m {
+                let out: f64 = (0..r).map(|k| w[k * m + c] * ws.z[k].max(0.0)).sum();
+                let e = out - self.y[i * m + c];
+                ws.e[c] = e;
+                loss += e * e;
+            }
+            let xi = &self.x[i * n..(i + 1) * n];
+            for k in 0..r {
+                if ws.z[k] > 0.0 {
+                    let h = ws.z[k];
+                    let mut delta = 0.0;
+                    for c in 0..m {
+                        gw[k * m + c] += 2.0 * factor * ws.e[c] * h;
+                        delta += w[k * m + c] * ws.e[c];
+                    }
+                    for a in 0..n {
+                        gv[a * r + k] += 2.0 * factor * delta * xi[a];
+                    }
+                }
+            }
+        }
+        factor * loss
+    }
+}
+
+impl Objective for TwoLayerRelu {
+    type Workspace = ReluWorkspace;
+
+    fn dim(&self) -> usize {
+        self.r * (self.m + self.n)
+    }
+
+    fn workspace(&self) -> ReluWorkspace {
+        ReluWorkspace {
+            z: vec![0.0; self.r],
+            e: vec![0.0; self.m],
+            dz: vec![0.0; self.r],
+            de: vec![0.0; self.m],
+            back: vec![0.0; self.r],
+            ranges: vec![(0, 0); self.r],
+            slope: vec![0.0; self.samples + 1],
+            offset: vec![0.0; self.samples + 1],
+            sum_e: vec![0.0; self.samples + 1],
+            sum_ex: vec![0.0; self.samples + 1],
+            gradient: vec![0.0; self.dim()],
+        }
+    }
+
+    fn loss(&self, theta: &[f64], ws: &mut ReluWorkspace) -> f64 {
+        if self.sorted_scalar {
+            // The same code as the gradient path (into scratch), so loss() and
+            // loss_and_gradient() agree bit for bit.
+            let mut scratch = std::mem::take(&mut ws.gradient);
+            let loss = self.sorted_scalar_loss(theta, &mut scratch, ws);
+            ws.gradient = scratch;
+            return loss;
+        }
+        let (r, m) = (self.r, self.m);
+        let mut loss = 0.0;
+        for i in 0..self.samples {
+            self.pre_activation(theta, i, &mut ws.z);
+            for c in 0..m {
+                let out: f64 = (0..r).map(|k| theta[k * m + c] * ws.z[k].max(0.0)).sum();
+                let e = out - self.y[i * m + c];
+                loss += e * e;
+            }
+        }
+        self.factor(self.scale) * loss
+    }
+
+    fn loss_and_gradient(
+        &self,
+        theta: &[f64],
+        gradient: &mut [f64],
+        ws: &mut ReluWorkspace,
+    ) -> f64 {
+        if self.sorted_scalar {
+            return self.sorted_scalar_loss(theta, gradient, ws);
+        }
+        let factor = self.factor(self.scale);
+        self.accumulate_gradient(theta, &mut (0..self.samples), factor, gradient, ws)
+    }
+
+    fn hessian_vector_product(
+        &self,
+        theta: &[f64],
+        dir: &[f64],
+        out: &mut [f64],
+        ws: &mut ReluWorkspace,
+    ) {
+        let (r, m, n) = (self.r, self.m, self.n);
+        let factor = 2.0 * self.factor(self.scale);
+        let (w, _) = theta.split_at(m * r);
+        let (dw, dv) = dir.split_at(m * r);
+        out.fill(0.0);
+        let (ow, ov) = out.split_at_mut(m * r);
+        for i in 0..self.samples {
+            self.pre_activation(theta, i, &mut ws.z);
+            let xi = &self.x[i * n..(i + 1) * n];
+            for k in 0..r {
+                ws.dz[k] = if ws.z[k] > 0.0 {
+                    (0..n).map(|a| dv[a * r + k] * xi[a]).sum()
+                } else {
+                    0.0
+                };
+            }
+            for c in 0..m {
+                let mut out_c = 0.0;
+                let mut de = 0.0;
+                for k in 0..r {
+                    let h = ws.z[k].max(0.0);
+                    out_c += w[k * m + c] * h;
+                    de += dw[k * m + c] * h + w[k * m + c] * ws.dz[k];
+                }
+                ws.e[c] = out_c - self.y[i * m + c];
+                ws.de[c] = de;
+            }
+            for k in 0..r {
+                if ws.z[k] > 0.0 {
+                    let h = ws.z[k];
+                    let mut back = 0.0;
+                    for c in 0..m {
+                        ow[k * m + c] += factor * (ws.de[c] * h + ws.e[c] * ws.dz[k]);
+                        back += dw[k * m + c] * ws.e[c] + w[k * m + c] * ws.de[c];
+                    }
+                    ws.back[k] = back;
+                    for a in 0..n {
+                        ov[a * r + k] += factor * back * xi[a];
+                    }
+                }
+            }
+        }
+    }
+}
+
+impl SampleObjective for TwoLayerRelu {
+    fn num_samples(&self) -> usize {
+        self.samples
+    }
+
+    fn minibatch_loss_and_gradient(
+        &self,
+        theta: &[f64],
+        batch: &[usize],
+        gradient: &mut [f64],
+        ws: &mut ReluWorkspace,
+    ) -> f64 {
+        // Unbiased: a sum over N samples is estimated by N/B times the batch sum.
+        let factor = self.factor(self.scale) * self.samples as f64 / batch.len() as f64;
+        self.accumulate_gradient(theta, &mut batch.iter().copied(), factor, gradient, ws)
+    }
+}
+
+/// Nar & Sastry's Figure 2 setting as the authors' code runs it: N = 1000 inputs
+/// x_i = i/1000 on [0, 1), r = 20 hidden units, a fixed standard-normal bias b, and a target
+/// that is the network itself at a first random draw of (W, V) (a teacher); students are
+/// drawn afresh. Σ-loss without ½, float64.
+#[derive(Clone, Debug)]
+pub struct Figure2 {
+    /// The network with the teacher's outputs as targets.
+    pub model: TwoLayerRelu,
+    /// The teacher's parameters (a zero-loss solution).
+    pub teacher: Vec<f64>,
+    seed: u64,
+}
+
+/// Figure 2's sizes.
+pub const FIGURE2_SAMPLES: usize = 1000;
+/// Figure 2's hidden width.
+pub const FIGURE2_HIDDEN: usize = 20;
+
+impl Figure2 {
+    /// The setting for `seed`: stream 0 draws b, then the teacher's W, then V (standard normal).
+    pub fn new(seed: u64) -> Result<Self> {
+        let r = FIGURE2_HIDDEN;
+        let mut rng = ChaCha8Rng::seed_from_u64(seed);
+        rng.set_stream(0);
+        let bias = standard_normal(&mut rng, r);
+        let teacher: Vec<f64> = standard_normal(&mut rng, 2 * r);
+        let x: Vec<f64> = (0..FIGURE2_SAMPLES)
+            .map(|i| i as f64 / FIGURE2_SAMPLES as f64)
+            .collect();
+        let probe = TwoLayerRelu::new(
+            1,
+            1,
+            x.clone(),
+            vec![0.0; FIGURE2_SAMPLES],
+            bias.clone(),
+            LossScale::FIGURE2,
+        )?;
+        let y = probe.outputs(&teacher);
+        let model = TwoLayerRelu::new(1, 1, x, y, bias, LossScale::FIGURE2)?;
+        Ok(Self {
+            model,
+            teacher,
+            seed,
+        })
+    }
+
+    /// Student `k`'s initial (W, V): standard normal from stream k + 1 of the seed.
+    pub fn student(&self, k: u64) -> Vec<f64> {
+        let mut rng = ChaCha8Rng::seed_from_u64(self.seed);
+        rng.set_stream(k + 1);
+        standard_normal(&mut rng, 2 * FIGURE2_HIDDEN)
+    }
+}

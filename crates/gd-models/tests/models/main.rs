@@ -1,0 +1,6 @@
+//! gd-models' integration tests: exact derivatives against finite differences, and the
+//! equivalences the papers rely on.
+
+mod derivatives;
+mod linear_equivalences;
+mod settings;
