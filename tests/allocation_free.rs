@@ -1,0 +1,101 @@
+//! The hot loops allocate nothing per step: a counting global allocator (this test binary's
+//! own) measures allocations during many GD steps after a warm-up step.
+
+// A global allocator is an unsafe trait; this is the workspace's only unsafe code.
+#![allow(unsafe_code)]
+
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use stepsize::core::{GradientDescent, Objective, Schedule};
+use stepsize::models::data::{dct_whitened_samples, dct2, symmetric_target};
+use stepsize::models::{DeepLinear, Figure2, Initialization, example2, initialize};
+
+struct Counting;
+
+static ALLOCATIONS: AtomicUsize = AtomicUsize::new(0);
+
+// Delegates to the system allocator and counts.
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
+        unsafe { System.alloc(layout) }
+    }
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        unsafe { System.dealloc(ptr, layout) }
+    }
+}
+
+#[global_allocator]
+static GLOBAL: Counting = Counting;
+
+/// Allocations made by `steps` calls of `step` after one warm-up call.
+fn allocations_in(steps: usize, mut step: impl FnMut()) -> usize {
+    step();
+    let before = ALLOCATIONS.load(Ordering::Relaxed);
+    for _ in 0..steps {
+        step();
+    }
+    ALLOCATIONS.load(Ordering::Relaxed) - before
+}
+
+#[test]
+fn gd_steps_and_hvps_allocate_nothing() {
+    // The counter sees allocations (so the zeros below are not vacuous).
+    let counted = allocations_in(3, || {
+        std::hint::black_box(Vec::<f64>::with_capacity(8));
+    });
+    assert_eq!(counted, 3);
+
+    let f2 = example2();
+    let mut x = [1.3];
+    let mut gd = GradientDescent::new(&f2, Schedule::Constant(0.1)).unwrap();
+    assert_eq!(
+        allocations_in(1000, || {
+            gd.step(&mut x).unwrap();
+        }),
+        0,
+        "scalar GD step"
+    );
+
+    let n = 16;
+    let spectrum: Vec<f64> = (0..n).map(|i| 0.5 + i as f64 / n as f64).collect();
+    let r = symmetric_target(&spectrum, &dct2(n)).unwrap();
+    let x_data = dct_whitened_samples(n, 256).unwrap();
+    for net in [
+        DeepLinear::from_target(&[n; 6], x_data.as_ref(), r.clone()).unwrap(),
+        {
+            let y = &r * &x_data;
+            DeepLinear::from_samples(&[n; 6], x_data.clone(), y).unwrap()
+        },
+    ] {
+        let mut theta = initialize(&net, &Initialization::Identity).unwrap();
+        let mut gd = GradientDescent::new(&net, Schedule::Constant(0.01)).unwrap();
+        assert_eq!(
+            allocations_in(200, || {
+                gd.step(&mut theta).unwrap();
+            }),
+            0,
+            "deep linear GD step"
+        );
+        let mut ws = net.workspace();
+        let v = vec![0.5; net.dim()];
+        let mut out = vec![0.0; net.dim()];
+        assert_eq!(
+            allocations_in(50, || net
+                .hessian_vector_product(&theta, &v, &mut out, &mut ws)),
+            0,
+            "deep linear HVP"
+        );
+    }
+
+    let fig = Figure2::new(1).unwrap();
+    let mut theta = fig.student(0);
+    let mut gd = GradientDescent::new(&fig.model, Schedule::Constant(2e-4)).unwrap();
+    assert_eq!(
+        allocations_in(500, || {
+            gd.step(&mut theta).unwrap();
+        }),
+        0,
+        "Figure 2 ReLU GD step"
+    );
+}

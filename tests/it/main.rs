@@ -1,0 +1,5 @@
+//! Cross-crate checks: the architecture's invariants, and theory against simulation.
+
+mod architecture;
+mod theory_deep_linear;
+mod theory_scalar;
