@@ -1,0 +1,339 @@
+//! ns-ex2 / ns-fig1 — Nar & Sastry, Example 2 and Figure 1: on f2 = (x²+1)(x−1)²(x−2)² the
+//! step size selects the minimum: x = 2 (f″ = 10) is unreachable for η > 0.2, x = 1 (f″ = 4)
+//! for η > 0.5, and with η = 0.3 every convergent run ends at x = 1.
+
+use super::{linspace, seeded_sweep};
+use crate::error::{Result, config_check};
+use crate::registry::RunOptions;
+use crate::report::{Claim, Figure, Report, Series, Table};
+use gd_core::{Attractor, RunConfig, Schedule, largest_lyapunov_exponent, run_gd};
+use gd_models::example2;
+use gd_models::scalar::f2_value;
+use gd_theory::scalar::max_stable_step;
+use rand::RngExt;
+use serde::{Deserialize, Serialize};
+
+/// Catalogue id.
+pub const ID: &str = "ns-ex2";
+
+/// A run "ends at" a minimum when its fixed point is within this of it: GD reaches a stable
+/// minimum of f2 to the last bit (linear rate), so any tolerance ≫ ε works.
+const AT_MINIMUM: f64 = 1e-9;
+
+/// Settings.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    /// Number of step sizes on [eta_min, eta_max] for outcome fractions.
+    pub etas: usize,
+    /// Smallest step size.
+    pub eta_min: f64,
+    /// Largest step size.
+    pub eta_max: f64,
+    /// Random starts per step size, x₀ ~ U(x_min, x_max).
+    pub starts_per_eta: usize,
+    /// Range of the starts.
+    pub x_min: f64,
+    /// Range of the starts.
+    pub x_max: f64,
+    /// Random starts at η = 0.3.
+    pub starts_at_eta_03: usize,
+    /// Step sizes in the orbit diagram.
+    pub orbit_etas: usize,
+    /// Iterations discarded before plotting the orbit.
+    pub orbit_transient: usize,
+    /// Iterates plotted per step size.
+    pub orbit_points: usize,
+    /// Basin map resolution (η × x₀).
+    pub basin_resolution: usize,
+    /// Iteration budget per run.
+    pub max_iterations: usize,
+    /// Master seed.
+    pub seed: u64,
+}
+
+impl Config {
+    fn quick() -> Self {
+        Self {
+            etas: 12,
+            eta_min: 0.05,
+            eta_max: 0.6,
+            starts_per_eta: 16,
+            x_min: 0.0,
+            x_max: 3.0,
+            starts_at_eta_03: 100,
+            orbit_etas: 40,
+            orbit_transient: 1000,
+            orbit_points: 32,
+            basin_resolution: 16,
+            max_iterations: 20_000,
+            seed: 2,
+        }
+    }
+
+    fn full() -> Self {
+        Self {
+            etas: 56,
+            starts_per_eta: 400,
+            starts_at_eta_03: 4000,
+            orbit_etas: 300,
+            orbit_transient: 2000,
+            orbit_points: 32,
+            basin_resolution: 120,
+            ..Self::quick()
+        }
+    }
+}
+
+/// Where a run ends.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Outcome {
+    One,
+    Two,
+    Other,
+    Diverged,
+}
+
+fn outcome(x0: f64, eta: f64, config: &Config) -> Result<Outcome> {
+    let run_config = RunConfig {
+        max_iterations: config.max_iterations,
+        lyapunov_iterations: 10,
+        ..RunConfig::default()
+    };
+    let t = run_gd(&example2(), &[x0], Schedule::constant(eta)?, &run_config)?;
+    Ok(match &t.attractor {
+        Attractor::FixedPoint { point, .. } if (point[0] - 1.0).abs() < AT_MINIMUM => Outcome::One,
+        Attractor::FixedPoint { point, .. } if (point[0] - 2.0).abs() < AT_MINIMUM => Outcome::Two,
+        Attractor::Diverged { .. } => Outcome::Diverged,
+        _ => Outcome::Other,
+    })
+}
+
+/// Runs the experiment.
+pub fn run(options: &RunOptions) -> Result<Report> {
+    let c: Config = options.config(ID, Config::quick(), Config::full())?;
+    config_check(
+        ID,
+        c.etas > 0 && c.starts_per_eta > 0 && c.basin_resolution > 0 && c.orbit_etas > 0,
+        "grid sizes must be ≥ 1",
+    )?;
+    config_check(
+        ID,
+        c.eta_min > 0.0 && c.eta_max > c.eta_min && c.x_max > c.x_min,
+        "ranges must be non-empty, η > 0",
+    )?;
+    let f2 = example2();
+    let limit1 = max_stable_step(f2.second_derivative(1.0))?;
+    let limit2 = max_stable_step(f2.second_derivative(2.0))?;
+    let etas = linspace(c.eta_min, c.eta_max, c.etas);
+    let per = c.starts_per_eta;
+    let outcomes = seeded_sweep(ID, options, etas.len() * per, c.seed, |i, rng| {
+        outcome(rng.random_range(c.x_min..c.x_max), etas[i / per], &c)
+    })?;
+    let mut report = Report::new(
+        ID,
+        "Example 2 / Figure 1: the step size selects the minimum",
+    );
+    let mut table = Table::new("outcomes", &["eta", "to_1", "to_2", "other", "diverged"]);
+    let mut fractions = vec![Vec::new(); 4];
+    for (k, eta) in etas.iter().enumerate() {
+        let group = &outcomes[k * per..(k + 1) * per];
+        let count = |o| group.iter().filter(|g| **g == o).count() as f64 / per as f64;
+        let row = [
+            count(Outcome::One),
+            count(Outcome::Two),
+            count(Outcome::Other),
+            count(Outcome::Diverged),
+        ];
+        for (f, v) in fractions.iter_mut().zip(row) {
+            f.push(v);
+        }
+        table.push(vec![*eta, row[0], row[1], row[2], row[3]]);
+    }
+    let violations = |target: Outcome, limit: f64| {
+        etas.iter()
+            .enumerate()
+            .filter(|(_, e)| **e > limit)
+            .map(|(k, _)| {
+                outcomes[k * per..(k + 1) * per]
+                    .iter()
+                    .filter(|o| **o == target)
+                    .count()
+            })
+            .sum::<usize>()
+    };
+    let reached_below = |target: Outcome, limit: f64| {
+        etas.iter()
+            .enumerate()
+            .filter(|(_, e)| **e < limit)
+            .any(|(k, _)| outcomes[k * per..(k + 1) * per].contains(&target))
+    };
+    let v2 = violations(Outcome::Two, limit2);
+    report.claims.push(Claim::new(
+        ID,
+        "x = 2 (f″ = 10) is never reached for η > 2/10 = 0.2",
+        Some(0.0),
+        v2 as f64,
+        "number of runs with η > 0.2 ending at x = 2; holds iff 0 and x = 2 is reached for some η < 0.2",
+        v2 == 0 && reached_below(Outcome::Two, limit2),
+    ));
+    let v1 = violations(Outcome::One, limit1);
+    report.claims.push(Claim::new(
+        ID,
+        "x = 1 (f″ = 4) is never reached for η > 2/4 = 0.5",
+        Some(0.0),
+        v1 as f64,
+        "number of runs with η > 0.5 ending at x = 1; holds iff 0 and x = 1 is reached for some η < 0.5",
+        v1 == 0 && reached_below(Outcome::One, limit1),
+    ));
+    let at03 = seeded_sweep(ID, options, c.starts_at_eta_03, c.seed ^ 0x03, |_, rng| {
+        outcome(rng.random_range(c.x_min..c.x_max), 0.3, &c)
+    })?;
+    let converged = at03
+        .iter()
+        .filter(|o| matches!(o, Outcome::One | Outcome::Two))
+        .count();
+    let at_one = at03.iter().filter(|o| **o == Outcome::One).count();
+    report.claims.push(Claim::new(
+        ID,
+        "with η = 0.3, every run that converges to an equilibrium ends at x = 1",
+        Some(1.0),
+        at_one as f64 / converged.max(1) as f64,
+        format!("fraction at x = 1 among the {converged} of {} runs that converged; holds iff 1 and some converged", at03.len()),
+        converged > 0 && at_one == converged,
+    ));
+    report.notes.push(format!(
+        "At η = 0.3: {at_one} runs ended at x = 1, {} at x = 2, {} elsewhere (the chaotic attractor near x = 2), {} diverged.",
+        at03.iter().filter(|o| **o == Outcome::Two).count(),
+        at03.iter().filter(|o| **o == Outcome::Other).count(),
+        at03.iter().filter(|o| **o == Outcome::Diverged).count()
+    ));
+    let lyapunov = largest_lyapunov_exponent(&f2, &[2.1], 0.29, 1000, 20_000)?;
+    report.claims.push(Claim::new(
+        ID,
+        "between 0.2 and 0.3 the attractor near x = 2 is chaotic (period doubling), so no run converges there",
+        Some(0.0),
+        lyapunov,
+        "largest Lyapunov exponent at η = 0.29 from x₀ = 2.1 over 20 000 steps; holds iff > 0",
+        lyapunov > 0.0,
+    ));
+
+    // Figure 1: f2 with its minima and their stability limits.
+    let xs = linspace(0.6, 2.2, 321);
+    let mut fig1 = Figure::new(
+        "ns-fig1",
+        "Figure 1: f2(x) = (x^2+1)(x-1)^2(x-2)^2",
+        "x",
+        "f2(x)",
+    );
+    fig1.lines.push(Series::new(
+        "f2",
+        xs.clone(),
+        xs.iter().map(|x| f2_value(*x)).collect(),
+    ));
+    fig1.points.push(Series::new(
+        format!("x = 1: f'' = 4, stable for eta < {limit1}"),
+        vec![1.0],
+        vec![0.0],
+    ));
+    fig1.points.push(Series::new(
+        format!("x = 2: f'' = 10, stable for eta < {limit2}"),
+        vec![2.0],
+        vec![0.0],
+    ));
+
+    let mut fractions_fig = Figure::new(
+        "ns-ex2-outcomes",
+        "Example 2: where GD ends vs step size",
+        "eta",
+        "fraction of random starts",
+    );
+    for (label, f) in ["to x = 1", "to x = 2", "other (orbit, chaos)", "diverged"]
+        .iter()
+        .zip(&fractions)
+    {
+        fractions_fig
+            .lines
+            .push(Series::new(*label, etas.clone(), f.clone()));
+    }
+    fractions_fig.lines.push(Series::new(
+        "2/f''(2) = 0.2",
+        vec![limit2, limit2],
+        vec![0.0, 1.0],
+    ));
+    fractions_fig.lines.push(Series::new(
+        "2/f''(1) = 0.5",
+        vec![limit1, limit1],
+        vec![0.0, 1.0],
+    ));
+
+    // Orbit (bifurcation) diagram from a start beside each minimum, x₀ = 0.95 and 2.05.
+    let orbit_etas = linspace(c.eta_min, c.eta_max, c.orbit_etas);
+    let orbits = seeded_sweep(ID, options, orbit_etas.len() * 2, c.seed, |i, _| {
+        let eta = orbit_etas[i / 2];
+        let mut x = if i % 2 == 0 { 2.05 } else { 0.95 };
+        let mut points = Vec::with_capacity(c.orbit_points);
+        for k in 0..c.orbit_transient + c.orbit_points {
+            x = f2.gd_map(x, eta);
+            if !x.is_finite() || x.abs() > 1e6 {
+                break;
+            }
+            if k >= c.orbit_transient {
+                points.push(x);
+            }
+        }
+        Ok(points)
+    })?;
+    let mut orbit_fig = Figure::new(
+        "ns-ex2-orbit-diagram",
+        "Example 2: orbit diagram of the GD map on f2",
+        "eta",
+        "x (after transient)",
+    );
+    let (mut ox, mut oy) = (Vec::new(), Vec::new());
+    for (i, pts) in orbits.iter().enumerate() {
+        for p in pts {
+            ox.push(orbit_etas[i / 2]);
+            oy.push(*p);
+        }
+    }
+    orbit_fig.points.push(Series::new("attractor", ox, oy));
+
+    // Basin map over (η, x₀).
+    let n = c.basin_resolution;
+    let basin_etas = linspace(c.eta_min, c.eta_max, n);
+    let basin_x = linspace(c.x_min, c.x_max, n);
+    let basin = seeded_sweep(ID, options, n * n, c.seed, |i, _| {
+        outcome(basin_x[i % n], basin_etas[i / n], &c)
+    })?;
+    let mut basin_fig = Figure::new(
+        "ns-ex2-basins",
+        "Example 2: outcome over (eta, x0)",
+        "eta",
+        "x0",
+    );
+    let mut basin_table = Table::new("basins", &["eta", "x0", "outcome"]);
+    for (code, label) in [
+        (Outcome::One, "to x = 1"),
+        (Outcome::Two, "to x = 2"),
+        (Outcome::Other, "other"),
+        (Outcome::Diverged, "diverged"),
+    ] {
+        let (mut bx, mut by) = (Vec::new(), Vec::new());
+        for (i, o) in basin.iter().enumerate() {
+            if *o == code {
+                bx.push(basin_etas[i / n]);
+                by.push(basin_x[i % n]);
+            }
+        }
+        basin_fig.points.push(Series::new(label, bx, by));
+    }
+    for (i, o) in basin.iter().enumerate() {
+        basin_table.push(vec![basin_etas[i / n], basin_x[i % n], *o as u8 as f64]);
+    }
+    report
+        .figures
+        .extend([fig1, fractions_fig, orbit_fig, basin_fig]);
+    report.tables.extend([table, basin_table]);
+    Ok(report)
+}

@@ -1,0 +1,161 @@
+//! ns-ex3 — Nar & Sastry, Example 3: on f3 = x^L (L even, > 2) GD converges to 0 iff
+//! x₀^{L−2} < 2/(ηL), and diverges above: the step size and the initial point together decide.
+
+use super::{linspace, seeded_sweep};
+use crate::error::{Result, config_check};
+use crate::registry::RunOptions;
+use crate::report::{Claim, Figure, Report, Series, Table};
+use gd_core::{Attractor, RunConfig, Schedule, run_gd};
+use gd_models::example3;
+use gd_theory::scalar::example3_threshold;
+use serde::{Deserialize, Serialize};
+
+/// Catalogue id.
+pub const ID: &str = "ns-ex3";
+
+/// Settings.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    /// Even powers L > 2.
+    pub powers: Vec<u32>,
+    /// Grid resolution (η × x₀).
+    pub resolution: usize,
+    /// Step sizes range.
+    pub eta_min: f64,
+    /// Step sizes range.
+    pub eta_max: f64,
+    /// Largest x₀ (starts on (0, x0_max]).
+    pub x0_max: f64,
+    /// Iteration budget (convergence to 0 is sublinear, so the verdict is "diverged or not").
+    pub max_iterations: usize,
+}
+
+impl Config {
+    fn quick() -> Self {
+        Self {
+            powers: vec![4, 6],
+            resolution: 12,
+            eta_min: 0.01,
+            eta_max: 0.5,
+            x0_max: 3.0,
+            max_iterations: 5000,
+        }
+    }
+
+    fn full() -> Self {
+        Self {
+            resolution: 60,
+            ..Self::quick()
+        }
+    }
+}
+
+/// Runs the experiment.
+pub fn run(options: &RunOptions) -> Result<Report> {
+    let c: Config = options.config(ID, Config::quick(), Config::full())?;
+    config_check(
+        ID,
+        c.resolution > 1 && !c.powers.is_empty(),
+        "resolution ≥ 2 and at least one power",
+    )?;
+    config_check(
+        ID,
+        c.eta_min > 0.0 && c.eta_max > c.eta_min && c.x0_max > 0.0,
+        "ranges must be non-empty, η > 0",
+    )?;
+    let n = c.resolution;
+    let etas = linspace(c.eta_min, c.eta_max, n);
+    let starts: Vec<f64> = (1..=n).map(|i| c.x0_max * i as f64 / n as f64).collect();
+    let mut report = Report::new(ID, "Example 3: the step size and the initial point");
+    let mut table = Table::new(
+        "grid",
+        &[
+            "power",
+            "eta",
+            "x0",
+            "threshold",
+            "predicted_converges",
+            "diverged",
+        ],
+    );
+    for power in &c.powers {
+        let f3 = example3(*power)?;
+        let cells = seeded_sweep(ID, options, n * n, 0, |i, _| {
+            let (eta, x0) = (etas[i / n], starts[i % n]);
+            let config = RunConfig {
+                max_iterations: c.max_iterations,
+                lyapunov_iterations: 10,
+                ..RunConfig::default()
+            };
+            let t = run_gd(&f3, &[x0], Schedule::constant(eta)?, &config)?;
+            let threshold = example3_threshold(eta, *power)?;
+            // Above the threshold |x| grows monotonically and below it shrinks, so a run that
+            // has not crossed the divergence bound within the budget is classified by whether
+            // it moved away from 0 (a start just above the threshold grows by only 1 + O(ε)).
+            let moving_away = t
+                .final_state
+                .as_ref()
+                .is_some_and(|s| s.parameters[0].abs() >= x0);
+            Ok((
+                eta,
+                x0,
+                threshold,
+                matches!(t.attractor, Attractor::Diverged { .. }) || moving_away,
+            ))
+        })?;
+        let mut agree = 0;
+        let mut fig = Figure::new(
+            &format!("ns-ex3-L{power}"),
+            &format!("Example 3: f3 = x^{power}, convergence over (eta, x0)"),
+            "eta",
+            "x0",
+        );
+        let (mut cx, mut cy, mut dx, mut dy) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+        for (eta, x0, threshold, diverged) in &cells {
+            let predicted = *x0 < *threshold;
+            agree += usize::from(predicted != *diverged);
+            if predicted == *diverged {
+                report.notes.push(format!(
+                    "L = {power}: disagreement at η = {eta}, x₀ = {x0} (threshold {threshold}, diverged: {diverged})"
+                ));
+            }
+            table.push(vec![
+                *power as f64,
+                *eta,
+                *x0,
+                *threshold,
+                predicted as u8 as f64,
+                *diverged as u8 as f64,
+            ]);
+            if *diverged {
+                dx.push(*eta);
+                dy.push(*x0);
+            } else {
+                cx.push(*eta);
+                cy.push(*x0);
+            }
+        }
+        let fine = linspace(c.eta_min, c.eta_max, 200);
+        fig.lines.push(Series::new(
+            "threshold x0^(L-2) = 2/(eta L)",
+            fine.clone(),
+            fine.iter()
+                .map(|e| example3_threshold(*e, *power).map(|t| t.min(c.x0_max * 1.05)))
+                .collect::<std::result::Result<_, _>>()?,
+        ));
+        fig.points.push(Series::new("converged", cx, cy));
+        fig.points.push(Series::new("diverged", dx, dy));
+        report.figures.push(fig);
+        report.claims.push(Claim::new(
+            ID,
+            format!("L = {power}: GD converges iff x0^(L−2) < 2/(ηL), diverges above"),
+            Some(1.0),
+            agree as f64 / cells.len() as f64,
+            format!("fraction of the {} (η, x₀) cells where divergence matches the threshold; holds iff all", cells.len()),
+            agree == cells.len(),
+        ));
+    }
+    report.tables.push(table);
+    Ok(report)
+}

@@ -1,0 +1,28 @@
+//! gd-repro: one experiment per result of the papers (catalogue ids), each a typed config
+//! (full and quick presets, TOML overrides), a deterministic run and a [`Report`] of claims
+//! that can fail; [`run_experiments`] runs a selection and [`write_outputs`] writes
+//! `paper-repro/` (REPORT.md, data/*.json and *.csv, figures/*.svg).
+
+pub mod config;
+pub mod error;
+pub mod experiments;
+pub mod figure_svg;
+pub mod json_number;
+pub mod output;
+pub mod registry;
+pub mod report;
+pub mod snapshot;
+pub mod workloads;
+
+pub use config::Overrides;
+pub use error::{ReproError, Result};
+pub use output::write_outputs;
+pub use registry::{Experiment, RunOptions, experiments, run_experiments};
+pub use report::{Claim, Figure, Report, Series, Table, Verdict, claims_table};
+
+/// Sets the number of rayon worker threads for the sweeps (results do not depend on it).
+pub fn set_threads(threads: usize) -> std::result::Result<(), rayon::ThreadPoolBuildError> {
+    rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build_global()
+}

@@ -1,0 +1,272 @@
+//! The four benchmark workloads of `shared/bench/SPEC.md`, run through the public API (no
+//! benchmark-only code paths): W1 orbit diagram of f2, W2 deep linear GD (n = 32, L = 10),
+//! W3 the Figure 2 ReLU network, W4 Lanczos sharpness. Each returns its `check` value.
+
+use crate::error::Result;
+use faer::Mat;
+use gd_core::scalar_map::final_states;
+use gd_core::{GradientDescent, Lanczos, LanczosOptions, Objective, Schedule};
+use gd_models::data::{dct_whitened_samples, dct2, symmetric_target};
+use gd_models::scalar::f2_derivative;
+use gd_models::{DeepLinear, Initialization, LossScale, TwoLayerRelu, initialize};
+use gd_theory::deep_linear::{theorem2_limit, theorem2_step_bound};
+
+/// What a workload run produced.
+#[derive(Clone, Debug)]
+pub struct WorkloadResult {
+    /// The spec's check value.
+    pub check: f64,
+    /// Steps (GD steps, or HVPs for W4).
+    pub steps: usize,
+    /// Extra named values (e.g. W2's distance to the root).
+    pub extra: Vec<(&'static str, f64)>,
+    /// Floating-point operations performed (estimate from the arithmetic).
+    pub flops: f64,
+}
+
+/// W1 inputs: 512 η on [0.05, 0.6], 512 x₀ on [0, 3], 4096 iterations, freeze at 1e6.
+pub struct W1 {
+    etas: Vec<f64>,
+    starts: Vec<f64>,
+}
+
+fn linspace(lo: f64, hi: f64, n: usize) -> Vec<f64> {
+    (0..n)
+        .map(|i| lo + (hi - lo) * i as f64 / (n - 1) as f64)
+        .collect()
+}
+
+impl W1 {
+    /// The spec's grid.
+    pub fn new() -> Self {
+        Self {
+            etas: linspace(0.05, 0.60, 512),
+            starts: linspace(0.0, 3.0, 512),
+        }
+    }
+
+    /// Runs W1: check = number of lanes ending within 1e-6 of 1.
+    pub fn run(&self) -> Result<WorkloadResult> {
+        let lanes = final_states(f2_derivative, &self.etas, &self.starts, 4096, 1e6)?;
+        let check = lanes.iter().filter(|l| (l.x - 1.0).abs() <= 1e-6).count() as f64;
+        let evaluated: usize = lanes.iter().map(|l| l.steps_evaluated).sum();
+        Ok(WorkloadResult {
+            check,
+            steps: lanes.len() * 4096,
+            extra: vec![("steps_evaluated", evaluated as f64)],
+            // f2′ and the update: 12 flops a step.
+            flops: 12.0 * evaluated as f64,
+        })
+    }
+}
+
+impl Default for W1 {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// The deep linear data of W2 and W4: X = √N C_N[0..n, :], R = C_n diag(λ) C_nᵀ.
+fn deep_linear_data(n: usize, samples: usize) -> Result<(Mat<f64>, Mat<f64>, Vec<f64>)> {
+    let x = dct_whitened_samples(n, samples)?;
+    let lambda = linspace(0.5, 2.0, n);
+    let c = dct2(n);
+    // The spec computes R = (C * λ) @ Cᵀ = C diag(λ) Cᵀ, i.e. Q = C_n as it stands.
+    let r = symmetric_target(&lambda, &c)?;
+    Ok((x, r, lambda))
+}
+
+/// W2: 2000 GD steps from identity init, n = 32, L = 10, N = 1024.
+pub struct W2 {
+    net: DeepLinear,
+    target: Mat<f64>,
+    eta: f64,
+    theta0: Vec<f64>,
+}
+
+impl W2 {
+    /// The spec's network in the covariance form (`covariance = true`) or the sample form.
+    pub fn new(covariance: bool) -> Result<Self> {
+        let (n, depth) = (32, 10);
+        let (x, r, lambda) = deep_linear_data(n, 1024)?;
+        let rho = lambda.iter().fold(0.0_f64, |m, v| m.max(v.abs()));
+        let widths = vec![n; depth + 1];
+        let net = if covariance {
+            DeepLinear::from_target(&widths, x.as_ref(), r.clone())?
+        } else {
+            let y = &r * &x;
+            DeepLinear::from_samples(&widths, x, y)?
+        };
+        let theta0 = initialize(&net, &Initialization::Identity)?;
+        Ok(Self {
+            eta: 0.9 * theorem2_step_bound(rho, depth)?,
+            net,
+            target: r,
+            theta0,
+        })
+    }
+
+    /// Runs W2: check = final loss; also max‖W_i − R^{1/L}‖_F.
+    pub fn run(&self) -> Result<WorkloadResult> {
+        let mut theta = self.theta0.clone();
+        let mut gd = GradientDescent::new(&self.net, Schedule::constant(self.eta)?)?;
+        let steps = 2000;
+        for _ in 0..steps {
+            gd.step(&mut theta)?;
+        }
+        let mut ws = self.net.workspace();
+        let loss = self.net.loss(&theta, &mut ws);
+        let depth = self.net.depth();
+        let root = theorem2_limit(self.target.as_ref(), depth)?;
+        let mut worst = 0.0_f64;
+        for j in 1..=depth {
+            let w = self.net.layer(&theta, j);
+            let mut s = 0.0;
+            for c in 0..w.ncols() {
+                for r in 0..w.nrows() {
+                    s += (w[(r, c)] - root[(r, c)]).powi(2);
+                }
+            }
+            worst = worst.max(s.sqrt());
+        }
+        let n = 32.0_f64;
+        let gemm = 2.0 * n * n * n;
+        // Covariance form: L prefix + L suffix products, D Σ, 2L gradient products.
+        let flops = if self.net.is_covariance_form() {
+            (4.0 * depth as f64 + 1.0) * gemm
+        } else {
+            (4.0 * depth as f64) * gemm + 2.0 * 2.0 * n * n * 1024.0
+        };
+        Ok(WorkloadResult {
+            check: loss,
+            steps,
+            extra: vec![("max_dist_to_root", worst)],
+            flops: flops * steps as f64,
+        })
+    }
+}
+
+/// W3: the Figure 2 network with the spec's deterministic init and target, 100 000 steps.
+pub struct W3 {
+    net: TwoLayerRelu,
+    theta0: Vec<f64>,
+}
+
+impl W3 {
+    /// The spec's network.
+    pub fn new() -> Result<Self> {
+        let n = 1000;
+        let x: Vec<f64> = (1..=n).map(|i| i as f64 / n as f64).collect();
+        let y = x
+            .iter()
+            .map(|&x| {
+                if x < 0.25 {
+                    1.0
+                } else if x < 0.6 {
+                    2.0 * x - 0.5
+                } else {
+                    0.2
+                }
+            })
+            .collect();
+        let b = (1..=20).map(|j| (2.9 * j as f64 + 1.1).sin()).collect();
+        let net = TwoLayerRelu::new(1, 1, x, y, b, LossScale::FIGURE2)?;
+        let w: Vec<f64> = (1..=20).map(|j| (1.3 * j as f64).cos()).collect();
+        let v: Vec<f64> = (1..=20)
+            .map(|j| 2.0 * (1.7 * j as f64 + 0.3).sin())
+            .collect();
+        let theta0 = net.flatten(&w, &v)?;
+        Ok(Self { net, theta0 })
+    }
+
+    /// Runs W3: check = the loss after 100 steps; also the final loss.
+    pub fn run(&self) -> Result<WorkloadResult> {
+        let mut theta = self.theta0.clone();
+        let mut gd = GradientDescent::new(&self.net, Schedule::Constant(2e-4))?;
+        let steps = 100_000;
+        let mut loss_at_100 = f64::NAN;
+        for k in 0..steps {
+            let info = gd.step(&mut theta)?;
+            if k == 100 {
+                loss_at_100 = info.loss;
+            }
+        }
+        let mut ws = self.net.workspace();
+        let final_loss = self.net.loss(&theta, &mut ws);
+        Ok(WorkloadResult {
+            check: loss_at_100,
+            steps,
+            extra: vec![("final_loss", final_loss)],
+            // Sorted-scalar form: ~8 flops per sample (prefix sums, residual) + O(r) per unit.
+            flops: (8.0 * 1000.0 + 20.0 * 12.0) * steps as f64,
+        })
+    }
+}
+
+/// W4: λmax of the deep linear loss (n = 32, L = 4, covariance form) at W_i = I + 0.1 G_i by
+/// Lanczos on HVPs to relative tolerance 1e-8 from the all-ones vector.
+pub struct W4 {
+    net: DeepLinear,
+    theta: Vec<f64>,
+}
+
+impl W4 {
+    /// The spec's point.
+    pub fn new() -> Result<Self> {
+        let (n, depth) = (32, 4);
+        let (x, r, _) = deep_linear_data(n, 1024)?;
+        let net = DeepLinear::from_target(&vec![n; depth + 1], x.as_ref(), r)?;
+        let layers: Vec<Mat<f64>> = (1..=depth)
+            .map(|i| {
+                Mat::from_fn(n, n, |a, b| {
+                    let id = if a == b { 1.0 } else { 0.0 };
+                    id + 0.1 * ((7 * a + 3 * b + 11 * i + 1) as f64).sin()
+                })
+            })
+            .collect();
+        let theta = net.flatten(&layers)?;
+        Ok(Self { net, theta })
+    }
+
+    /// Seconds per Hessian-vector product at the W4 point (median of `reps`), for profiling.
+    pub fn seconds_per_hvp(&self, reps: usize) -> f64 {
+        let mut ws = self.net.workspace();
+        let v = vec![1.0; self.net.dim()];
+        let mut out = vec![0.0; self.net.dim()];
+        let mut times: Vec<f64> = (0..reps.max(1))
+            .map(|_| {
+                let t = std::time::Instant::now();
+                self.net
+                    .hessian_vector_product(&self.theta, &v, &mut out, &mut ws);
+                t.elapsed().as_secs_f64()
+            })
+            .collect();
+        times.sort_by(f64::total_cmp);
+        times[times.len() / 2]
+    }
+
+    /// Runs W4: check = λmax; steps = HVPs.
+    pub fn run(&self) -> Result<WorkloadResult> {
+        let mut lanczos = Lanczos::new(LanczosOptions {
+            top_k: 1,
+            relative_tolerance: 1e-8,
+            max_iterations: 300,
+            converge_smallest: false,
+        })?;
+        let mut ws = self.net.workspace();
+        let e = lanczos.run(&self.net, &self.theta, None, &mut ws)?;
+        let hvps = e.hessian_vector_products;
+        let n = 32.0_f64;
+        let d = self.net.dim() as f64;
+        // Per HVP: 2L products, 4L directional products, dG, 4L gradient-side products;
+        // per Lanczos step: two Gram–Schmidt passes over the basis.
+        let per_hvp = (10.0 * 4.0 + 1.0) * 2.0 * n * n * n;
+        let reorth: f64 = (1..=hvps).map(|m| 8.0 * m as f64 * d).sum();
+        Ok(WorkloadResult {
+            check: e.sharpness(),
+            steps: hvps,
+            extra: vec![("converged", e.converged as u8 as f64)],
+            flops: per_hvp * hvps as f64 + reorth,
+        })
+    }
+}

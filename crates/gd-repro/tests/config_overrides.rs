@@ -1,0 +1,56 @@
+//! Config overrides from TOML: a field is replaced, an unknown field or experiment id is an
+//! error that names it, and a value out of range is a typed error, not a panic.
+
+use gd_repro::{Overrides, ReproError, RunOptions, run_experiments};
+
+fn options(toml: &str) -> RunOptions {
+    RunOptions {
+        quick: true,
+        overrides: Overrides::parse(toml).unwrap(),
+        ..RunOptions::default()
+    }
+}
+
+#[test]
+fn an_override_replaces_a_field() {
+    let reports = run_experiments(
+        Some("ns-ex1"),
+        &options("[ns-ex1]\netas = [0.25, 0.5]\nstarts_per_eta = 3\n"),
+    )
+    .unwrap();
+    let table = reports[0]
+        .tables
+        .iter()
+        .find(|t| t.name == "orbits")
+        .unwrap();
+    assert_eq!(
+        table.rows.iter().map(|r| r[0]).collect::<Vec<_>>(),
+        vec![0.25, 0.5]
+    );
+}
+
+#[test]
+fn unknown_fields_ids_and_bad_values_are_errors() {
+    let err = run_experiments(Some("ns-ex1"), &options("[ns-ex1]\netaz = [0.1]\n")).unwrap_err();
+    assert!(
+        matches!(&err, ReproError::Config { id, .. } if id == "ns-ex1")
+            && err.to_string().contains("etaz"),
+        "{err}"
+    );
+    let err = run_experiments(Some("ns-ex1"), &options("[ns-ex9]\nseed = 1\n")).unwrap_err();
+    assert!(err.to_string().contains("unknown experiment"), "{err}");
+    let err = run_experiments(
+        Some("ns-ex1"),
+        &options("[ns-ex1]\netas = [-0.1]\nstarts_per_eta = 2\n"),
+    )
+    .unwrap_err();
+    assert!(err.to_string().contains("eta"), "{err}");
+    let err =
+        run_experiments(Some("ns-ex1"), &options("[ns-ex1]\nstarts_per_eta = 0\n")).unwrap_err();
+    assert!(matches!(err, ReproError::Config { .. }), "{err}");
+    assert!(Overrides::parse("[ns-ex1\n").is_err());
+    assert!(matches!(
+        run_experiments(Some("zz"), &RunOptions::default()),
+        Err(ReproError::UnknownExperiment(..))
+    ));
+}

@@ -1,0 +1,134 @@
+//! Snapshot tests: the rounded numbers of every experiment's quick config. A changed snapshot
+//! is a changed result: review it as one (`INSTA_UPDATE=always cargo test -p gd-repro` then
+//! `git diff -- '*.snap'`, and say why each number moved).
+
+use gd_repro::snapshot::view;
+use gd_repro::{RunOptions, Verdict, experiments};
+
+fn check(id: &str) {
+    let options = RunOptions {
+        quick: true,
+        ..RunOptions::default()
+    };
+    let experiment = experiments()
+        .into_iter()
+        .find(|e| e.id == id)
+        .expect("registered");
+    let report = (experiment.run)(&options).unwrap();
+    let failing: Vec<&str> = report
+        .claims
+        .iter()
+        .filter(|c| c.verdict == Verdict::Fails)
+        .map(|c| c.statement.as_str())
+        .collect();
+    assert!(
+        failing.is_empty(),
+        "{id}: failing claims in the quick config: {failing:?}"
+    );
+    insta::assert_yaml_snapshot!(id, view(&report));
+}
+
+#[test]
+fn every_registered_experiment_has_a_snapshot_test() {
+    let tested = [
+        "ns-ex1",
+        "ns-ex2",
+        "ns-ex3",
+        "ns-thm1",
+        "ns-thm2",
+        "ns-thm3",
+        "ns-thm4",
+        "ns-fig2",
+        "ns-depth",
+        "ns-large-sv",
+        "ns-residual",
+        "mjs-gd",
+        "mjs-sgd",
+        "mjs-escape",
+        "mjs-sharpness",
+        "mjs-noise",
+    ];
+    for e in experiments() {
+        assert!(tested.contains(&e.id), "add a snapshot test for {}", e.id);
+    }
+}
+
+#[test]
+fn ns_ex1() {
+    check("ns-ex1");
+}
+
+#[test]
+fn ns_ex2() {
+    check("ns-ex2");
+}
+
+#[test]
+fn ns_ex3() {
+    check("ns-ex3");
+}
+
+#[test]
+fn ns_thm1() {
+    check("ns-thm1");
+}
+
+#[test]
+fn ns_thm2() {
+    check("ns-thm2");
+}
+
+#[test]
+fn ns_thm3() {
+    check("ns-thm3");
+}
+
+#[test]
+fn ns_thm4() {
+    check("ns-thm4");
+}
+
+#[test]
+fn ns_fig2() {
+    check("ns-fig2");
+}
+
+#[test]
+fn ns_depth() {
+    check("ns-depth");
+}
+
+#[test]
+fn ns_large_sv() {
+    check("ns-large-sv");
+}
+
+#[test]
+fn ns_residual() {
+    check("ns-residual");
+}
+
+#[test]
+fn mjs_gd() {
+    check("mjs-gd");
+}
+
+#[test]
+fn mjs_sgd() {
+    check("mjs-sgd");
+}
+
+#[test]
+fn mjs_escape() {
+    check("mjs-escape");
+}
+
+#[test]
+fn mjs_sharpness() {
+    check("mjs-sharpness");
+}
+
+#[test]
+fn mjs_noise() {
+    check("mjs-noise");
+}

@@ -1,0 +1,204 @@
+//! `cargo xtask bench`: times the workloads of shared/bench/SPEC.md (gd_repro::workloads)
+//! and prints one JSON line each, like the peers; measures the machine's f64 GEMM rate with
+//! faer; and, when `PEER_PYTHON` names a Python with the peers' requirements, runs the fastest
+//! peers side by side through their own bench.py and prints the ratios.
+
+use gd_repro::workloads::{W1, W2, W3, W4, WorkloadResult};
+use std::path::Path;
+use std::time::Instant;
+
+/// Timed repetitions after one warm-up run (medians of 5, as the spec asks).
+const REPETITIONS: usize = 5;
+
+fn median(mut v: Vec<f64>) -> f64 {
+    v.sort_by(f64::total_cmp);
+    v[v.len() / 2]
+}
+
+fn time<F: FnMut() -> gd_repro::Result<WorkloadResult>>(
+    mut run: F,
+) -> gd_repro::Result<(f64, f64, WorkloadResult)> {
+    let started = Instant::now();
+    let first = run()?;
+    let first_seconds = started.elapsed().as_secs_f64();
+    let mut seconds = Vec::with_capacity(REPETITIONS);
+    for _ in 0..REPETITIONS {
+        let t = Instant::now();
+        let r = run()?;
+        seconds.push(t.elapsed().as_secs_f64());
+        assert_eq!(
+            r.check.to_bits(),
+            first.check.to_bits(),
+            "a workload must be deterministic"
+        );
+    }
+    Ok((median(seconds), first_seconds, first))
+}
+
+/// f64 GEMM rate of faer on 2048² matrices, with 1 and 2 threads (GFLOP/s).
+fn gemm_rate() -> (f64, f64) {
+    use faer::linalg::matmul::matmul;
+    use faer::{Accum, Mat, Par};
+    let n = 2048;
+    let a = Mat::from_fn(n, n, |i, j| ((i * 7 + j * 3) % 11) as f64 * 0.1);
+    let b = Mat::from_fn(n, n, |i, j| ((i * 5 + j) % 13) as f64 * 0.1);
+    let mut c = Mat::<f64>::zeros(n, n);
+    let mut rate = |par: Par| {
+        matmul(c.as_mut(), Accum::Replace, a.as_ref(), b.as_ref(), 1.0, par);
+        let t = Instant::now();
+        let reps = 3;
+        for _ in 0..reps {
+            matmul(c.as_mut(), Accum::Replace, a.as_ref(), b.as_ref(), 1.0, par);
+        }
+        2.0 * (n as f64).powi(3) * reps as f64 / t.elapsed().as_secs_f64() / 1e9
+    };
+    (rate(Par::Seq), rate(Par::rayon(2)))
+}
+
+struct Line {
+    workload: &'static str,
+    variant: &'static str,
+    seconds: f64,
+    first: f64,
+    result: WorkloadResult,
+}
+
+/// The fastest peer of any formulation per workload (peers/RESULTS.md).
+const PEERS: [(&str, &str); 4] = [
+    ("W1", "jax:W1:fori"),
+    ("W2", "jax:W2:cov"),
+    ("W3", "jax:W3:manual"),
+    ("W4", "numpy:W4:cov"),
+];
+
+fn peer_medians(python: &str, peers_dir: &Path) -> Vec<(String, f64)> {
+    let specs: Vec<&str> = PEERS.iter().map(|p| p.1).collect();
+    let out = std::process::Command::new(python)
+        .arg(peers_dir.join("bench.py"))
+        .args(["-n", "5"])
+        .args(&specs)
+        .env("PEER_PYTHON", python)
+        .current_dir(peers_dir)
+        .output();
+    let Ok(out) = out else {
+        eprintln!("could not run the peers with {python}");
+        return Vec::new();
+    };
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+        .filter_map(|v| {
+            Some((
+                v.get("summary")?.as_str()?.to_string(),
+                v.get("median_seconds")?.as_f64()?,
+            ))
+        })
+        .collect()
+}
+
+/// Runs the benchmark; returns false if a check disagrees with the spec.
+pub fn run(root: &Path) -> Result<bool, Box<dyn std::error::Error>> {
+    let (gemm1, gemm2) = gemm_rate();
+    println!(
+        "{}",
+        serde_json::json!({"machine": {"faer_gemm_2048_gflops_1_thread": gemm1, "faer_gemm_2048_gflops_2_threads": gemm2, "threads": rayon_threads()}})
+    );
+    let w1 = W1::new();
+    let w2c = W2::new(true)?;
+    let w2s = W2::new(false)?;
+    let w3 = W3::new()?;
+    let w4 = W4::new()?;
+    let mut lines = Vec::new();
+    for (workload, variant, run) in [
+        (
+            "W1",
+            "lanes-cycle-stop",
+            &mut (|| w1.run()) as &mut dyn FnMut() -> gd_repro::Result<WorkloadResult>,
+        ),
+        ("W2", "cov", &mut || w2c.run()),
+        ("W2", "sample", &mut || w2s.run()),
+        ("W3", "sorted-scalar", &mut || w3.run()),
+        ("W4", "cov", &mut || w4.run()),
+    ] {
+        let (seconds, first, result) = time(run)?;
+        let mut json = serde_json::json!({
+            "workload": workload, "impl": "stepsize", "variant": variant, "seconds": seconds,
+            "first_run_seconds": first, "steps": result.steps, "check": result.check,
+            "gflops": result.flops / seconds / 1e9,
+            "fraction_of_gemm_rate": result.flops / seconds / 1e9 / gemm2,
+        });
+        for (k, v) in &result.extra {
+            json[*k] = serde_json::json!(v);
+        }
+        println!("{json}");
+        lines.push(Line {
+            workload,
+            variant,
+            seconds,
+            first,
+            result,
+        });
+    }
+    let checks = [
+        (
+            "W1",
+            (lines[0].result.check - 116430.0).abs() <= 0.005 * 116430.0,
+        ),
+        (
+            "W2",
+            lines[1].result.check < 1e-20 && lines[2].result.check < 1e-20,
+        ),
+        (
+            "W3",
+            ((lines[3].result.check - 865.91654851765) / 865.91654851765).abs() <= 1e-9,
+        ),
+        (
+            "W4",
+            ((lines[4].result.check - 84.90645197517625) / 84.90645197517625).abs() <= 1e-6,
+        ),
+    ];
+    let mut ok = true;
+    for (w, pass) in checks {
+        if !pass {
+            eprintln!("{w}: check disagrees with the spec");
+            ok = false;
+        }
+    }
+    let peers_dir = root
+        .parent()
+        .map(|p| p.join("shared/bench/peers"))
+        .unwrap_or_default();
+    if let Ok(python) = std::env::var("PEER_PYTHON") {
+        println!("running the fastest peers side by side ({python}) ...");
+        let medians = peer_medians(&python, &peers_dir);
+        for (workload, spec) in PEERS {
+            let ours = lines
+                .iter()
+                .filter(|l| l.workload == workload)
+                .map(|l| l.seconds)
+                .fold(f64::INFINITY, f64::min);
+            if let Some((_, peer)) = medians.iter().find(|(s, _)| s == spec) {
+                println!(
+                    "{}",
+                    serde_json::json!({"workload": workload, "peer": spec, "peer_seconds": peer, "stepsize_seconds": ours, "speedup": peer / ours})
+                );
+            }
+        }
+    } else {
+        println!(
+            "(set PEER_PYTHON to a Python with peers/requirements.txt to time the peers in the same run)"
+        );
+    }
+    eprintln!("W4 one HVP: {:.1} µs", w4.seconds_per_hvp(51) * 1e6);
+    for l in &lines {
+        eprintln!(
+            "{} {:<18} median {:.4} s (first run {:.4} s)",
+            l.workload, l.variant, l.seconds, l.first
+        );
+    }
+    Ok(ok)
+}
+
+fn rayon_threads() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| n.get())
+}

@@ -1,0 +1,102 @@
+//! `cargo xtask`: the project's task runner (matklad's xtask convention). Holds no science:
+//! it parses flags, calls gd-repro, writes `paper-repro/` and prints the claims table.
+
+use clap::{Parser, Subcommand};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+#[derive(Parser)]
+#[command(name = "xtask", about = "stepsize task runner")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Regenerate every paper result into paper-repro/ and print the claims table.
+    Repro {
+        /// Run only the experiments whose id starts with this (e.g. `ns-ex1`, `mjs`).
+        #[arg(long)]
+        only: Option<String>,
+        /// Small configurations.
+        #[arg(long)]
+        quick: bool,
+        /// Regenerate into a temporary folder and fail if it differs from paper-repro/.
+        #[arg(long)]
+        check: bool,
+        /// Worker threads for sweeps (results are identical for any value).
+        #[arg(long)]
+        threads: Option<usize>,
+        /// Output folder (default: paper-repro/ at the workspace root).
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// TOML file overriding experiment configs, one table per id (e.g. `[ns-ex1]`).
+        #[arg(long)]
+        config: Option<PathBuf>,
+    },
+    /// Time the workloads of shared/bench/SPEC.md (and the peers, with PEER_PYTHON set).
+    Bench,
+}
+
+fn project_root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("xtask lives one level below the workspace root")
+        .to_path_buf()
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Repro {
+            only,
+            quick,
+            check,
+            threads,
+            out,
+            config,
+        } => {
+            if let Some(n) = threads
+                && let Err(e) = rayon_threads(n)
+            {
+                eprintln!("error: {e}");
+                return ExitCode::FAILURE;
+            }
+            let out = out.unwrap_or_else(|| project_root().join("paper-repro"));
+            let request = repro::Request {
+                only: only.as_deref(),
+                quick,
+                check,
+                out: &out,
+                config: config.as_deref(),
+            };
+            match repro::run(&request) {
+                Ok(true) => ExitCode::SUCCESS,
+                Ok(false) => ExitCode::FAILURE,
+                Err(e) => {
+                    eprintln!("error: {e}");
+                    ExitCode::FAILURE
+                }
+            }
+        }
+        Command::Bench => match bench::run(&project_root()) {
+            Ok(true) => ExitCode::SUCCESS,
+            Ok(false) => ExitCode::FAILURE,
+            Err(e) => {
+                eprintln!("error: {e}");
+                ExitCode::FAILURE
+            }
+        },
+    }
+}
+
+fn rayon_threads(n: usize) -> Result<(), String> {
+    if n == 0 {
+        return Err("--threads must be at least 1".into());
+    }
+    gd_repro::set_threads(n).map_err(|e| e.to_string())
+}
+
+mod bench;
+mod repro;

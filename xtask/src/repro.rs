@@ -1,0 +1,88 @@
+//! `cargo xtask repro`: run with a progress bar per experiment, write or compare, print.
+
+use gd_repro::{Overrides, RunOptions, claims_table, run_experiments, write_outputs};
+use indicatif::{MultiProgress, ProgressBar, ProgressStyle};
+use std::collections::HashMap;
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+
+/// What the user asked for.
+pub struct Request<'a> {
+    pub only: Option<&'a str>,
+    pub quick: bool,
+    pub check: bool,
+    pub out: &'a Path,
+    pub config: Option<&'a Path>,
+}
+
+fn progress_callback() -> gd_repro::registry::ProgressFn {
+    let multi = MultiProgress::new();
+    let bars: Mutex<HashMap<String, ProgressBar>> = Mutex::new(HashMap::new());
+    let style = ProgressStyle::with_template("{prefix:>12} [{bar:40}] {pos}/{len} {elapsed}")
+        .expect("static template")
+        .progress_chars("=> ");
+    Arc::new(move |id: &str, done: usize, total: usize| {
+        let mut bars = bars.lock().unwrap_or_else(|p| p.into_inner());
+        let bar = bars.entry(id.to_string()).or_insert_with(|| {
+            let b = multi.add(ProgressBar::new(total as u64));
+            b.set_style(style.clone());
+            b.set_prefix(id.to_string());
+            b
+        });
+        bar.set_length(total as u64);
+        bar.set_position(done as u64);
+        if done >= total {
+            bar.finish();
+        }
+    })
+}
+
+/// Runs the selection, writes (or checks) the outputs, prints the claims table. Returns
+/// whether every claim held (and, with `check`, nothing differed).
+pub fn run(request: &Request<'_>) -> Result<bool, Box<dyn std::error::Error>> {
+    let overrides = match request.config {
+        Some(path) => Overrides::parse(&std::fs::read_to_string(path)?)?,
+        None => Overrides::default(),
+    };
+    let options = RunOptions {
+        quick: request.quick,
+        overrides,
+        progress: Some(progress_callback()),
+    };
+    let started = std::time::Instant::now();
+    let reports = run_experiments(request.only, &options)?;
+    print!("{}", claims_table(&reports));
+    println!(
+        "ran {} experiments in {:.1} s",
+        reports.len(),
+        started.elapsed().as_secs_f64()
+    );
+    let all_hold = reports.iter().all(|r| r.all_hold());
+    if request.check {
+        let tmp = std::env::temp_dir().join(format!("stepsize-repro-check-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&tmp);
+        write_outputs(&tmp, &reports)?;
+        let differences =
+            gd_repro::output::compare_trees(&tmp, request.out, request.only.is_none())?;
+        std::fs::remove_dir_all(&tmp)?;
+        if !differences.is_empty() {
+            eprintln!(
+                "{} differs from a fresh regeneration:",
+                request.out.display()
+            );
+            for d in &differences {
+                eprintln!("  {d}");
+            }
+            eprintln!("run `cargo xtask repro` and commit the result");
+            return Ok(false);
+        }
+        println!("{} matches a fresh regeneration", request.out.display());
+    } else {
+        write_outputs(request.out, &reports)?;
+        println!("wrote {}", request.out.display());
+    }
+    if !all_hold {
+        eprintln!("some claims FAIL");
+    }
+    Ok(all_hold)
+}
