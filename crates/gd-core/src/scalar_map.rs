@@ -129,7 +129,16 @@ pub fn final_states(
 /// Steps per lockstep chunk: cycles of period ≤ CHUNK are detected, at a cost of at most two
 /// chunks of extra steps per settled lane.
 const CHUNK: usize = 32;
-const NO_HIT: u32 = u32::MAX;
+const NO_HIT: f64 = 0.0;
+
+/// Whether λ steps of the map from x lead back to exactly the bits of x.
+fn returns_bitwise(derivative: &impl Fn(f64) -> f64, eta: f64, x: f64, lambda: usize) -> bool {
+    let mut y = x;
+    for _ in 0..lambda {
+        y -= eta * derivative(y);
+    }
+    y.to_bits() == x.to_bits()
+}
 
 /// All lanes (η, x₀) for x₀ in `starts`, advanced together.
 fn lockstep_row(
@@ -159,15 +168,19 @@ fn lockstep_row(
         let chunk = CHUNK.min(iterations - step);
         saved[..active].copy_from_slice(&x[..active]);
         hit[..active].fill(NO_HIT);
-        for t in 1..=chunk as u32 {
-            for j in 0..active {
-                let xj = x[j];
-                let next = xj - eta * derivative(xj);
+        for t in 1..=chunk {
+            let t = t as f64;
+            for ((xj, &sj), hj) in x[..active]
+                .iter_mut()
+                .zip(&saved[..active])
+                .zip(&mut hit[..active])
+            {
+                let next = *xj - eta * derivative(*xj);
                 // A lane past the bound (or NaN) is frozen where it is.
-                let nx = if xj.abs() <= bound { next } else { xj };
-                x[j] = nx;
-                let first = nx.to_bits() == saved[j].to_bits() && hit[j] == NO_HIT;
-                hit[j] = if first { t } else { hit[j] };
+                let nx = if xj.abs() <= bound { next } else { *xj };
+                *xj = nx;
+                // Float equality: bitwise equality up to ±0, confirmed bitwise on retirement.
+                *hj = if nx == sj && *hj == NO_HIT { t } else { *hj };
             }
         }
         let start = step;
@@ -175,7 +188,10 @@ fn lockstep_row(
         let mut j = 0;
         while j < active {
             let frozen = escaped(x[j], bound);
-            if frozen || hit[j] != NO_HIT {
+            let cycle = !frozen
+                && hit[j] != NO_HIT
+                && returns_bitwise(derivative, eta, saved[j], hit[j] as usize);
+            if frozen || cycle {
                 out[lane[j]] = if frozen {
                     LaneState {
                         x: x[j],

@@ -202,3 +202,19 @@ fn scalar_lanes_stopped_on_a_cycle_end_bit_identical_to_full_iteration() {
     assert!(final_states(df, &[], &starts, 10, 1e6).is_err());
     assert!(final_states(df, &[-0.1], &starts, 10, 1e6).is_err());
 }
+
+#[test]
+fn a_lane_returning_to_minus_zero_as_plus_zero_is_not_taken_for_a_cycle() {
+    use gd_core::scalar_map::{final_states, iterate_lane};
+    // −0 → +0 (equal as floats, not as bits) → 1, where the map rests.
+    let derivative = |x: f64| match (x == 0.0, x.is_sign_negative()) {
+        (true, true) => -0.0,
+        (true, false) => -1.0,
+        _ => 0.0,
+    };
+    let lanes = final_states(derivative, &[1.0], &[-0.0], 100, 1e6).unwrap();
+    let single = iterate_lane(&derivative, 1.0, -0.0, 100, 1e6);
+    assert_eq!(lanes[0].x.to_bits(), 1.0_f64.to_bits());
+    assert_eq!(lanes[0].x.to_bits(), single.x.to_bits());
+    assert_eq!(lanes[0].period, Some(1));
+}
