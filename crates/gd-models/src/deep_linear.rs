@@ -260,25 +260,35 @@ impl DeepLinear {
         p
     }
 
-    /// Fills prefix A_0..A_L and suffix B_1..B_{L+1} at θ.
+    /// Fills prefix A_1..A_L and suffix B_2..B_L at θ (A_0 = B_{L+1} = I are fixed, and
+    /// B_1 = P is never needed).
     fn products(&self, theta: &[f64], ws: &mut DeepLinearWorkspace) {
         let l = self.depth();
-        for j in 1..=l {
-            let (done, rest) = ws.prefix.split_at_mut(j);
-            mm(
-                rest[0].as_mut(),
-                Accum::Replace,
-                self.layer(theta, j),
-                done[j - 1].as_ref(),
-            );
+        self.fill_prefix(theta, ws);
+        if l >= 2 {
+            ws.suffix[l].copy_from(self.layer(theta, l));
         }
-        for j in (1..=l).rev() {
+        for j in (2..l).rev() {
             let (head, tail) = ws.suffix.split_at_mut(j + 1);
             mm(
                 head[j].as_mut(),
                 Accum::Replace,
                 tail[0].as_ref(),
                 self.layer(theta, j),
+            );
+        }
+    }
+
+    /// Fills prefix A_1 = W_1, A_j = W_j A_{j−1}.
+    fn fill_prefix(&self, theta: &[f64], ws: &mut DeepLinearWorkspace) {
+        ws.prefix[1].copy_from(self.layer(theta, 1));
+        for j in 2..=self.depth() {
+            let (done, rest) = ws.prefix.split_at_mut(j);
+            mm(
+                rest[0].as_mut(),
+                Accum::Replace,
+                self.layer(theta, j),
+                done[j - 1].as_ref(),
             );
         }
     }
@@ -393,16 +403,7 @@ impl Objective for DeepLinear {
 
     fn loss(&self, theta: &[f64], ws: &mut DeepLinearWorkspace) -> f64 {
         ws.products_for = None;
-        let l = self.depth();
-        for j in 1..=l {
-            let (done, rest) = ws.prefix.split_at_mut(j);
-            mm(
-                rest[0].as_mut(),
-                Accum::Replace,
-                self.layer(theta, j),
-                done[j - 1].as_ref(),
-            );
-        }
+        self.fill_prefix(theta, ws);
         self.loss_gradient_in_p(ws)
     }
 
@@ -415,23 +416,28 @@ impl Objective for DeepLinear {
         ws.products_for = None;
         self.products(theta, ws);
         let loss = self.loss_gradient_in_p(ws);
-        for j in 1..=self.depth() {
+        let l = self.depth();
+        for j in 1..=l {
             let (rows, cols) = (self.widths[j], self.widths[j - 1]);
-            let out =
+            let mut out =
                 MatMut::from_column_major_slice_mut(&mut gradient[self.layer_range(j)], rows, cols);
-            // ∇W_j = (B_{j+1}ᵀ G) A_{j−1}ᵀ
-            mm(
-                ws.left[j - 1].as_mut(),
-                Accum::Replace,
-                ws.suffix[j + 1].transpose(),
-                ws.g.as_ref(),
-            );
-            mm(
-                out,
-                Accum::Replace,
-                ws.left[j - 1].as_ref(),
-                ws.prefix[j - 1].transpose(),
-            );
+            // ∇W_j = (B_{j+1}ᵀ G) A_{j−1}ᵀ, with B_{L+1} = A_0 = I.
+            let left = if j == l {
+                ws.g.as_ref()
+            } else {
+                mm(
+                    ws.left[j - 1].as_mut(),
+                    Accum::Replace,
+                    ws.suffix[j + 1].transpose(),
+                    ws.g.as_ref(),
+                );
+                ws.left[j - 1].as_ref()
+            };
+            if j == 1 {
+                out.copy_from(left);
+            } else {
+                mm(out, Accum::Replace, left, ws.prefix[j - 1].transpose());
+            }
         }
         loss
     }
@@ -451,6 +457,15 @@ impl Objective for DeepLinear {
         if !current {
             self.products(theta, ws);
             self.loss_gradient_in_p(ws);
+            // B_{j+1}ᵀ G does not depend on the direction: once per θ (B_{L+1}ᵀ G = G).
+            for j in 2..l {
+                mm(
+                    ws.left2[j - 1].as_mut(),
+                    Accum::Replace,
+                    ws.suffix[j + 1].transpose(),
+                    ws.g.as_ref(),
+                );
+            }
             match &mut ws.products_for {
                 Some(t) => t.copy_from_slice(theta),
                 None => ws.products_for = Some(theta.to_vec()),
@@ -463,9 +478,9 @@ impl Objective for DeepLinear {
                 self.widths[j - 1],
             )
         };
-        // dA_j = W_j dA_{j−1} + V_j A_{j−1}, dA_0 = 0.
-        ws.d_prefix[0].fill(0.0);
-        for j in 1..=l {
+        // dA_j = W_j dA_{j−1} + V_j A_{j−1}, dA_1 = V_1.
+        ws.d_prefix[1].copy_from(dir(1));
+        for j in 2..=l {
             let (done, rest) = ws.d_prefix.split_at_mut(j);
             mm(
                 rest[0].as_mut(),
@@ -480,9 +495,11 @@ impl Objective for DeepLinear {
                 ws.prefix[j - 1].as_ref(),
             );
         }
-        // dB_j = dB_{j+1} W_j + B_{j+1} V_j, dB_{L+1} = 0.
-        ws.d_suffix[l + 1].fill(0.0);
-        for j in (1..=l).rev() {
+        // dB_j = dB_{j+1} W_j + B_{j+1} V_j, dB_L = V_L; dB_1 is never needed.
+        if l >= 2 {
+            ws.d_suffix[l].copy_from(dir(l));
+        }
+        for j in (2..l).rev() {
             let (head, tail) = ws.d_suffix.split_at_mut(j + 1);
             mm(
                 head[j].as_mut(),
@@ -528,37 +545,41 @@ impl Objective for DeepLinear {
             let (rows, cols) = (self.widths[j], self.widths[j - 1]);
             let mut o =
                 MatMut::from_column_major_slice_mut(&mut out[self.layer_range(j)], rows, cols);
-            // (dB_{j+1}ᵀ G + B_{j+1}ᵀ dG) A_{j−1}ᵀ + (B_{j+1}ᵀ G) dA_{j−1}ᵀ
-            mm(
-                ws.left[j - 1].as_mut(),
-                Accum::Replace,
-                ws.d_suffix[j + 1].transpose(),
-                ws.g.as_ref(),
-            );
-            mm(
-                ws.left[j - 1].as_mut(),
-                Accum::Add,
-                ws.suffix[j + 1].transpose(),
-                ws.dg.as_ref(),
-            );
+            // (dB_{j+1}ᵀ G + B_{j+1}ᵀ dG) A_{j−1}ᵀ + (B_{j+1}ᵀ G) dA_{j−1}ᵀ, where
+            // B_{L+1} = A_0 = I and dB_{L+1} = dA_0 = 0.
+            let left = if j == l {
+                ws.dg.as_ref()
+            } else {
+                mm(
+                    ws.left[j - 1].as_mut(),
+                    Accum::Replace,
+                    ws.d_suffix[j + 1].transpose(),
+                    ws.g.as_ref(),
+                );
+                mm(
+                    ws.left[j - 1].as_mut(),
+                    Accum::Add,
+                    ws.suffix[j + 1].transpose(),
+                    ws.dg.as_ref(),
+                );
+                ws.left[j - 1].as_ref()
+            };
+            if j == 1 {
+                o.copy_from(left);
+                continue;
+            }
             mm(
                 o.as_mut(),
                 Accum::Replace,
-                ws.left[j - 1].as_ref(),
+                left,
                 ws.prefix[j - 1].transpose(),
             );
-            mm(
-                ws.left2[j - 1].as_mut(),
-                Accum::Replace,
-                ws.suffix[j + 1].transpose(),
-                ws.g.as_ref(),
-            );
-            mm(
-                o,
-                Accum::Add,
-                ws.left2[j - 1].as_ref(),
-                ws.d_prefix[j - 1].transpose(),
-            );
+            let left2 = if j == l {
+                ws.g.as_ref()
+            } else {
+                ws.left2[j - 1].as_ref()
+            };
+            mm(o, Accum::Add, left2, ws.d_prefix[j - 1].transpose());
         }
     }
 }

@@ -131,11 +131,14 @@ impl W2 {
         }
         let n = 32.0_f64;
         let gemm = 2.0 * n * n * n;
-        // Covariance form: L prefix + L suffix products, D Σ, 2L gradient products.
+        // A step: L − 1 prefix and L − 2 suffix products (A_1 = W_1, B_L = W_L are copies),
+        // 2L − 2 gradient products (B_{L+1} = A_0 = I); then D Σ (covariance form) or
+        // P X and E Xᵀ (32 × 1024, sample form).
+        let chain = (4.0 * depth as f64 - 5.0) * gemm;
         let flops = if self.net.is_covariance_form() {
-            (4.0 * depth as f64 + 1.0) * gemm
+            chain + gemm
         } else {
-            (4.0 * depth as f64) * gemm + 2.0 * 2.0 * n * n * 1024.0
+            chain + 2.0 * 2.0 * n * n * 1024.0
         };
         Ok(WorkloadResult {
             check: loss,
@@ -258,15 +261,20 @@ impl W4 {
         let hvps = e.hessian_vector_products;
         let n = 32.0_f64;
         let d = self.net.dim() as f64;
-        // Per HVP: 2L products, 4L directional products, dG, 4L gradient-side products;
+        // Once per θ: L − 1 prefix, L − 2 suffix products, G = D Σ and L − 2 products
+        // B_{j+1}ᵀ G. Per HVP: 2(L − 1) + 2(L − 2) directional products, dG and
+        // 4L − 4 gradient-side products (identities and zeros at the ends skipped);
         // per Lanczos step: two Gram–Schmidt passes over the basis.
-        let per_hvp = (10.0 * 4.0 + 1.0) * 2.0 * n * n * n;
+        let depth = self.net.depth() as f64;
+        let gemm = 2.0 * n * n * n;
+        let once = (3.0 * depth - 4.0) * gemm;
+        let per_hvp = (8.0 * depth - 9.0) * gemm;
         let reorth: f64 = (1..=hvps).map(|m| 8.0 * m as f64 * d).sum();
         Ok(WorkloadResult {
             check: e.sharpness(),
             steps: hvps,
             extra: vec![("converged", e.converged as u8 as f64)],
-            flops: per_hvp * hvps as f64 + reorth,
+            flops: once + per_hvp * hvps as f64 + reorth,
         })
     }
 }
