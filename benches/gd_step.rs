@@ -1,11 +1,14 @@
-//! Criterion benches of the hot steps: one GD step on a scalar function and the run loop.
+//! Criterion benches of the hot steps: the scalar GD map (one step, a run, a lane grid), a deep
+//! linear step, its HVP and Lanczos sharpness, and a Figure 2 ReLU step.
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use std::hint::black_box;
+use stepsize::core::scalar_map::final_states;
 use stepsize::core::{
     GradientDescent, Lanczos, LanczosOptions, Objective, RunConfig, Schedule, run_gd,
 };
 use stepsize::models::data::{dct_whitened_samples, dct2, symmetric_target};
+use stepsize::models::scalar::f2_derivative;
 use stepsize::models::{DeepLinear, Initialization, LossScale, TwoLayerRelu, initialize};
 
 /// Nar & Sastry's f2(x) = (x²+1)(x−1)²(x−2)², the W1 workload's function.
@@ -49,6 +52,12 @@ fn scalar_step(c: &mut Criterion) {
     };
     c.bench_function("run_gd_f2_chaotic_4096_steps", |b| {
         b.iter(|| run_gd(&F2, black_box(&[2.1]), Schedule::Constant(0.29), &config).unwrap())
+    });
+    // W1's lockstep lanes on a 64 × 64 corner of its grid (cycle stop included).
+    let etas: Vec<f64> = (0..64).map(|i| 0.05 + 0.55 * i as f64 / 63.0).collect();
+    let starts: Vec<f64> = (0..64).map(|i| 3.0 * i as f64 / 63.0).collect();
+    c.bench_function("final_states_f2_64x64_lanes_4096_steps", |b| {
+        b.iter(|| final_states(f2_derivative, black_box(&etas), &starts, 4096, 1e6).unwrap())
     });
 }
 

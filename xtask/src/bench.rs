@@ -60,22 +60,33 @@ struct Line {
     variant: &'static str,
     seconds: f64,
     first: f64,
+    process: f64,
     result: WorkloadResult,
 }
 
-/// The fastest peer of any formulation per workload (peers/RESULTS.md).
-const PEERS: [(&str, &str); 4] = [
+/// The fastest peers of each formulation per workload (peers/RESULTS.md); PyTorch is never
+/// the fastest here, so its 6 GB install is not needed to compare.
+const PEERS: [(&str, &str); 6] = [
     ("W1", "jax:W1:fori"),
+    ("W2", "numpy:W2:cov"),
     ("W2", "jax:W2:cov"),
     ("W3", "jax:W3:manual"),
     ("W4", "numpy:W4:cov"),
+    ("W4", "jax:W4:cov"),
 ];
 
-fn peer_medians(python: &str, peers_dir: &Path) -> Vec<(String, f64)> {
+/// A peer's medians over fresh processes: timed region and whole process.
+struct PeerMedian {
+    spec: String,
+    seconds: f64,
+    process_seconds: f64,
+}
+
+fn peer_medians(python: &str, peers_dir: &Path) -> Vec<PeerMedian> {
     let specs: Vec<&str> = PEERS.iter().map(|p| p.1).collect();
     let out = std::process::Command::new(python)
         .arg(peers_dir.join("bench.py"))
-        .args(["-n", "5"])
+        .args(["-n", &REPETITIONS.to_string()])
         .args(&specs)
         .env("PEER_PYTHON", python)
         .current_dir(peers_dir)
@@ -88,12 +99,47 @@ fn peer_medians(python: &str, peers_dir: &Path) -> Vec<(String, f64)> {
         .lines()
         .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
         .filter_map(|v| {
-            Some((
-                v.get("summary")?.as_str()?.to_string(),
-                v.get("median_seconds")?.as_f64()?,
-            ))
+            Some(PeerMedian {
+                spec: v.get("summary")?.as_str()?.to_string(),
+                seconds: v.get("median_seconds")?.as_f64()?,
+                process_seconds: v.get("median_wall_process")?.as_f64()?,
+            })
         })
         .collect()
+}
+
+/// Builds one workload and runs it once; returns its check value.
+pub fn run_once(workload: &str) -> Result<f64, Box<dyn std::error::Error>> {
+    let result = match workload {
+        "W1" => W1::new().run()?,
+        "W2" => W2::new(true)?.run()?,
+        "W2-sample" => W2::new(false)?.run()?,
+        "W3" => W3::new()?.run()?,
+        "W4" => W4::new()?.run()?,
+        other => {
+            return Err(format!("unknown workload {other:?} (W1, W2, W2-sample, W3, W4)").into());
+        }
+    };
+    Ok(result.check)
+}
+
+/// Median wall time of a fresh process that builds and runs `workload` once: what a user
+/// waits for from start to result.
+fn process_seconds(workload: &str) -> Result<f64, Box<dyn std::error::Error>> {
+    let exe = std::env::current_exe()?;
+    let mut seconds = Vec::with_capacity(REPETITIONS);
+    for _ in 0..REPETITIONS {
+        let t = Instant::now();
+        let status = std::process::Command::new(&exe)
+            .args(["bench-process", workload])
+            .stdout(std::process::Stdio::null())
+            .status()?;
+        seconds.push(t.elapsed().as_secs_f64());
+        if !status.success() {
+            return Err(format!("bench-process {workload} failed").into());
+        }
+    }
+    Ok(median(seconds))
 }
 
 /// Runs the benchmark; returns false if a check disagrees with the spec.
@@ -109,21 +155,24 @@ pub fn run(root: &Path) -> Result<bool, Box<dyn std::error::Error>> {
     let w3 = W3::new()?;
     let w4 = W4::new()?;
     let mut lines = Vec::new();
-    for (workload, variant, run) in [
+    for (workload, variant, process, run) in [
         (
             "W1",
             "lanes-cycle-stop",
+            "W1",
             &mut (|| w1.run()) as &mut dyn FnMut() -> gd_repro::Result<WorkloadResult>,
         ),
-        ("W2", "cov", &mut || w2c.run()),
-        ("W2", "sample", &mut || w2s.run()),
-        ("W3", "sorted-scalar", &mut || w3.run()),
-        ("W4", "cov", &mut || w4.run()),
+        ("W2", "cov", "W2", &mut || w2c.run()),
+        ("W2", "sample", "W2-sample", &mut || w2s.run()),
+        ("W3", "sorted-scalar", "W3", &mut || w3.run()),
+        ("W4", "cov", "W4", &mut || w4.run()),
     ] {
         let (seconds, first, result) = time(run)?;
+        let process = process_seconds(process)?;
         let mut json = serde_json::json!({
             "workload": workload, "impl": "stepsize", "variant": variant, "seconds": seconds,
-            "first_run_seconds": first, "steps": result.steps, "check": result.check,
+            "first_run_seconds": first, "process_wall_seconds": process,
+            "steps": result.steps, "check": result.check,
             "gflops": result.flops / seconds / 1e9,
             "fraction_of_gemm_rate": result.flops / seconds / 1e9 / gemm2,
         });
@@ -136,6 +185,7 @@ pub fn run(root: &Path) -> Result<bool, Box<dyn std::error::Error>> {
             variant,
             seconds,
             first,
+            process,
             result,
         });
     }
@@ -175,13 +225,21 @@ pub fn run(root: &Path) -> Result<bool, Box<dyn std::error::Error>> {
             let ours = lines
                 .iter()
                 .filter(|l| l.workload == workload)
-                .map(|l| l.seconds)
-                .fold(f64::INFINITY, f64::min);
-            if let Some((_, peer)) = medians.iter().find(|(s, _)| s == spec) {
+                .min_by(|a, b| a.seconds.total_cmp(&b.seconds))
+                .expect("every workload has a line");
+            if let Some(peer) = medians.iter().find(|m| m.spec == spec) {
                 println!(
                     "{}",
-                    serde_json::json!({"workload": workload, "peer": spec, "peer_seconds": peer, "stepsize_seconds": ours, "speedup": peer / ours})
+                    serde_json::json!({
+                        "workload": workload, "peer": spec, "peer_seconds": peer.seconds,
+                        "stepsize_seconds": ours.seconds, "speedup": peer.seconds / ours.seconds,
+                        "peer_process_wall_seconds": peer.process_seconds,
+                        "stepsize_process_wall_seconds": ours.process,
+                        "process_speedup": peer.process_seconds / ours.process,
+                    })
                 );
+            } else {
+                eprintln!("{spec}: no result (is it installed in PEER_PYTHON?)");
             }
         }
     } else {
@@ -192,8 +250,8 @@ pub fn run(root: &Path) -> Result<bool, Box<dyn std::error::Error>> {
     eprintln!("W4 one HVP: {:.1} µs", w4.seconds_per_hvp(51) * 1e6);
     for l in &lines {
         eprintln!(
-            "{} {:<18} median {:.4} s (first run {:.4} s)",
-            l.workload, l.variant, l.seconds, l.first
+            "{} {:<18} median {:.4} s (first run {:.4} s, whole process {:.3} s)",
+            l.workload, l.variant, l.seconds, l.first, l.process
         );
     }
     Ok(ok)

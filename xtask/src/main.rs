@@ -37,6 +37,13 @@ enum Command {
     },
     /// Time the workloads of shared/bench/SPEC.md (and the peers, with PEER_PYTHON set).
     Bench,
+    /// Build and run one workload once in this process (what `bench` times as the whole
+    /// process's wall time).
+    #[command(hide = true)]
+    BenchProcess {
+        /// W1, W2, W2-sample, W3 or W4.
+        workload: String,
+    },
 }
 
 fn project_root() -> PathBuf {
@@ -80,6 +87,16 @@ fn main() -> ExitCode {
                 }
             }
         }
+        Command::BenchProcess { workload } => match bench::run_once(&workload) {
+            Ok(check) => {
+                println!("{check}");
+                ExitCode::SUCCESS
+            }
+            Err(e) => {
+                eprintln!("error: {e}");
+                ExitCode::FAILURE
+            }
+        },
         Command::Bench => match bench::run(&project_root()) {
             Ok(true) => ExitCode::SUCCESS,
             Ok(false) => ExitCode::FAILURE,
