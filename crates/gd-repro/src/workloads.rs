@@ -3,6 +3,7 @@
 //! W3 the Figure 2 ReLU network, W4 Lanczos sharpness. Each returns its `check` value.
 
 use crate::error::Result;
+use crate::experiments::linear_training::frobenius_distance;
 use faer::Mat;
 use gd_core::scalar_map::final_states;
 use gd_core::{GradientDescent, Lanczos, LanczosOptions, Objective, Schedule};
@@ -120,14 +121,7 @@ impl W2 {
         let root = theorem2_limit(self.target.as_ref(), depth)?;
         let mut worst = 0.0_f64;
         for j in 1..=depth {
-            let w = self.net.layer(&theta, j);
-            let mut s = 0.0;
-            for c in 0..w.ncols() {
-                for r in 0..w.nrows() {
-                    s += (w[(r, c)] - root[(r, c)]).powi(2);
-                }
-            }
-            worst = worst.max(s.sqrt());
+            worst = worst.max(frobenius_distance(self.net.layer(&theta, j), root.as_ref()));
         }
         let n = 32.0_f64;
         let gemm = 2.0 * n * n * n;

@@ -3,6 +3,7 @@
 //! below a tolerance *and* its end point passes η·λmax ≤ 2 (catalogue ns-thm2).
 
 use crate::error::Result;
+use faer::MatRef;
 use gd_core::{Attractor, RunConfig, Schedule, extreme_eigenvalues, run_gd};
 use gd_models::DeepLinear;
 
@@ -61,4 +62,15 @@ pub fn train(
         theta: state.parameters,
         sharpness,
     })
+}
+
+/// Frobenius distance ‖A − B‖_F (column-major summation order).
+pub fn frobenius_distance(a: MatRef<'_, f64>, b: MatRef<'_, f64>) -> f64 {
+    let mut s = 0.0;
+    for j in 0..a.ncols() {
+        for i in 0..a.nrows() {
+            s += (a[(i, j)] - b[(i, j)]).powi(2);
+        }
+    }
+    s.sqrt()
 }

@@ -2,12 +2,11 @@
 //! η ≤ min{1/L, 1/(Lρ^{2(L−1)/L})}, every W_j converges to R^{1/L} at a linear rate; the
 //! largest step that converges from identity init approaches the Corollary 1 bound.
 
-use super::linear_training::train;
+use super::linear_training::{frobenius_distance, train};
 use super::{linspace, seeded_sweep};
 use crate::error::{Result, config_check};
 use crate::registry::RunOptions;
 use crate::report::{Claim, Figure, Report, Series, Table};
-use faer::MatRef;
 use gd_core::{GradientDescent, Schedule};
 use gd_models::data::{random_orthogonal, symmetric_target};
 use gd_models::{DeepLinear, Initialization, initialize};
@@ -71,16 +70,6 @@ impl Config {
     }
 }
 
-fn frobenius(a: MatRef<'_, f64>, b: MatRef<'_, f64>) -> f64 {
-    let mut s = 0.0;
-    for j in 0..a.ncols() {
-        for i in 0..a.nrows() {
-            s += (a[(i, j)] - b[(i, j)]).powi(2);
-        }
-    }
-    s.sqrt()
-}
-
 /// Runs the experiment.
 pub fn run(options: &RunOptions) -> Result<Report> {
     let c: Config = options.config(ID, Config::quick(), Config::full())?;
@@ -138,7 +127,7 @@ pub fn run(options: &RunOptions) -> Result<Report> {
         while steps < c.max_iterations {
             gd.step(&mut theta)?;
             steps += 1;
-            let d = frobenius(net.product(&theta).as_ref(), r.as_ref());
+            let d = frobenius_distance(net.product(&theta).as_ref(), r.as_ref());
             its.push(steps as f64);
             dists.push(d);
             if d < 1e-13 {
@@ -147,7 +136,7 @@ pub fn run(options: &RunOptions) -> Result<Report> {
         }
         let root = theorem2_limit(r.as_ref(), *depth)?;
         let root_distance = (1..=*depth)
-            .map(|j| frobenius(net.layer(&theta, j), root.as_ref()))
+            .map(|j| frobenius_distance(net.layer(&theta, j), root.as_ref()))
             .fold(0.0, f64::max);
         let window: Vec<(f64, f64)> = its
             .iter()

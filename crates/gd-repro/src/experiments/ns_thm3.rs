@@ -3,10 +3,11 @@
 //! floating point does there is a finding we report: it depends on whether rounding breaks the
 //! symmetry of the factors.
 
+use super::linear_training::frobenius_distance;
 use crate::error::{Result, config_check};
 use crate::registry::RunOptions;
 use crate::report::{Claim, Figure, Report, Series, Table};
-use faer::{Mat, MatRef};
+use faer::Mat;
 use gd_core::{GradientDescent, Objective, Schedule};
 use gd_models::data::{random_orthogonal, symmetric_target};
 use gd_models::{DeepLinear, Initialization, initialize};
@@ -65,16 +66,6 @@ impl Config {
             ..Self::quick()
         }
     }
-}
-
-fn frobenius(a: MatRef<'_, f64>, b: MatRef<'_, f64>) -> f64 {
-    let mut s = 0.0;
-    for j in 0..a.ncols() {
-        for i in 0..a.nrows() {
-            s += (a[(i, j)] - b[(i, j)]).powi(2);
-        }
-    }
-    s.sqrt()
 }
 
 /// Runs the experiment.
@@ -150,7 +141,7 @@ pub fn run(options: &RunOptions) -> Result<Report> {
                 let (mut xs, mut ys) = (Vec::new(), Vec::new());
                 for k in 1..=c.steps {
                     gd.step(&mut theta)?;
-                    let d = frobenius(net.product(&theta).as_ref(), target.as_ref());
+                    let d = frobenius_distance(net.product(&theta).as_ref(), target.as_ref());
                     if d < closest {
                         closest = d;
                         closest_at = k;
@@ -161,7 +152,7 @@ pub fn run(options: &RunOptions) -> Result<Report> {
                         ys.push(d.max(1e-17));
                     }
                 }
-                let last = frobenius(net.product(&theta).as_ref(), target.as_ref());
+                let last = frobenius_distance(net.product(&theta).as_ref(), target.as_ref());
                 let final_loss = net.loss(&theta, &mut ws);
                 worst_closest = worst_closest.max(closest);
                 if *name == "diagonal" && !perturbed {
