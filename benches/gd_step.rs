@@ -3,7 +3,7 @@
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use std::hint::black_box;
-use stepsize::core::scalar_map::final_states;
+use stepsize::core::scalar_map::{LaneConfig, final_states};
 use stepsize::core::{
     GradientDescent, Lanczos, LanczosOptions, Objective, RunConfig, Schedule, run_gd,
 };
@@ -57,7 +57,15 @@ fn scalar_step(c: &mut Criterion) {
     let etas: Vec<f64> = (0..64).map(|i| 0.05 + 0.55 * i as f64 / 63.0).collect();
     let starts: Vec<f64> = (0..64).map(|i| 3.0 * i as f64 / 63.0).collect();
     c.bench_function("final_states_f2_64x64_lanes_4096_steps", |b| {
-        b.iter(|| final_states(f2_derivative, black_box(&etas), &starts, 4096, 1e6).unwrap())
+        b.iter(|| {
+            final_states(
+                f2_derivative,
+                black_box(&etas),
+                &starts,
+                &LaneConfig::new(4096, 1e6),
+            )
+            .unwrap()
+        })
     });
 }
 

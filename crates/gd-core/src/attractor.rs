@@ -1,13 +1,15 @@
 //! Where a trajectory of the GD map ends: a fixed point, a period-k orbit, divergence, or
 //! unresolved (with its largest Lyapunov exponent).
 
+use crate::lyapunov::LyapunovEstimate;
 use serde::{Deserialize, Serialize};
 
 /// The end state of a run.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub enum Attractor {
-    /// θ_{k+1} = θ_k (bitwise when `exact`), or the last step shorter than the fixed-point
-    /// tolerance.
+    /// θ_{k+1} = θ_k (bitwise when `exact`), or a cycle whose points all lie within the run's
+    /// tolerance of each other (rounding flicker around one point), or the last step shorter
+    /// than the tolerance, or the gradient below the gradient tolerance.
     FixedPoint {
         /// The point.
         point: Vec<f64>,
@@ -18,11 +20,14 @@ pub enum Attractor {
     },
     /// A period-k orbit θ_0 → … → θ_{k−1} → θ_0 with 2 ≤ k ≤ k_max.
     Periodic {
-        /// The smallest period k.
+        /// The true period: the smallest k for which every point of the cycle found lies within
+        /// the run's tolerance of the point k steps later ([`crate::period`]); a float cycle of
+        /// length 2k around a k-orbit (as near a period doubling) reports k.
         period: usize,
-        /// The k points of the orbit in the order visited.
+        /// The k points of the orbit in the order visited, starting at the final state.
         orbit: Vec<Vec<f64>>,
-        /// Whether the orbit repeated bitwise, or only within the tolerance.
+        /// Whether these k points themselves repeat bitwise under the floating-point map
+        /// (false when the float cycle is a multiple of k, or repeats only within tolerance).
         exact: bool,
     },
     /// The iterate left the finite numbers or exceeded the divergence bound.
@@ -32,9 +37,11 @@ pub enum Attractor {
     },
     /// None of the above within the iteration budget (slow convergence, long period, chaos).
     Unresolved {
-        /// Estimate of the largest Lyapunov exponent from the last state: positive suggests
-        /// chaos, negative a slow approach to a stable set; +∞ when the continuation diverged.
-        largest_lyapunov_exponent: f64,
+        /// The largest Lyapunov exponent from the last state, averaged over the run's
+        /// `lyapunov_iterations`, with its standard error: clearly positive suggests chaos,
+        /// clearly negative a slow approach to a stable set. `None` when the continuation left
+        /// the finite numbers.
+        lyapunov: Option<LyapunovEstimate>,
     },
 }
 

@@ -17,6 +17,7 @@ pub mod lanczos;
 pub mod linearization;
 pub mod lyapunov;
 pub mod objective;
+pub mod period;
 pub mod run;
 pub mod scalar_map;
 pub mod schedule;
@@ -32,7 +33,7 @@ pub use lanczos::{ExtremeEigenvalues, Lanczos, LanczosOptions, RitzValue};
 pub use linearization::{
     Floquet, Linearization, Stability, floquet_multipliers, linearize, max_stable_step,
 };
-pub use lyapunov::largest_lyapunov_exponent;
+pub use lyapunov::{LyapunovEstimate, largest_lyapunov_exponent};
 pub use objective::{Objective, SampleObjective};
 pub use run::{MinibatchConfig, Observe, RunConfig, Trajectory, run_gd, run_sgd};
 pub use schedule::Schedule;

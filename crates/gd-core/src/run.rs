@@ -8,6 +8,7 @@ use crate::error::{CoreError, Result, check_dimension, check_finite};
 use crate::gd::{GradientDescent, StepInfo};
 use crate::lyapunov::largest_lyapunov_exponent;
 use crate::objective::{Objective, SampleObjective, distance, norm};
+use crate::period::{orbit_threshold, reduced_period};
 use crate::schedule::Schedule;
 use crate::sgd::{Sampling, StochasticGradientDescent};
 use crate::sharpness::{Sharpness, SharpnessOptions};
@@ -41,10 +42,13 @@ pub struct RunConfig {
     pub divergence_bound: f64,
     /// Stop as a fixed point once ‖∇f(θ_k)‖ ≤ this (None: only exact repeats stop early).
     pub gradient_tolerance: Option<f64>,
-    /// At the end of the budget, a last step (or a k-step return) shorter than
-    /// `tolerance · max(1, ‖θ‖)` classifies the state as a fixed point (or period-k orbit).
+    /// Two states of an orbit closer than `tolerance · max(1, largest ‖θ‖ of the orbit)` are
+    /// one point: this reduces a bitwise cycle to its true period and, at the end of the
+    /// budget, recognizes a fixed point or an orbit that repeats only within it. Why the
+    /// default 10⁻¹² is safe near period doublings: [`crate::period`].
     pub tolerance: f64,
-    /// Steps over which the Lyapunov exponent of an unresolved end state is averaged.
+    /// Steps over which the Lyapunov exponent of an unresolved end state is averaged (at
+    /// least 2); the accuracy a budget buys is tabulated in [`crate::lyapunov`].
     pub lyapunov_iterations: usize,
     /// What to record.
     #[serde(default)]
@@ -92,8 +96,11 @@ impl RunConfig {
                 "gradient_tolerance must be finite and ≥ 0, got {g}"
             ));
         }
-        if self.lyapunov_iterations == 0 {
-            return bad("lyapunov_iterations must be at least 1".into());
+        if self.lyapunov_iterations < 2 {
+            return bad(format!(
+                "lyapunov_iterations must be at least 2 (its error estimate needs two blocks), got {}",
+                self.lyapunov_iterations
+            ));
         }
         Ok(())
     }
@@ -419,45 +426,44 @@ fn fixed_point<O: Objective>(
     }
 }
 
-/// An orbit whose points all lie within the tolerance of each other is a fixed point that
-/// rounding makes flicker in its last bits, not a genuine oscillation.
-fn orbit_diameter(orbit: &[Vec<f64>]) -> f64 {
-    let mut worst = 0.0_f64;
-    for i in 0..orbit.len() {
-        for j in (i + 1)..orbit.len() {
-            worst = worst.max(distance(&orbit[i], &orbit[j]));
-        }
-    }
-    worst
+/// The largest norm of a set of states: the scale of the orbit threshold.
+fn largest_norm<'a>(states: impl Iterator<Item = &'a [f64]>) -> f64 {
+    states.map(norm).fold(0.0, f64::max)
 }
 
+/// A bitwise repeat after `cycle_length` steps: `orbit` holds the cycle's states, oldest
+/// first (`orbit[0]` is θ itself). The period is reduced to the smallest k whose shift maps
+/// every point within the tolerance onto itself ([`crate::period`]).
 fn finish_repeat<O: Objective>(
     objective: &O,
     theta: Vec<f64>,
-    orbit: Vec<Vec<f64>>,
-    period: usize,
+    mut orbit: Vec<Vec<f64>>,
+    cycle_length: usize,
     config: &RunConfig,
     record: Record,
     iterations: usize,
     ws: &mut O::Workspace,
 ) -> Result<Trajectory> {
-    let scale = norm(&theta).max(1.0);
-    if period == 1 || orbit_diameter(&orbit) <= config.tolerance * scale {
-        return Ok(fixed_point(
-            objective,
-            theta,
-            period == 1,
-            iterations,
-            record,
-            ws,
-        ));
+    let threshold = orbit_threshold(
+        config.tolerance,
+        largest_norm(orbit.iter().map(Vec::as_slice)),
+    );
+    let period = reduced_period(cycle_length, config.max_period, |k| {
+        (0..cycle_length).all(|i| distance(&orbit[i], &orbit[(i + k) % cycle_length]) <= threshold)
+    })
+    // The shift by the cycle length itself is the identity on a bitwise cycle.
+    .unwrap_or(cycle_length);
+    let exact = period == cycle_length;
+    if period == 1 {
+        return Ok(fixed_point(objective, theta, exact, iterations, record, ws));
     }
+    orbit.truncate(period);
     let state = final_state(objective, &theta, ws);
     Ok(Trajectory {
         attractor: Attractor::Periodic {
             period,
             orbit,
-            exact: true,
+            exact,
         },
         iterations,
         final_state: Some(state),
@@ -465,6 +471,10 @@ fn finish_repeat<O: Objective>(
     })
 }
 
+/// The end of the budget without a bitwise repeat: the smallest q with θ_T within the
+/// tolerance of θ_{T−q}, reduced as an exact repeat is, where every recorded state lies within
+/// the tolerance of the state k steps before it; otherwise unresolved, with the Lyapunov
+/// exponent of the continuation.
 fn classify_end<O: Objective>(
     objective: &O,
     theta: Vec<f64>,
@@ -475,43 +485,49 @@ fn classify_end<O: Objective>(
     ws: &mut O::Workspace,
 ) -> Result<Trajectory> {
     let iterations = config.max_iterations;
-    let scale = norm(&theta).max(1.0);
-    let threshold = config.tolerance * scale;
-    // history.get(1) is θ_T itself; get(k + 1) is θ_{T−k}.
-    if history.len >= 2 && distance(history.get(2), &theta) <= threshold {
-        return Ok(fixed_point(objective, theta, false, iterations, record, ws));
-    }
-    for k in 2..history.len {
-        if distance(history.get(k + 1), &theta) <= threshold {
-            let orbit: Vec<Vec<f64>> = history.orbit(k);
-            if orbit_diameter(&orbit) <= threshold {
-                return Ok(fixed_point(objective, theta, false, iterations, record, ws));
-            }
-            let state = final_state(objective, &theta, ws);
-            return Ok(Trajectory {
-                attractor: Attractor::Periodic {
-                    period: k,
-                    orbit,
-                    exact: false,
-                },
-                iterations,
-                final_state: Some(state),
-                record,
-            });
+    // history.get(1) is θ_T itself; get(b) is θ_{T−b+1}.
+    let threshold = orbit_threshold(
+        config.tolerance,
+        largest_norm((1..=history.len).map(|b| history.get(b))),
+    );
+    let returns_within = |q: usize, k: usize| {
+        (1..=q)
+            .filter(|b| b + k <= history.len)
+            .all(|b| distance(history.get(b), history.get(b + k)) <= threshold)
+    };
+    for q in 1..history.len {
+        if distance(history.get(q + 1), &theta) > threshold {
+            continue;
         }
+        let Some(period) = reduced_period(q, config.max_period, |k| returns_within(q, k)) else {
+            continue;
+        };
+        if period == 1 {
+            return Ok(fixed_point(objective, theta, false, iterations, record, ws));
+        }
+        let orbit = history.orbit(period);
+        let state = final_state(objective, &theta, ws);
+        return Ok(Trajectory {
+            attractor: Attractor::Periodic {
+                period,
+                orbit,
+                exact: false,
+            },
+            iterations,
+            final_state: Some(state),
+            record,
+        });
     }
     let eta = schedule.eta(iterations.saturating_sub(1))?;
-    let exponent =
+    let lyapunov =
         match largest_lyapunov_exponent(objective, &theta, eta, 0, config.lyapunov_iterations) {
-            Ok(x) => x,
-            Err(CoreError::NonFinite { .. }) => f64::INFINITY,
+            Ok(estimate) => Some(estimate),
+            Err(CoreError::NonFinite { .. }) => None,
             Err(e) => return Err(e),
         };
     let state = final_state(objective, &theta, ws);
     Ok(Trajectory {
-        attractor: Attractor::Unresolved {
-            largest_lyapunov_exponent: exponent,
-        },
+        attractor: Attractor::Unresolved { lyapunov },
         iterations,
         final_state: Some(state),
         record,

@@ -5,10 +5,62 @@
 //! fraction of the work. A single lane finds its cycle by Brent's algorithm; a grid advances
 //! the lanes of each η in lockstep (independent lanes overlap in the CPU's pipelines), a chunk
 //! of steps at a time, and retires a lane once it returns to its state at the chunk's start.
+//! The period reported is the true one, by the same rule as [`crate::run_gd`]'s
+//! ([`crate::period`]).
 
 use crate::error::{CoreError, Result};
+use crate::period::{orbit_threshold, reduced_period};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
+
+/// Settings of [`final_states`] and [`iterate_lane`].
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LaneConfig {
+    /// GD steps per lane.
+    pub iterations: usize,
+    /// A lane with |x| above this (or NaN) is frozen and marked diverged.
+    pub divergence_bound: f64,
+    /// Two points of a cycle closer than `tolerance · max(1, largest |x| on the cycle)` are
+    /// one point (as `RunConfig::tolerance`).
+    pub tolerance: f64,
+    /// The longest period reported (as `RunConfig::max_period`).
+    pub max_period: usize,
+}
+
+impl LaneConfig {
+    /// `iterations` steps, frozen beyond `divergence_bound`, with `RunConfig`'s defaults for
+    /// the tolerance (10⁻¹²) and the longest period (64).
+    pub fn new(iterations: usize, divergence_bound: f64) -> Self {
+        Self {
+            iterations,
+            divergence_bound,
+            tolerance: 1e-12,
+            max_period: 64,
+        }
+    }
+
+    /// Checks every field's range.
+    pub fn validate(&self) -> Result<()> {
+        let bad = |reason: String| Err(CoreError::InvalidConfig { reason });
+        if !(self.divergence_bound.is_finite() && self.divergence_bound > 0.0) {
+            return bad(format!(
+                "divergence_bound must be finite and > 0, got {}",
+                self.divergence_bound
+            ));
+        }
+        if !(self.tolerance.is_finite() && self.tolerance >= 0.0) {
+            return bad(format!(
+                "tolerance must be finite and ≥ 0, got {}",
+                self.tolerance
+            ));
+        }
+        if self.max_period == 0 {
+            return bad("max_period must be at least 1, got 0".into());
+        }
+        Ok(())
+    }
+}
 
 /// The state of one lane after the requested iterations.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
@@ -17,10 +69,87 @@ pub struct LaneState {
     pub x: f64,
     /// Whether |x| exceeded the divergence bound (the lane was frozen there).
     pub diverged: bool,
-    /// Period of the cycle the lane settled in (1 = fixed point), if one was found.
+    /// The true period of the cycle the lane settled in (1 = fixed point), if one was found:
+    /// a bitwise cycle reduced by the tolerance rule, or at the end of the budget a return
+    /// within the tolerance.
     pub period: Option<usize>,
-    /// GD steps actually evaluated.
+    /// Whether the `period`-cycle itself repeats bitwise.
+    pub exact: bool,
+    /// GD steps evaluated, not counting the steps that measure the period.
     pub steps_evaluated: usize,
+}
+
+/// The period of the cycle of the map `step` through x: `cycle_length` is the length of a
+/// bitwise cycle (`exact`), or of a return within the tolerance. Walks the cycle, allocates
+/// nothing.
+fn lane_period(
+    step: &impl Fn(f64) -> f64,
+    x: f64,
+    cycle_length: usize,
+    config: &LaneConfig,
+) -> Option<usize> {
+    let mut scale = 0.0_f64;
+    let mut y = x;
+    for _ in 0..cycle_length {
+        scale = scale.max(y.abs());
+        y = step(y);
+    }
+    let threshold = orbit_threshold(config.tolerance, scale);
+    reduced_period(cycle_length, config.max_period, |k| {
+        let (mut y, mut z) = (x, x);
+        for _ in 0..k {
+            z = step(z);
+        }
+        for _ in 0..cycle_length {
+            if (y - z).abs() > threshold {
+                return false;
+            }
+            y = step(y);
+            z = step(z);
+        }
+        true
+    })
+}
+
+/// At the end of the budget: the smallest q ≤ max_period with Φ^q(x) within the tolerance of
+/// x, reduced to the true period; `None` when x returns nowhere near itself.
+fn period_within_tolerance(
+    step: &impl Fn(f64) -> f64,
+    x: f64,
+    config: &LaneConfig,
+) -> Option<usize> {
+    let threshold = orbit_threshold(config.tolerance, x.abs());
+    let mut y = x;
+    for q in 1..=config.max_period {
+        y = step(y);
+        if escaped(y, config.divergence_bound) {
+            return None;
+        }
+        if (y - x).abs() <= threshold {
+            return lane_period(step, x, q, config);
+        }
+    }
+    None
+}
+
+/// A settled lane's period and exactness from a bitwise cycle of length λ through x.
+fn settled(
+    step: &impl Fn(f64) -> f64,
+    x: f64,
+    lambda: usize,
+    config: &LaneConfig,
+) -> (Option<usize>, bool) {
+    let period = lane_period(step, x, lambda, config);
+    (period, period == Some(lambda))
+}
+
+/// Period and exactness of a lane still moving at the end of the budget.
+fn unsettled(step: &impl Fn(f64) -> f64, x: f64, config: &LaneConfig) -> (Option<usize>, bool) {
+    if escaped(x, config.divergence_bound) {
+        (None, false)
+    } else {
+        (period_within_tolerance(step, x, config), false)
+    }
 }
 
 /// Whether x has left [−bound, bound] or is NaN.
@@ -29,43 +158,52 @@ fn escaped(x: f64, bound: f64) -> bool {
     x.is_nan() || x.abs() > bound
 }
 
-/// Iterates one lane: x ← x − η f′(x) for `iterations` steps, freezing once |x| exceeds
-/// `bound` (or x is not finite), with Brent's cycle detection.
+/// Iterates one lane: x ← x − η f′(x) for `config.iterations` steps, freezing once |x|
+/// exceeds the divergence bound (or x is not finite), with Brent's cycle detection.
 pub fn iterate_lane(
     derivative: &impl Fn(f64) -> f64,
     eta: f64,
     x0: f64,
-    iterations: usize,
-    bound: f64,
-) -> LaneState {
+    config: &LaneConfig,
+) -> Result<LaneState> {
+    crate::error::validate_eta(eta)?;
+    config.validate()?;
+    if !x0.is_finite() {
+        return Err(CoreError::NonFinite { what: "x0" });
+    }
+    let step = |x: f64| x - eta * derivative(x);
+    let (iterations, bound) = (config.iterations, config.divergence_bound);
     let mut x = x0;
     let mut saved = x0;
     let (mut power, mut lambda) = (1_usize, 0_usize);
     let mut k = 0;
     while k < iterations {
         if escaped(x, bound) {
-            return LaneState {
+            return Ok(LaneState {
                 x,
                 diverged: true,
                 period: None,
+                exact: false,
                 steps_evaluated: k,
-            };
+            });
         }
-        x -= eta * derivative(x);
+        x = step(x);
         k += 1;
         lambda += 1;
         if x.to_bits() == saved.to_bits() {
             // x_k = x_{k−λ}: the map is periodic from here with period λ.
+            let (period, exact) = settled(&step, x, lambda, config);
             let remaining = (iterations - k) % lambda;
             for _ in 0..remaining {
-                x -= eta * derivative(x);
+                x = step(x);
             }
-            return LaneState {
+            return Ok(LaneState {
                 x,
                 diverged: false,
-                period: Some(lambda),
+                period,
+                exact,
                 steps_evaluated: k + remaining,
-            };
+            });
         }
         if lambda == power {
             saved = x;
@@ -73,12 +211,14 @@ pub fn iterate_lane(
             lambda = 0;
         }
     }
-    LaneState {
+    let (period, exact) = unsettled(&step, x, config);
+    Ok(LaneState {
         x,
         diverged: escaped(x, bound),
-        period: None,
+        period,
+        exact,
         steps_evaluated: k,
-    }
+    })
 }
 
 /// Final states on the grid η × x₀ (η outer, x₀ inner: lane i is (etas[i / n], starts[i % n])),
@@ -87,8 +227,7 @@ pub fn final_states(
     derivative: impl Fn(f64) -> f64 + Sync,
     etas: &[f64],
     starts: &[f64],
-    iterations: usize,
-    bound: f64,
+    config: &LaneConfig,
 ) -> Result<Vec<LaneState>> {
     if etas.is_empty() || starts.is_empty() {
         return Err(CoreError::EmptyGrid {
@@ -99,11 +238,7 @@ pub fn final_states(
         crate::error::validate_eta(*eta)?;
     }
     crate::error::check_finite("starts", starts)?;
-    if !(bound.is_finite() && bound > 0.0) {
-        return Err(CoreError::InvalidConfig {
-            reason: format!("divergence bound must be finite and > 0, got {bound}"),
-        });
-    }
+    config.validate()?;
     let lanes = etas
         .len()
         .checked_mul(starts.len())
@@ -122,7 +257,7 @@ pub fn final_states(
     }
     Ok(etas
         .par_iter()
-        .flat_map_iter(|eta| lockstep_row(&derivative, *eta, starts, iterations, bound))
+        .flat_map_iter(|eta| lockstep_row(&derivative, *eta, starts, config))
         .collect())
 }
 
@@ -132,10 +267,10 @@ const CHUNK: usize = 32;
 const NO_HIT: f64 = 0.0;
 
 /// Whether λ steps of the map from x lead back to exactly the bits of x.
-fn returns_bitwise(derivative: &impl Fn(f64) -> f64, eta: f64, x: f64, lambda: usize) -> bool {
+fn returns_bitwise(step: &impl Fn(f64) -> f64, x: f64, lambda: usize) -> bool {
     let mut y = x;
     for _ in 0..lambda {
-        y -= eta * derivative(y);
+        y = step(y);
     }
     y.to_bits() == x.to_bits()
 }
@@ -145,15 +280,17 @@ fn lockstep_row(
     derivative: &impl Fn(f64) -> f64,
     eta: f64,
     starts: &[f64],
-    iterations: usize,
-    bound: f64,
+    config: &LaneConfig,
 ) -> Vec<LaneState> {
+    let (iterations, bound) = (config.iterations, config.divergence_bound);
+    let step = |x: f64| x - eta * derivative(x);
     let n = starts.len();
     let mut out = vec![
         LaneState {
             x: f64::NAN,
             diverged: false,
             period: None,
+            exact: false,
             steps_evaluated: 0
         };
         n
@@ -163,9 +300,9 @@ fn lockstep_row(
     let mut saved = vec![0.0; n];
     let mut hit = vec![NO_HIT; n];
     let mut active = n;
-    let mut step = 0;
-    while active > 0 && step < iterations {
-        let chunk = CHUNK.min(iterations - step);
+    let mut step_count = 0;
+    while active > 0 && step_count < iterations {
+        let chunk = CHUNK.min(iterations - step_count);
         saved[..active].copy_from_slice(&x[..active]);
         hit[..active].fill(NO_HIT);
         for t in 1..=chunk {
@@ -183,35 +320,37 @@ fn lockstep_row(
                 *hj = if nx == sj && *hj == NO_HIT { t } else { *hj };
             }
         }
-        let start = step;
-        step += chunk;
+        let start = step_count;
+        step_count += chunk;
         let mut j = 0;
         while j < active {
             let frozen = escaped(x[j], bound);
-            let cycle = !frozen
-                && hit[j] != NO_HIT
-                && returns_bitwise(derivative, eta, saved[j], hit[j] as usize);
+            let cycle =
+                !frozen && hit[j] != NO_HIT && returns_bitwise(&step, saved[j], hit[j] as usize);
             if frozen || cycle {
                 out[lane[j]] = if frozen {
                     LaneState {
                         x: x[j],
                         diverged: true,
                         period: None,
-                        steps_evaluated: step,
+                        exact: false,
+                        steps_evaluated: step_count,
                     }
                 } else {
                     // x_(start + λ) = x_start: the state after `iterations` is λ-periodic.
                     let lambda = hit[j] as usize;
+                    let (period, exact) = settled(&step, saved[j], lambda, config);
                     let remaining = (iterations - start) % lambda;
                     let mut y = saved[j];
                     for _ in 0..remaining {
-                        y -= eta * derivative(y);
+                        y = step(y);
                     }
                     LaneState {
                         x: y,
                         diverged: false,
-                        period: Some(lambda),
-                        steps_evaluated: step + remaining,
+                        period,
+                        exact,
+                        steps_evaluated: step_count + remaining,
                     }
                 };
                 active -= 1;
@@ -225,10 +364,12 @@ fn lockstep_row(
         }
     }
     for j in 0..active {
+        let (period, exact) = unsettled(&step, x[j], config);
         out[lane[j]] = LaneState {
             x: x[j],
             diverged: escaped(x[j], bound),
-            period: None,
+            period,
+            exact,
             steps_evaluated: iterations,
         };
     }

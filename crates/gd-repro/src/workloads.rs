@@ -5,7 +5,7 @@
 use crate::error::Result;
 use crate::experiments::linear_training::frobenius_distance;
 use faer::Mat;
-use gd_core::scalar_map::final_states;
+use gd_core::scalar_map::{LaneConfig, final_states};
 use gd_core::{GradientDescent, Lanczos, LanczosOptions, Objective, Schedule};
 use gd_models::data::{dct_whitened_samples, dct2, symmetric_target};
 use gd_models::scalar::f2_derivative;
@@ -48,7 +48,12 @@ impl W1 {
 
     /// Runs W1: check = number of lanes ending within 1e-6 of 1.
     pub fn run(&self) -> Result<WorkloadResult> {
-        let lanes = final_states(f2_derivative, &self.etas, &self.starts, 4096, 1e6)?;
+        let lanes = final_states(
+            f2_derivative,
+            &self.etas,
+            &self.starts,
+            &LaneConfig::new(4096, 1e6),
+        )?;
         let check = lanes.iter().filter(|l| (l.x - 1.0).abs() <= 1e-6).count() as f64;
         let evaluated: usize = lanes.iter().map(|l| l.steps_evaluated).sum();
         Ok(WorkloadResult {

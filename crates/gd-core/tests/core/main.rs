@@ -5,6 +5,8 @@ mod support;
 mod errors;
 mod finite_difference;
 mod linearization;
+mod lyapunov_accuracy;
+mod period_doubling;
 mod periodic_orbits;
 mod sharpness;
 mod stochastic;

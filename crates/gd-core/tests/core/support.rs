@@ -214,3 +214,36 @@ impl SampleObjective for LeastSquares {
         )
     }
 }
+
+/// The logistic map g(x) = r·x(1 − x) written as a GD map with step η: f′(x) = (x − g(x))/η,
+/// so that x − ηf′(x) = g(x) up to rounding. Its multiplier at x is g′(x) = r(1 − 2x).
+#[derive(Clone, Copy)]
+pub struct Logistic {
+    pub r: f64,
+    pub eta: f64,
+}
+
+impl Logistic {
+    pub fn derivative(&self, x: f64) -> f64 {
+        (x - self.r * x * (1.0 - x)) / self.eta
+    }
+}
+
+impl Objective for Logistic {
+    type Workspace = ();
+    fn dim(&self) -> usize {
+        1
+    }
+    fn workspace(&self) {}
+    fn loss(&self, theta: &[f64], _: &mut ()) -> f64 {
+        let x = theta[0];
+        (0.5 * x * x - self.r * (0.5 * x * x - x * x * x / 3.0)) / self.eta
+    }
+    fn loss_and_gradient(&self, theta: &[f64], g: &mut [f64], ws: &mut ()) -> f64 {
+        g[0] = self.derivative(theta[0]);
+        self.loss(theta, ws)
+    }
+    fn hessian_vector_product(&self, theta: &[f64], v: &[f64], out: &mut [f64], _: &mut ()) {
+        out[0] = (1.0 - self.r * (1.0 - 2.0 * theta[0])) / self.eta * v[0];
+    }
+}
