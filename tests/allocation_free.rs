@@ -1,23 +1,32 @@
 //! The hot loops allocate nothing per step: a counting global allocator (this test binary's
-//! own) measures allocations during many GD steps after a warm-up step.
+//! own) measures the allocations of the measuring thread during many GD steps after a warm-up
+//! step. The counter is thread-local, so the test harness's other threads cannot make it flaky.
 
 // A global allocator is an unsafe trait; this is the workspace's only unsafe code.
 #![allow(unsafe_code)]
 
 use std::alloc::{GlobalAlloc, Layout, System};
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::cell::Cell;
 use stepsize::core::{GradientDescent, Objective, Schedule};
 use stepsize::models::data::{dct_whitened_samples, dct2, symmetric_target};
 use stepsize::models::{DeepLinear, Figure2, Initialization, example2, initialize};
 
 struct Counting;
 
-static ALLOCATIONS: AtomicUsize = AtomicUsize::new(0);
+thread_local! {
+    // Const-initialized, no destructor: reading it never allocates, even inside `alloc`.
+    static ALLOCATIONS: Cell<usize> = const { Cell::new(0) };
+}
 
-// Delegates to the system allocator and counts.
+fn allocations_so_far() -> usize {
+    ALLOCATIONS.with(Cell::get)
+}
+
+// Delegates to the system allocator and counts the calling thread's allocations.
 unsafe impl GlobalAlloc for Counting {
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
+        // try_with: a thread being torn down has no counter left, and is not measured.
+        let _ = ALLOCATIONS.try_with(|count| count.set(count.get() + 1));
         unsafe { System.alloc(layout) }
     }
     unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
@@ -31,11 +40,11 @@ static GLOBAL: Counting = Counting;
 /// Allocations made by `steps` calls of `step` after one warm-up call.
 fn allocations_in(steps: usize, mut step: impl FnMut()) -> usize {
     step();
-    let before = ALLOCATIONS.load(Ordering::Relaxed);
+    let before = allocations_so_far();
     for _ in 0..steps {
         step();
     }
-    ALLOCATIONS.load(Ordering::Relaxed) - before
+    allocations_so_far() - before
 }
 
 #[test]
@@ -45,6 +54,20 @@ fn gd_steps_and_hvps_allocate_nothing() {
         std::hint::black_box(Vec::<f64>::with_capacity(8));
     });
     assert_eq!(counted, 3);
+    // Another thread's allocations are not the measured code's.
+    let elsewhere = allocations_in(1, || {
+        std::thread::scope(|s| {
+            s.spawn(|| {
+                for _ in 0..1000 {
+                    std::hint::black_box(vec![0_u8; 64]);
+                }
+            });
+        });
+    });
+    assert!(
+        elsewhere < 10,
+        "spawning allocates a little on this thread; the spawned thread's 1000 Vecs are not counted: {elsewhere}"
+    );
 
     let f2 = example2();
     let mut x = [1.3];
