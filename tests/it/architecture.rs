@@ -36,7 +36,7 @@ fn crates_depend_only_downward() {
         ("crates/gd-models", &["gd-core"]),
         ("crates/gd-theory", &["gd-core"]),
         ("crates/gd-repro", &["gd-core", "gd-models", "gd-theory"]),
-        ("xtask", &["gd-repro"]),
+        ("xtask", &["gd-core", "gd-models", "gd-repro", "gd-theory"]),
     ];
     for (dir, permitted) in allowed {
         let deps = internal_dependencies(&root().join(dir).join("Cargo.toml"));
@@ -93,5 +93,176 @@ fn no_file_is_named_for_nothing_in_particular() {
             "{}",
             f.display()
         );
+    }
+}
+
+fn all_rust_files() -> Vec<PathBuf> {
+    let mut files = Vec::new();
+    for dir in ["crates", "xtask", "src", "tests", "benches"] {
+        rust_files(&root().join(dir), &mut files);
+    }
+    files
+}
+
+/// The code of a file line by line, with `//` comments (doc comments included) and the
+/// contents of one-line string literals removed.
+fn code_lines(text: &str) -> Vec<String> {
+    text.lines()
+        .map(|line| {
+            let mut code = String::new();
+            let mut in_string = false;
+            let mut previous = ' ';
+            for (i, c) in line.char_indices() {
+                if !in_string && line[i..].starts_with("//") {
+                    break;
+                }
+                if c == '"' && previous != '\\' && previous != '\'' {
+                    in_string = !in_string;
+                    code.push(c);
+                } else if !in_string {
+                    code.push(c);
+                }
+                previous = c;
+            }
+            code
+        })
+        .collect()
+}
+
+/// The text of each call `name(…)` in `code`, up to its closing parenthesis.
+fn calls<'a>(code: &'a str, name: &str) -> Vec<&'a str> {
+    let mut out = Vec::new();
+    let mut rest = code;
+    while let Some(i) = rest.find(name) {
+        let preceded_by_identifier = rest[..i]
+            .chars()
+            .next_back()
+            .is_some_and(|c| c.is_alphanumeric() || c == '_');
+        let after = &rest[i + name.len()..];
+        if !preceded_by_identifier && after.starts_with('(') {
+            let mut depth = 0;
+            let end = after
+                .char_indices()
+                .find(|&(_, c)| {
+                    depth += match c {
+                        '(' => 1,
+                        ')' => -1,
+                        _ => 0,
+                    };
+                    depth == 0
+                })
+                .map_or(after.len(), |(j, _)| j);
+            out.push(&after[..end]);
+        }
+        rest = after;
+    }
+    out
+}
+
+#[test]
+fn every_faer_product_is_sequential() {
+    // The one deliberate exception: `cargo xtask bench` measures faer's GEMM rate at 1 and 2
+    // threads, the reference its GFLOP/s fractions are quoted against.
+    let gemm_rate = root().join("xtask/src/bench.rs");
+    let mut checked = 0;
+    for f in all_rust_files() {
+        let text = std::fs::read_to_string(&f).unwrap();
+        let code = code_lines(&text).join("\n");
+        for call in calls(&code, "matmul") {
+            if f != gemm_rate && (call.contains("Par::") || call.contains("par")) {
+                assert!(
+                    call.contains("Par::Seq"),
+                    "{}: a faer matmul must pass Par::Seq: matmul{call})",
+                    f.display()
+                );
+                checked += 1;
+            }
+        }
+        // faer's `*` on matrices runs with faer's global parallelism: never used. A borrowed
+        // right operand of `*` is the mark of a matrix product (scalars are not borrowed).
+        for (n, line) in code_lines(&text).iter().enumerate() {
+            let borrowed_product = line
+                .match_indices(" * &")
+                .any(|(i, _)| !line[..i].trim_end().ends_with(['=', '(', ',']));
+            assert!(
+                !borrowed_product,
+                "{}:{}: a matrix product by `*` uses faer's global parallelism; call matmul with Par::Seq: {line}",
+                f.display(),
+                n + 1
+            );
+        }
+    }
+    assert!(
+        checked >= 5,
+        "found only {checked} matmul calls: is the scan broken?"
+    );
+}
+
+#[test]
+fn gd_theory_uses_only_the_spectrum_module_of_gd_core() {
+    let mut files = Vec::new();
+    rust_files(&root().join("crates/gd-theory/src"), &mut files);
+    let mut uses = 0;
+    for f in files {
+        let text = std::fs::read_to_string(&f).unwrap();
+        for line in code_lines(&text) {
+            for (i, _) in line.match_indices("gd_core::") {
+                uses += 1;
+                // CoreError is the error type of spectrum's functions.
+                assert!(
+                    line[i..].starts_with("gd_core::spectrum")
+                        || line[i..].starts_with("gd_core::CoreError"),
+                    "{}: gd-theory may use gd_core::spectrum (and its CoreError) only: {line}",
+                    f.display()
+                );
+            }
+        }
+    }
+    assert!(
+        uses > 0,
+        "gd-theory names gd_core nowhere: is the scan broken?"
+    );
+}
+
+#[test]
+fn gd_core_names_no_paper_network_or_model() {
+    let forbidden = [
+        "Nar",
+        "Sastry",
+        "Mohtashami",
+        "Jaggi",
+        "Stich",
+        "ReLU",
+        "relu",
+        "DeepLinear",
+        "deep linear",
+        "Figure 2",
+        "Theorem",
+        "MLP",
+        "Mlp",
+        "spiral",
+        "gd_models",
+    ];
+    let mut files = Vec::new();
+    rust_files(&root().join("crates/gd-core/src"), &mut files);
+    assert!(files.len() > 10);
+    for f in files {
+        let text = std::fs::read_to_string(&f).unwrap();
+        for (n, line) in text.lines().enumerate() {
+            for word in forbidden {
+                let hit = line.match_indices(word).any(|(i, _)| {
+                    let before = line[..i].chars().next_back();
+                    let after = line[i + word.len()..].chars().next();
+                    !before.is_some_and(char::is_alphanumeric)
+                        && !after.is_some_and(char::is_alphanumeric)
+                });
+                assert!(
+                    !hit,
+                    "{}:{}: gd-core names {word:?} (ARCHITECTURE.md: it knows no paper or model): {line}",
+                    f.display(),
+                    n + 1
+                );
+            }
+        }
     }
 }

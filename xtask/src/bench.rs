@@ -1,9 +1,9 @@
-//! `cargo xtask bench`: times the workloads of shared/bench/SPEC.md (gd_repro::workloads)
+//! `cargo xtask bench`: times the workloads of shared/bench/SPEC.md (xtask/src/workloads.rs)
 //! and prints one JSON line each, like the peers; measures the machine's f64 GEMM rate with
 //! faer; and, when `PEER_PYTHON` names a Python with the peers' requirements, runs the fastest
 //! peers side by side through their own bench.py and prints the ratios.
 
-use gd_repro::workloads::{W1, W2, W3, W4, WorkloadResult};
+use crate::workloads::{W1, W2, W3, W4, WorkloadResult};
 use std::path::Path;
 use std::time::Instant;
 

@@ -117,3 +117,4 @@ fn rayon_threads(n: usize) -> Result<(), String> {
 
 mod bench;
 mod repro;
+mod workloads;

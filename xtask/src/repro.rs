@@ -1,10 +1,14 @@
 //! `cargo xtask repro`: run with a progress bar per experiment, write or compare, print.
 
-use gd_repro::{Overrides, RunOptions, claims_table, run_experiments, write_outputs};
+use gd_repro::{
+    Overrides, Report, RunOptions, Verdict, claims_table, run_experiments, write_outputs,
+};
 use indicatif::{MultiProgress, ProgressBar, ProgressStyle};
 use std::collections::HashMap;
+use std::io::{IsTerminal, Write};
 use std::path::Path;
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 /// What the user asked for.
 pub struct Request<'a> {
@@ -15,7 +19,7 @@ pub struct Request<'a> {
     pub config: Option<&'a Path>,
 }
 
-fn progress_callback() -> gd_repro::registry::ProgressFn {
+fn progress_callback() -> gd_repro::ProgressFn {
     let multi = MultiProgress::new();
     let bars: Mutex<HashMap<String, ProgressBar>> = Mutex::new(HashMap::new());
     let style = ProgressStyle::with_template("{prefix:>12} [{bar:40}] {pos}/{len} {elapsed}")
@@ -37,6 +41,24 @@ fn progress_callback() -> gd_repro::registry::ProgressFn {
     })
 }
 
+/// "3 hold, 1 not reproduced at CPU scale": the verdicts of a report's claims, counted.
+fn verdict_counts(report: &Report) -> String {
+    let count = |v: Verdict| report.claims.iter().filter(|c| c.verdict == v).count();
+    [
+        (count(Verdict::Holds), "hold"),
+        (count(Verdict::Fails), "FAIL"),
+        (
+            count(Verdict::NotReproducedAtCpuScale),
+            "not reproduced at CPU scale",
+        ),
+    ]
+    .iter()
+    .filter(|(n, _)| *n > 0)
+    .map(|(n, what)| format!("{n} {what}"))
+    .collect::<Vec<_>>()
+    .join(", ")
+}
+
 /// Runs the selection, writes (or checks) the outputs, prints the claims table. Returns
 /// whether every claim held (and, with `check`, nothing differed).
 pub fn run(request: &Request<'_>) -> Result<bool, Box<dyn std::error::Error>> {
@@ -44,14 +66,41 @@ pub fn run(request: &Request<'_>) -> Result<bool, Box<dyn std::error::Error>> {
         Some(path) => Overrides::parse(&std::fs::read_to_string(path)?)?,
         None => Overrides::default(),
     };
+    let seconds: Arc<Mutex<Vec<(String, f64)>>> = Arc::default();
+    let piped = !std::io::stderr().is_terminal();
+    let finished_seconds = Arc::clone(&seconds);
     let options = RunOptions {
         quick: request.quick,
         overrides,
-        progress: Some(progress_callback()),
+        progress: (!piped).then(progress_callback),
+        finished: Some(Arc::new(move |report: &Report, elapsed: Duration| {
+            if piped {
+                println!(
+                    "{:<14} {:>7.1} s  {}",
+                    report.id,
+                    elapsed.as_secs_f64(),
+                    verdict_counts(report)
+                );
+                let _ = std::io::stdout().flush();
+            }
+            finished_seconds
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .push((report.id.clone(), elapsed.as_secs_f64()));
+        })),
     };
     let started = std::time::Instant::now();
     let reports = run_experiments(request.only, &options)?;
     print!("{}", claims_table(&reports));
+    let seconds = seconds.lock().unwrap_or_else(|p| p.into_inner()).clone();
+    println!(
+        "seconds per experiment: {}",
+        seconds
+            .iter()
+            .map(|(id, s)| format!("{id} {s:.1}"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
     println!(
         "ran {} experiments in {:.1} s",
         reports.len(),

@@ -1,7 +1,7 @@
 //! Linearization of the GD map Φ_η(θ) = θ − η∇f(θ): its Jacobian I − η∇²f(θ), the spectral
 //! radius, Lyapunov's indirect-method verdict, the largest stable step 2/λmax, and the
-//! Floquet multipliers of a period-k orbit (Nar & Sastry, Sec. 2: an equilibrium θ* of GD
-//! is unstable when ρ(I − η∇²f(θ*)) > 1, which for a minimum means η > 2/λmax).
+//! Floquet multipliers of a period-k orbit (Lyapunov's indirect method: an equilibrium θ* of
+//! GD is unstable when ρ(I − η∇²f(θ*)) > 1, which for a minimum means η > 2/λmax).
 
 use crate::error::{CoreError, Result, check_dimension, validate_eta};
 use crate::hessian::dense_hessian;

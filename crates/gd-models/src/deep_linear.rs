@@ -583,3 +583,14 @@ impl Objective for DeepLinear {
         }
     }
 }
+
+/// Frobenius distance ‖A − B‖_F (column-major summation order).
+pub fn frobenius_distance(a: MatRef<'_, f64>, b: MatRef<'_, f64>) -> f64 {
+    let mut s = 0.0;
+    for j in 0..a.ncols() {
+        for i in 0..a.nrows() {
+            s += (a[(i, j)] - b[(i, j)]).powi(2);
+        }
+    }
+    s.sqrt()
+}

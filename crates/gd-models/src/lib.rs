@@ -20,7 +20,7 @@ pub mod scalar;
 pub mod sharp_wells;
 pub mod two_layer_relu;
 
-pub use deep_linear::DeepLinear;
+pub use deep_linear::{DeepLinear, frobenius_distance};
 pub use error::{ModelError, Result};
 pub use initialization::{Initialization, balanced, initialize};
 pub use mlp::{Activation, Mlp, MlpLoss};

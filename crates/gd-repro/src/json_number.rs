@@ -47,7 +47,7 @@ pub mod scalar {
     }
 }
 
-/// `#[serde(with = "json_number::vector")]` for Vec<f64>.
+/// `#[serde(with = "json_number::vector")]` for `Vec<f64>`.
 pub mod vector {
     use super::*;
     /// Serializes a vector.
@@ -66,7 +66,7 @@ pub mod vector {
     }
 }
 
-/// `#[serde(with = "json_number::matrix")]` for Vec<Vec<f64>>.
+/// `#[serde(with = "json_number::matrix")]` for `Vec<Vec<f64>>`.
 pub mod matrix {
     use super::*;
     /// Serializes rows.
@@ -85,7 +85,7 @@ pub mod matrix {
     }
 }
 
-/// `#[serde(with = "json_number::optional")]` for Option<f64>.
+/// `#[serde(with = "json_number::optional")]` for `Option<f64>`.
 pub mod optional {
     use super::*;
     /// Serializes an optional f64.

@@ -8,17 +8,21 @@ pub mod error;
 pub mod experiments;
 pub mod figure_svg;
 pub mod json_number;
+mod numerics;
 pub mod output;
 pub mod registry;
 pub mod report;
+mod run_options;
+mod seeded_sweep;
+mod settings;
 pub mod snapshot;
-pub mod workloads;
 
 pub use config::Overrides;
 pub use error::{ReproError, Result};
 pub use output::write_outputs;
-pub use registry::{Experiment, RunOptions, experiments, run_experiments};
+pub use registry::{Experiment, experiments, run_experiments};
 pub use report::{Claim, Figure, Report, Series, Table, Verdict, claims_table};
+pub use run_options::{FinishedFn, ProgressFn, RunOptions};
 
 /// Sets the number of rayon worker threads for the sweeps (results do not depend on it).
 pub fn set_threads(threads: usize) -> std::result::Result<(), rayon::ThreadPoolBuildError> {

@@ -1,5 +1,5 @@
-//! Writes `paper-repro/`: data/<id>.json (the whole report), data/<id>-<table>.csv,
-//! figures/<name>.svg and REPORT.md, each atomically (temp file + rename); and compares a fresh
+//! Writes `paper-repro/`: `data/<id>.json` (the whole report), `data/<id>-<table>.csv`,
+//! `figures/<name>.svg` and REPORT.md, each atomically (temp file + rename); and compares a fresh
 //! generation with the committed tree for `--check`.
 
 use crate::error::ReproError;

@@ -1,44 +1,13 @@
-//! The list of experiments and how a selection of them is run.
+//! The experiments: the table from catalogue id to run function, and how a selection of them
+//! is run.
 
-use crate::config::Overrides;
 use crate::error::{ReproError, Result};
-use crate::experiments as catalogue;
+use crate::experiments::{
+    mjs_escape, mjs_gd, mjs_noise, mjs_sgd, mjs_sharpness, ns_depth, ns_ex1, ns_ex2, ns_ex3,
+    ns_fig2, ns_large_sv, ns_residual, ns_thm1, ns_thm2, ns_thm3, ns_thm4,
+};
 use crate::report::Report;
-use std::sync::Arc;
-
-/// Called with (experiment id, work done, total work) as an experiment progresses.
-pub type ProgressFn = Arc<dyn Fn(&str, usize, usize) + Send + Sync>;
-
-/// How to run the experiments.
-#[derive(Clone, Default)]
-pub struct RunOptions {
-    /// Small configurations (snapshot tests, smoke runs).
-    pub quick: bool,
-    /// Per-experiment config overrides.
-    pub overrides: Overrides,
-    /// Progress callback.
-    pub progress: Option<ProgressFn>,
-}
-
-impl RunOptions {
-    /// The config of experiment `id`: the quick or full preset, with overrides applied.
-    pub fn config<C: serde::Serialize + serde::de::DeserializeOwned>(
-        &self,
-        id: &str,
-        quick: C,
-        full: C,
-    ) -> Result<C> {
-        self.overrides
-            .apply(id, if self.quick { quick } else { full })
-    }
-
-    /// Reports progress of experiment `id`.
-    pub fn progress(&self, id: &str, done: usize, total: usize) {
-        if let Some(p) = &self.progress {
-            p(id, done, total);
-        }
-    }
-}
+use crate::run_options::RunOptions;
 
 /// One experiment: a catalogue id and the function that runs it.
 pub struct Experiment {
@@ -50,7 +19,32 @@ pub struct Experiment {
 
 /// Every registered experiment, in report order.
 pub fn experiments() -> Vec<Experiment> {
-    catalogue::all()
+    table()
+}
+
+/// Every experiment, in report order.
+fn table() -> Vec<Experiment> {
+    [
+        (ns_ex1::ID, ns_ex1::run as fn(&RunOptions) -> Result<Report>),
+        (ns_ex2::ID, ns_ex2::run),
+        (ns_ex3::ID, ns_ex3::run),
+        (ns_thm1::ID, ns_thm1::run),
+        (ns_thm2::ID, ns_thm2::run),
+        (ns_thm3::ID, ns_thm3::run),
+        (ns_thm4::ID, ns_thm4::run),
+        (ns_fig2::ID, ns_fig2::run),
+        (ns_depth::ID, ns_depth::run),
+        (ns_large_sv::ID, ns_large_sv::run),
+        (ns_residual::ID, ns_residual::run),
+        (mjs_gd::ID, mjs_gd::run),
+        (mjs_sgd::ID, mjs_sgd::run),
+        (mjs_escape::ID, mjs_escape::run),
+        (mjs_sharpness::ID, mjs_sharpness::run),
+        (mjs_noise::ID, mjs_noise::run),
+    ]
+    .into_iter()
+    .map(|(id, run)| Experiment { id, run })
+    .collect()
 }
 
 /// Runs the experiments whose id starts with `only` (all when `None`), in registry order.
@@ -78,5 +72,5 @@ pub fn run_experiments(only: Option<&str>, options: &RunOptions) -> Result<Vec<R
             known.join(", "),
         ));
     }
-    selected.iter().map(|e| (e.run)(options)).collect()
+    selected.iter().map(|e| options.timed(e.run)).collect()
 }

@@ -141,7 +141,7 @@ pub struct Figure {
 /// A table of numbers (written as CSV beside the JSON).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Table {
-    /// File stem suffix: data/<id>-<name>.csv.
+    /// File stem suffix: `data/<id>-<name>.csv`.
     pub name: String,
     /// Column names.
     pub columns: Vec<String>,

@@ -3,7 +3,8 @@
 //! ρ(·) is the largest singular value.
 
 use crate::error::{Result, TheoryError, check_depth, check_eta, outside};
-use faer::{Mat, MatRef};
+use faer::linalg::matmul::matmul;
+use faer::{Accum, Mat, MatRef, Par};
 use gd_core::spectrum::{symmetric_eigen, thin_svd, validate_symmetric};
 
 /// Theorem 1's ingredients at one factorization {Ŵ_j}.
@@ -46,7 +47,16 @@ pub fn theorem1(layers: &[MatRef<'_, f64>]) -> Result<Theorem1> {
     }
     let mut product = layers[0].to_owned();
     for w in &layers[1..] {
-        product = w * &product;
+        let mut next = Mat::zeros(w.nrows(), product.ncols());
+        matmul(
+            next.as_mut(),
+            Accum::Replace,
+            w.as_ref(),
+            product.as_ref(),
+            1.0,
+            Par::Seq,
+        );
+        product = next;
     }
     let svd = thin_svd(product.as_ref())?;
     if svd.s.first().is_none_or(|s| *s == 0.0) {

@@ -1,7 +1,8 @@
 //! The formulas agree with each other and with hand-derived values, and reject inputs outside
 //! their conditions.
 
-use faer::Mat;
+use faer::linalg::matmul::matmul;
+use faer::{Accum, Mat, Par};
 use gd_theory::TheoryError;
 use gd_theory::deep_linear::{
     corollary1_bound, corollary2_singular_value_bound, nearest_psd, theorem1, theorem2_limit,
@@ -65,7 +66,15 @@ fn theorem1_at_a_scaled_identity_matches_the_hand_computed_sum() {
 fn principal_root_and_nearest_psd() {
     let r = Mat::from_fn(2, 2, |i, j| [[2.0, 1.0], [1.0, 2.0]][i][j]);
     let root = theorem2_limit(r.as_ref(), 2).unwrap();
-    let back = &root * &root;
+    let mut back = Mat::zeros(2, 2);
+    matmul(
+        back.as_mut(),
+        Accum::Replace,
+        root.as_ref(),
+        root.as_ref(),
+        1.0,
+        Par::Seq,
+    );
     for i in 0..2 {
         for j in 0..2 {
             assert!((back[(i, j)] - r[(i, j)]).abs() < 1e-14);

@@ -3,10 +3,10 @@
 //! step, then continue (a) at the same step and (b) at 1.5× the largest stable step 2/λmax of
 //! the settled point. Paper values: not available.
 
-use super::mlp_setting::MlpSetting;
 use crate::error::{Result, config_check};
-use crate::registry::RunOptions;
 use crate::report::{Claim, Figure, Report, Series, Table};
+use crate::run_options::RunOptions;
+use crate::settings::mlp::MlpSetting;
 use gd_core::objective::distance;
 use gd_core::{GradientDescent, Objective, Schedule, extreme_eigenvalues};
 use serde::{Deserialize, Serialize};

@@ -4,10 +4,11 @@
 //! gradient flow ends. Paper values are not available: the function is the catalogue's
 //! stand-in f(x) = ½‖x‖² − Σ A exp(−‖x − c‖²/(2w²)).
 
-use super::{linspace, seeded_sweep};
 use crate::error::{Result, config_check};
-use crate::registry::RunOptions;
+use crate::numerics::linspace;
 use crate::report::{Claim, Figure, Report, Series, Table};
+use crate::run_options::RunOptions;
+use crate::seeded_sweep::seeded_sweep;
 use gd_core::objective::norm;
 use gd_core::{Attractor, Objective, RunConfig, Schedule, run_gd};
 use gd_models::{SharpWells, Well};

@@ -4,10 +4,10 @@
 //! g̃ = g_B + √(η_L/η_S − 1)·(g_B′ − g_B″)/√2 (two more independent mini-batches), each followed
 //! by a common small-step phase; several seeds; train loss, test accuracy, final λmax.
 
-use super::seeded_sweep;
 use crate::error::{Result, config_check};
-use crate::registry::RunOptions;
 use crate::report::{Claim, Figure, Report, Series, Table, Verdict};
+use crate::run_options::RunOptions;
+use crate::seeded_sweep::seeded_sweep;
 use gd_core::{Objective, SampleObjective, extreme_eigenvalues};
 use gd_models::datasets::two_spirals;
 use gd_models::{Activation, Mlp, MlpLoss};

@@ -3,10 +3,11 @@
 //! starts in the sharp basin: GD with the gradient plus N(0, σ²) noise at a small step, σ over
 //! orders of magnitude, against noiseless GD at a large step. Paper values: not available.
 
-use super::{linspace, seeded_sweep};
 use crate::error::{Result, config_check};
-use crate::registry::RunOptions;
+use crate::numerics::linspace;
 use crate::report::{Claim, Figure, Report, Series, Table};
+use crate::run_options::RunOptions;
+use crate::seeded_sweep::seeded_sweep;
 use gd_core::Objective;
 use gd_models::SharpWells;
 use gd_models::data::standard_normal;

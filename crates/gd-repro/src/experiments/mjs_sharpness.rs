@@ -3,10 +3,10 @@
 //! held at about 2/η while the small-step run settles where λmax is higher. λmax is tracked by
 //! Lanczos on Hessian-vector products, warm-started from the previous eigenvectors.
 
-use super::mlp_setting::MlpSetting;
 use crate::error::{Result, config_check};
-use crate::registry::RunOptions;
 use crate::report::{Claim, Figure, Report, Series, Table};
+use crate::run_options::RunOptions;
+use crate::settings::mlp::MlpSetting;
 use gd_core::{LanczosOptions, Observe, RunConfig, Schedule, SharpnessOptions, run_gd};
 use serde::{Deserialize, Serialize};
 

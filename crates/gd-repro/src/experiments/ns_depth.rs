@@ -3,11 +3,11 @@
 //! L ρ^{2(L−1)/L} > 2/η; Theorem 2 guarantees convergence from identity init while
 //! L ρ^{2(L−1)/L} ≤ 1/η.
 
-use super::linear_training::train;
-use super::seeded_sweep;
 use crate::error::{Result, config_check};
-use crate::registry::RunOptions;
 use crate::report::{Claim, Figure, Report, Series, Table};
+use crate::run_options::RunOptions;
+use crate::seeded_sweep::seeded_sweep;
+use crate::settings::linear_training::train;
 use gd_models::data::{random_orthogonal, symmetric_target};
 use gd_models::{DeepLinear, Initialization, initialize};
 use gd_theory::deep_linear::{corollary1_bound, theorem2_step_bound};

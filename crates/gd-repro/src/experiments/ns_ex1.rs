@@ -1,10 +1,11 @@
 //! ns-ex1 — Nar & Sastry, Example 1: GD on the convex f1 = (2/3)|x|^{3/2} converges to the
 //! period-2 orbit ±η²/4 from almost every start, never to the minimum 0.
 
-use super::{linspace, seeded_sweep, slope};
 use crate::error::{Result, config_check};
-use crate::registry::RunOptions;
+use crate::numerics::{linspace, slope};
 use crate::report::{Claim, Figure, Report, Series, Table};
+use crate::run_options::RunOptions;
+use crate::seeded_sweep::seeded_sweep;
 use gd_core::linearization::DEFAULT_MARGINAL_TOLERANCE;
 use gd_core::{Attractor, RunConfig, Schedule, Stability, floquet_multipliers, run_gd};
 use gd_models::example1;

@@ -2,10 +2,11 @@
 //! step size selects the minimum: x = 2 (f″ = 10) is unreachable for η > 0.2, x = 1 (f″ = 4)
 //! for η > 0.5, and with η = 0.3 every convergent run ends at x = 1.
 
-use super::{linspace, seeded_sweep};
 use crate::error::{Result, config_check};
-use crate::registry::RunOptions;
+use crate::numerics::linspace;
 use crate::report::{Claim, Figure, Report, Series, Table};
+use crate::run_options::RunOptions;
+use crate::seeded_sweep::seeded_sweep;
 use gd_core::{Attractor, RunConfig, Schedule, largest_lyapunov_exponent, run_gd};
 use gd_models::example2;
 use gd_models::scalar::f2_value;

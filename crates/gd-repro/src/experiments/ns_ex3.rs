@@ -1,10 +1,11 @@
 //! ns-ex3 — Nar & Sastry, Example 3: on f3 = x^L (L even, > 2) GD converges to 0 iff
 //! x₀^{L−2} < 2/(ηL), and diverges above: the step size and the initial point together decide.
 
-use super::{linspace, seeded_sweep};
 use crate::error::{Result, config_check};
-use crate::registry::RunOptions;
+use crate::numerics::linspace;
 use crate::report::{Claim, Figure, Report, Series, Table};
+use crate::run_options::RunOptions;
+use crate::seeded_sweep::seeded_sweep;
 use gd_core::{Attractor, RunConfig, Schedule, run_gd};
 use gd_models::example3;
 use gd_theory::scalar::example3_threshold;

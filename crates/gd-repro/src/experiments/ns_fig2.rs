@@ -3,10 +3,10 @@
 //! fixed point at a small step and a period-2 orbit at a larger one. We show the paper's pair
 //! from a declared seed, and the outcome fractions over many seeds.
 
-use super::seeded_sweep;
 use crate::error::{Result, config_check};
-use crate::registry::RunOptions;
 use crate::report::{Claim, Figure, Report, Series, Table};
+use crate::run_options::RunOptions;
+use crate::seeded_sweep::seeded_sweep;
 use gd_core::hessian::dense_hessian;
 use gd_core::linearization::DEFAULT_MARGINAL_TOLERANCE;
 use gd_core::objective::distance;

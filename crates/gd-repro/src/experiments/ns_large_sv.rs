@@ -1,11 +1,11 @@
 //! ns-large-sv — Nar & Sastry's claim: linear maps with large singular values are harder to
 //! fit: the largest step that converges shrinks with ρ(R) like 2/(Lρ^{2(L−1)/L}).
 
-use super::linear_training::train;
-use super::seeded_sweep;
 use crate::error::{Result, config_check};
-use crate::registry::RunOptions;
 use crate::report::{Claim, Figure, Report, Series, Table};
+use crate::run_options::RunOptions;
+use crate::seeded_sweep::seeded_sweep;
+use crate::settings::linear_training::train;
 use gd_models::data::{random_orthogonal, symmetric_target};
 use gd_models::{DeepLinear, Initialization, initialize};
 use gd_theory::deep_linear::corollary1_bound;
@@ -38,7 +38,7 @@ impl Config {
             depth: 4,
             rhos: vec![0.5, 2.0, 8.0],
             relative_spectrum: vec![0.3, 0.6, 1.0],
-            eta_fractions: super::linspace(0.3, 1.2, 10),
+            eta_fractions: crate::numerics::linspace(0.3, 1.2, 10),
             max_iterations: 20_000,
             seed: 6,
         }
@@ -47,7 +47,7 @@ impl Config {
     fn full() -> Self {
         Self {
             rhos: vec![0.5, 1.5, 2.0, 4.0, 8.0],
-            eta_fractions: super::linspace(0.3, 1.2, 37),
+            eta_fractions: crate::numerics::linspace(0.3, 1.2, 37),
             max_iterations: 100_000,
             ..Self::quick()
         }
@@ -119,10 +119,11 @@ pub fn run(options: &RunOptions) -> Result<Report> {
     );
     fig.log_x = true;
     fig.log_y = true;
-    let fine: Vec<f64> = super::linspace(c.rhos[0].ln(), c.rhos[c.rhos.len() - 1].ln(), 60)
-        .into_iter()
-        .map(f64::exp)
-        .collect();
+    let fine: Vec<f64> =
+        crate::numerics::linspace(c.rhos[0].ln(), c.rhos[c.rhos.len() - 1].ln(), 60)
+            .into_iter()
+            .map(f64::exp)
+            .collect();
     fig.lines.push(Series::new(
         "Corollary 1: 2/(L rho^(2(L-1)/L))",
         fine.clone(),

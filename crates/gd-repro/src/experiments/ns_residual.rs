@@ -3,11 +3,12 @@
 //! same depth. The convergent set need not be an interval, so we report the largest step at
 //! which every seed converged, per initialization.
 
-use super::linear_training::train;
-use super::{linspace, seeded_sweep};
 use crate::error::{Result, config_check};
-use crate::registry::RunOptions;
+use crate::numerics::linspace;
 use crate::report::{Claim, Figure, Report, Series, Table};
+use crate::run_options::RunOptions;
+use crate::seeded_sweep::seeded_sweep;
+use crate::settings::linear_training::train;
 use gd_models::data::{random_orthogonal, symmetric_target};
 use gd_models::{DeepLinear, Initialization, initialize};
 use gd_theory::deep_linear::{corollary1_bound, spectral_norm};

@@ -3,11 +3,12 @@
 //! reachable above 2/(Lρ^{2(L−1)/L}) (Corollary 1), and a solution reached with step η has
 //! ρ(R̂) ≤ (2/(Lη))^{L/(2L−2)} (Corollary 2).
 
-use super::linear_training::train;
-use super::{linspace, seeded_sweep};
 use crate::error::{Result, config_check};
-use crate::registry::RunOptions;
+use crate::numerics::linspace;
 use crate::report::{Claim, Figure, Report, Series, Table};
+use crate::run_options::RunOptions;
+use crate::seeded_sweep::seeded_sweep;
+use crate::settings::linear_training::train;
 use gd_models::data::{random_orthogonal, symmetric_target};
 use gd_models::{DeepLinear, Initialization, initialize};
 use gd_theory::deep_linear::{

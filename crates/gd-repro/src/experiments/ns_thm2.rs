@@ -2,13 +2,15 @@
 //! η ≤ min{1/L, 1/(Lρ^{2(L−1)/L})}, every W_j converges to R^{1/L} at a linear rate; the
 //! largest step that converges from identity init approaches the Corollary 1 bound.
 
-use super::linear_training::{frobenius_distance, train};
-use super::{linspace, seeded_sweep};
 use crate::error::{Result, config_check};
-use crate::registry::RunOptions;
+use crate::numerics::linspace;
 use crate::report::{Claim, Figure, Report, Series, Table};
+use crate::run_options::RunOptions;
+use crate::seeded_sweep::seeded_sweep;
+use crate::settings::linear_training::train;
 use gd_core::{GradientDescent, Schedule};
 use gd_models::data::{random_orthogonal, symmetric_target};
+use gd_models::frobenius_distance;
 use gd_models::{DeepLinear, Initialization, initialize};
 use gd_theory::deep_linear::{
     corollary1_bound, spectral_norm, theorem2_limit, theorem2_step_bound,
@@ -146,7 +148,7 @@ pub fn run(options: &RunOptions) -> Result<Report> {
             .collect();
         let measured = if window.len() >= 2 {
             let (x, y): (Vec<f64>, Vec<f64>) = window.into_iter().unzip();
-            super::slope(&x, &y).exp()
+            crate::numerics::slope(&x, &y).exp()
         } else {
             f64::NAN
         };

@@ -3,13 +3,13 @@
 //! floating point does there is a finding we report: it depends on whether rounding breaks the
 //! symmetry of the factors.
 
-use super::linear_training::frobenius_distance;
 use crate::error::{Result, config_check};
-use crate::registry::RunOptions;
 use crate::report::{Claim, Figure, Report, Series, Table};
+use crate::run_options::RunOptions;
 use faer::Mat;
 use gd_core::{GradientDescent, Objective, Schedule};
 use gd_models::data::{random_orthogonal, symmetric_target};
+use gd_models::frobenius_distance;
 use gd_models::{DeepLinear, Initialization, initialize};
 use gd_theory::deep_linear::{
     nearest_psd, spectral_norm, theorem3_limit_loss, theorem3_step_bound,

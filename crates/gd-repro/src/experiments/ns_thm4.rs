@@ -3,10 +3,11 @@
 //! only for c = η|x||y| ≤ 1, and near c = 1 it sits at the flattest zero-loss solution,
 //! λmax = 2|x||y|.
 
-use super::{linspace, seeded_sweep};
 use crate::error::{Result, config_check};
-use crate::registry::RunOptions;
+use crate::numerics::linspace;
 use crate::report::{Claim, Figure, Report, Series, Table};
+use crate::run_options::RunOptions;
+use crate::seeded_sweep::seeded_sweep;
 use gd_core::{Attractor, RunConfig, Schedule, extreme_eigenvalues, run_gd};
 use gd_models::data::standard_normal;
 use gd_models::{LossScale, TwoLayerRelu};

@@ -2,14 +2,15 @@
 //! benchmark-only code paths): W1 orbit diagram of f2, W2 deep linear GD (n = 32, L = 10),
 //! W3 the Figure 2 ReLU network, W4 Lanczos sharpness. Each returns its `check` value.
 
-use crate::error::Result;
-use crate::experiments::linear_training::frobenius_distance;
-use faer::Mat;
+use faer::linalg::matmul::matmul;
+use faer::{Accum, Mat, Par};
 use gd_core::scalar_map::{LaneConfig, final_states};
 use gd_core::{GradientDescent, Lanczos, LanczosOptions, Objective, Schedule};
 use gd_models::data::{dct_whitened_samples, dct2, symmetric_target};
+use gd_models::frobenius_distance;
 use gd_models::scalar::f2_derivative;
 use gd_models::{DeepLinear, Initialization, LossScale, TwoLayerRelu, initialize};
+use gd_repro::Result;
 use gd_theory::deep_linear::{theorem2_limit, theorem2_step_bound};
 
 /// What a workload run produced.
@@ -100,7 +101,15 @@ impl W2 {
         let net = if covariance {
             DeepLinear::from_target(&widths, x.as_ref(), r.clone())?
         } else {
-            let y = &r * &x;
+            let mut y = Mat::zeros(r.nrows(), x.ncols());
+            matmul(
+                y.as_mut(),
+                Accum::Replace,
+                r.as_ref(),
+                x.as_ref(),
+                1.0,
+                Par::Seq,
+            );
             DeepLinear::from_samples(&widths, x, y)?
         };
         let theta0 = initialize(&net, &Initialization::Identity)?;

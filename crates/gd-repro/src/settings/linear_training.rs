@@ -3,7 +3,6 @@
 //! below a tolerance *and* its end point passes η·λmax ≤ 2 (catalogue ns-thm2).
 
 use crate::error::Result;
-use faer::MatRef;
 use gd_core::{Attractor, RunConfig, Schedule, extreme_eigenvalues, run_gd};
 use gd_models::DeepLinear;
 
@@ -22,8 +21,6 @@ pub struct LinearRun {
     pub converged: bool,
     /// Final loss (∞ if diverged).
     pub loss: f64,
-    /// Steps taken.
-    pub iterations: usize,
     /// Final parameters (empty if diverged).
     pub theta: Vec<f64>,
     /// λmax at the end point (NaN if diverged).
@@ -48,7 +45,6 @@ pub fn train(
         return Ok(LinearRun {
             converged: false,
             loss: f64::INFINITY,
-            iterations: t.iterations,
             theta: Vec::new(),
             sharpness: f64::NAN,
         });
@@ -58,19 +54,7 @@ pub fn train(
     Ok(LinearRun {
         converged: fixed && state.loss < GLOBAL_MINIMUM_LOSS && eta * sharpness <= 2.0,
         loss: state.loss,
-        iterations: t.iterations,
         theta: state.parameters,
         sharpness,
     })
-}
-
-/// Frobenius distance ‖A − B‖_F (column-major summation order).
-pub fn frobenius_distance(a: MatRef<'_, f64>, b: MatRef<'_, f64>) -> f64 {
-    let mut s = 0.0;
-    for j in 0..a.ncols() {
-        for i in 0..a.nrows() {
-            s += (a[(i, j)] - b[(i, j)]).powi(2);
-        }
-    }
-    s.sqrt()
 }

@@ -1,0 +1,57 @@
+//! How a selection of experiments is run: quick or full presets, per-experiment overrides,
+//! and a progress callback. A leaf module: every experiment depends on it, it on none.
+
+use crate::config::Overrides;
+use crate::error::Result;
+use crate::report::Report;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+/// Called with (experiment id, work done, total work) as an experiment progresses.
+pub type ProgressFn = Arc<dyn Fn(&str, usize, usize) + Send + Sync>;
+
+/// Called with each experiment's report and its wall time as it finishes.
+pub type FinishedFn = Arc<dyn Fn(&Report, Duration) + Send + Sync>;
+
+/// How to run the experiments.
+#[derive(Clone, Default)]
+pub struct RunOptions {
+    /// Small configurations (snapshot tests, smoke runs).
+    pub quick: bool,
+    /// Per-experiment config overrides.
+    pub overrides: Overrides,
+    /// Progress callback.
+    pub progress: Option<ProgressFn>,
+    /// Called as each experiment finishes.
+    pub finished: Option<FinishedFn>,
+}
+
+impl RunOptions {
+    /// The config of experiment `id`: the quick or full preset, with overrides applied.
+    pub fn config<C: serde::Serialize + serde::de::DeserializeOwned>(
+        &self,
+        id: &str,
+        quick: C,
+        full: C,
+    ) -> Result<C> {
+        self.overrides
+            .apply(id, if self.quick { quick } else { full })
+    }
+
+    /// Reports progress of experiment `id`.
+    pub fn progress(&self, id: &str, done: usize, total: usize) {
+        if let Some(p) = &self.progress {
+            p(id, done, total);
+        }
+    }
+
+    /// Runs `run` as experiment `id`'s body and reports its time to the `finished` callback.
+    pub(crate) fn timed(&self, run: impl FnOnce(&Self) -> Result<Report>) -> Result<Report> {
+        let started = Instant::now();
+        let report = run(self)?;
+        if let Some(finished) = &self.finished {
+            finished(&report, started.elapsed());
+        }
+        Ok(report)
+    }
+}

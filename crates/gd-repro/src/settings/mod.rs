@@ -1,0 +1,4 @@
+//! Settings shared by several experiments.
+
+pub mod linear_training;
+pub mod mlp;
