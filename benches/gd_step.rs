@@ -3,8 +3,8 @@
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use std::hint::black_box;
-use stepsize::core::scalar_map::{LaneConfig, final_states};
-use stepsize::core::{
+use stepsize::dynamics::scalar_map::{LaneConfig, final_states};
+use stepsize::dynamics::{
     GradientDescent, Lanczos, LanczosOptions, Objective, RunConfig, Schedule, run_gd,
 };
 use stepsize::models::data::{dct_whitened_samples, dct2, symmetric_target};

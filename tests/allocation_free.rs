@@ -7,7 +7,7 @@
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
-use stepsize::core::{GradientDescent, Objective, Schedule};
+use stepsize::dynamics::{GradientDescent, Objective, Schedule};
 use stepsize::models::data::{dct_whitened_samples, dct2, symmetric_target};
 use stepsize::models::{DeepLinear, Figure2, Initialization, example2, initialize};
 

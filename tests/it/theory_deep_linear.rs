@@ -1,10 +1,10 @@
 //! Deep linear networks: Theorems 1–3 and Corollary 1 against GD runs and Hessians.
 
 use faer::{Mat, MatRef};
-use stepsize::core::hessian::dense_hessian;
-use stepsize::core::linearization::DEFAULT_MARGINAL_TOLERANCE;
-use stepsize::core::spectrum::symmetric_eigenvalues;
-use stepsize::core::{
+use stepsize::dynamics::hessian::dense_hessian;
+use stepsize::dynamics::linearization::DEFAULT_MARGINAL_TOLERANCE;
+use stepsize::dynamics::spectrum::symmetric_eigenvalues;
+use stepsize::dynamics::{
     Attractor, GradientDescent, Objective, RunConfig, Schedule, Stability, linearize, run_gd,
 };
 use stepsize::models::data::{random_orthogonal, symmetric_target};
@@ -80,7 +80,7 @@ struct Theorem3Run {
 fn theorem3_run(r: &Mat<f64>, depth: usize, init: Initialization, steps: usize) -> Theorem3Run {
     let n = r.nrows();
     let net = DeepLinear::whitened(&vec![n; depth + 1], r.clone()).unwrap();
-    let (values, _) = stepsize::core::spectrum::symmetric_eigen(r.as_ref()).unwrap();
+    let (values, _) = stepsize::dynamics::spectrum::symmetric_eigen(r.as_ref()).unwrap();
     let eta =
         0.9 * theorem3_step_bound(values[0], spectral_norm(r.as_ref()).unwrap(), depth).unwrap();
     let target = nearest_psd(r.as_ref()).unwrap();

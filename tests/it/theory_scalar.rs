@@ -1,6 +1,6 @@
 //! Scalar examples: the theory's thresholds against runs of the GD map on both sides.
 
-use stepsize::core::{Attractor, RunConfig, Schedule, run_gd};
+use stepsize::dynamics::{Attractor, RunConfig, Schedule, run_gd};
 use stepsize::models::{example1, example2, example3};
 use stepsize::theory::scalar::{
     example1_convergent_starts, example1_orbit_amplitude, example1_orbit_loss, example3_threshold,

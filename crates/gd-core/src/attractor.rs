@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 
 /// The end state of a run.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub enum Attractor {
     /// θ_{k+1} = θ_k (bitwise when `exact`), or a cycle whose points all lie within the run's
     /// tolerance of each other (rounding flicker around one point), or the last step shorter

@@ -5,6 +5,7 @@ use faer::linalg::solvers::EvdError;
 /// What went wrong in a gd-core call. Each variant carries the offending value so the
 /// message says what to change.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum CoreError {
     /// η must be a finite positive number; the GD map with η ≤ 0 is not descent.
     #[error("step size eta must be finite and > 0, got {eta}")]

@@ -8,6 +8,10 @@
 //! parallel sweeps. All linear algebra goes through faer with `Par::Seq`: parallelism is
 //! across sweep tasks only, so results never depend on the thread count.
 
+/// faer 0.24, whose matrix types appear in this crate's signatures: use it through this
+/// re-export to be sure of the same version.
+pub use faer;
+
 pub mod attractor;
 pub mod error;
 pub mod finite_difference;
@@ -42,3 +46,8 @@ pub use sharpness::{Sharpness, SharpnessOptions, extreme_eigenvalues};
 pub use sweep::{
     Grid, Shard, SweepOptions, merge_shards, sweep, sweep_shard, sweep_tasks, task_rng,
 };
+
+/// The README's examples, compiled and run as doctests.
+#[doc = include_str!("../README.md")]
+#[cfg(doctest)]
+pub struct ReadmeDoctests;

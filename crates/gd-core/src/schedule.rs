@@ -6,6 +6,7 @@ use std::sync::Arc;
 
 /// The step size as a function of the iteration k.
 #[derive(Clone)]
+#[non_exhaustive]
 pub enum Schedule {
     /// η_k = η.
     Constant(f64),

@@ -2,6 +2,7 @@
 
 /// What is wrong with a model's construction.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum ModelError {
     /// Shapes that do not fit together.
     #[error("shape mismatch for {what}: expected {expected}, got {found}")]

@@ -12,6 +12,7 @@ use serde::{Deserialize, Serialize};
 
 /// How to initialize the factors.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub enum Initialization {
     /// W_j = I (ones on the diagonal of a rectangular factor): Nar & Sastry, Theorems 2–3.
     Identity,

@@ -28,3 +28,8 @@ pub use residual_linear::ResidualLinear;
 pub use scalar::{Scalar, example1, example2, example3};
 pub use sharp_wells::{SharpWells, Well};
 pub use two_layer_relu::{Figure2, LossScale, TwoLayerRelu};
+
+/// The README's examples, compiled and run as doctests.
+#[doc = include_str!("../README.md")]
+#[cfg(doctest)]
+pub struct ReadmeDoctests;

@@ -2,6 +2,7 @@
 
 /// What went wrong while running or writing experiments.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum ReproError {
     /// An error from gd-core.
     #[error(transparent)]

@@ -30,3 +30,8 @@ pub fn set_threads(threads: usize) -> std::result::Result<(), rayon::ThreadPoolB
         .num_threads(threads)
         .build_global()
 }
+
+/// The README's examples, compiled and run as doctests.
+#[doc = include_str!("../README.md")]
+#[cfg(doctest)]
+pub struct ReadmeDoctests;

@@ -2,6 +2,7 @@
 
 /// An input outside a formula's domain.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum TheoryError {
     /// η must be finite and positive.
     #[error("step size eta must be finite and > 0, got {eta}")]

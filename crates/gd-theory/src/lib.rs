@@ -14,3 +14,8 @@ pub mod scalar;
 pub mod sharp_wells;
 
 pub use error::{Result, TheoryError};
+
+/// The README's examples, compiled and run as doctests.
+#[doc = include_str!("../README.md")]
+#[cfg(doctest)]
+pub struct ReadmeDoctests;

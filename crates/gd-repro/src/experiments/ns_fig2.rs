@@ -146,7 +146,8 @@ fn train(seed: u64, eta: f64, max_iterations: usize) -> Result<Outcome> {
             Attractor::FixedPoint { .. } => 0.0,
             Attractor::Periodic { period, .. } => *period as f64,
             Attractor::Diverged { .. } => -1.0,
-            Attractor::Unresolved { .. } => -2.0,
+            // Unresolved (the enum is non-exhaustive: a later kind counts as unresolved too).
+            _ => -2.0,
         },
     };
     let Some(state) = t.final_state else {
