@@ -8,7 +8,7 @@ use stepsize::dynamics::{
     GradientDescent, Lanczos, LanczosOptions, Objective, RunConfig, Schedule, run_gd,
 };
 use stepsize::models::data::{dct_whitened_samples, dct2, symmetric_target};
-use stepsize::models::scalar::f2_derivative;
+use stepsize::models::f2_derivative;
 use stepsize::models::{DeepLinear, Initialization, LossScale, TwoLayerRelu, initialize};
 
 /// Nar & Sastry's f2(x) = (x²+1)(x−1)²(x−2)², the W1 workload's function.

@@ -1,8 +1,8 @@
 //! Deep linear networks: Theorems 1–3 and Corollary 1 against GD runs and Hessians.
 
 use faer::{Mat, MatRef};
-use stepsize::dynamics::hessian::dense_hessian;
-use stepsize::dynamics::linearization::DEFAULT_MARGINAL_TOLERANCE;
+use stepsize::dynamics::DEFAULT_MARGINAL_TOLERANCE;
+use stepsize::dynamics::dense_hessian;
 use stepsize::dynamics::spectrum::symmetric_eigenvalues;
 use stepsize::dynamics::{
     Attractor, GradientDescent, Objective, RunConfig, Schedule, Stability, linearize, run_gd,

@@ -111,8 +111,7 @@ pub fn run(request: &Request<'_>) -> Result<bool, Box<dyn std::error::Error>> {
         let tmp = std::env::temp_dir().join(format!("stepsize-repro-check-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&tmp);
         write_outputs(&tmp, &reports)?;
-        let differences =
-            gd_repro::output::compare_trees(&tmp, request.out, request.only.is_none())?;
+        let differences = gd_repro::compare_trees(&tmp, request.out, request.only.is_none())?;
         std::fs::remove_dir_all(&tmp)?;
         if !differences.is_empty() {
             eprintln!(

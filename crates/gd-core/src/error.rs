@@ -118,7 +118,7 @@ pub enum CoreError {
 pub type Result<T> = std::result::Result<T, CoreError>;
 
 /// Returns η if it is a valid step size.
-pub fn validate_eta(eta: f64) -> Result<f64> {
+pub(crate) fn validate_eta(eta: f64) -> Result<f64> {
     if eta.is_finite() && eta > 0.0 {
         Ok(eta)
     } else {
@@ -127,7 +127,7 @@ pub fn validate_eta(eta: f64) -> Result<f64> {
 }
 
 /// Checks that `found == expected` for the named argument.
-pub fn check_dimension(what: &'static str, expected: usize, found: usize) -> Result<()> {
+pub(crate) fn check_dimension(what: &'static str, expected: usize, found: usize) -> Result<()> {
     if expected == found {
         Ok(())
     } else {
@@ -140,7 +140,7 @@ pub fn check_dimension(what: &'static str, expected: usize, found: usize) -> Res
 }
 
 /// Checks that every value of `values` is finite.
-pub fn check_finite(what: &'static str, values: &[f64]) -> Result<()> {
+pub(crate) fn check_finite(what: &'static str, values: &[f64]) -> Result<()> {
     if values.iter().all(|v| v.is_finite()) {
         Ok(())
     } else {

@@ -2,7 +2,8 @@
 //! tests: does an analytic derivative agree with central differences of the level below?
 
 use crate::error::{Result, check_dimension, check_finite};
-use crate::objective::{Objective, dot, norm};
+use crate::objective::Objective;
+use crate::vector::{dot, norm};
 use rand::RngExt;
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;

@@ -6,7 +6,7 @@ use crate::objective::Objective;
 use faer::Mat;
 
 /// Largest dimension for which a dense Hessian is assembled: d HVPs and d² doubles
-/// (4096² · 8 B = 128 MiB). Above it use Lanczos ([`crate::lanczos`]).
+/// (4096² · 8 B = 128 MiB). Above it use Lanczos ([`crate::Lanczos`]).
 pub const DENSE_HESSIAN_MAX_DIM: usize = 4096;
 
 /// Returns ∇²f(θ) as a dense symmetric matrix: column i is ∇²f(θ)eᵢ, then the matrix is

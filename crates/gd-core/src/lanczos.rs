@@ -5,8 +5,9 @@
 //! and a warm start from a previous eigenvector.
 
 use crate::error::{CoreError, Result, check_dimension, check_finite};
-use crate::objective::{Objective, dot, norm};
+use crate::objective::Objective;
 use crate::spectrum::symmetric_eigen_unchecked;
+use crate::vector::{dot, norm};
 use faer::linalg::matmul::matmul;
 use faer::{Accum, Mat, MatMut, MatRef, Par};
 use rand::{RngExt, SeedableRng};

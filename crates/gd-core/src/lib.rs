@@ -12,41 +12,50 @@
 /// re-export to be sure of the same version.
 pub use faer;
 
-pub mod attractor;
-pub mod error;
+mod attractor;
+mod error;
 pub mod finite_difference;
-pub mod gd;
-pub mod hessian;
-pub mod lanczos;
-pub mod linearization;
-pub mod lyapunov;
-pub mod objective;
+mod gd;
+mod hessian;
+mod lanczos;
+mod linearization;
+mod lyapunov;
+mod objective;
 pub mod period;
-pub mod run;
+mod run;
 pub mod scalar_map;
-pub mod schedule;
-pub mod sgd;
-pub mod sharpness;
+mod schedule;
+mod sgd;
+mod sharpness;
 pub mod spectrum;
-pub mod sweep;
+mod sweep;
+pub mod vector;
 
 pub use attractor::Attractor;
 pub use error::{CoreError, Result};
-pub use gd::GradientDescent;
+pub use gd::{GradientDescent, StepInfo};
+pub use hessian::{DENSE_HESSIAN_MAX_DIM, dense_hessian};
 pub use lanczos::{ExtremeEigenvalues, Lanczos, LanczosOptions, RitzValue};
 pub use linearization::{
-    Floquet, Linearization, Stability, floquet_multipliers, linearize, max_stable_step,
+    DEFAULT_MARGINAL_TOLERANCE, Floquet, Linearization, Stability, floquet_multipliers,
+    gd_jacobian, gd_spectral_radius, linearize, max_stable_step,
 };
 pub use lyapunov::{LyapunovEstimate, largest_lyapunov_exponent};
 pub use objective::{Objective, SampleObjective};
-pub use run::{MinibatchConfig, Observe, RunConfig, Trajectory, run_gd, run_sgd};
+pub use run::{
+    FinalState, MinibatchConfig, Observe, Record, RunConfig, Series, SharpnessSample, Trajectory,
+    run_gd, run_sgd,
+};
 pub use schedule::Schedule;
 pub use sgd::{Sampling, StochasticGradientDescent};
-pub use sharpness::{Sharpness, SharpnessOptions, extreme_eigenvalues};
-pub use sweep::{
-    Grid, Shard, SweepOptions, merge_shards, sweep, sweep_shard, sweep_tasks, task_rng,
+pub use sharpness::{
+    DEFAULT_DENSE_MAX_DIM, Sharpness, SharpnessOptions, dense_extreme_eigenvalues,
+    extreme_eigenvalues,
 };
-
+pub use sweep::{
+    DEFAULT_MEMORY_BUDGET, Grid, Shard, ShardResults, SweepOptions, merge_shards, read_shard,
+    sweep, sweep_shard, sweep_tasks, task_rng, write_shard,
+};
 /// The README's examples, compiled and run as doctests.
 #[doc = include_str!("../README.md")]
 #[cfg(doctest)]

@@ -3,7 +3,8 @@
 //! Positive on a chaotic attractor, negative on a stable fixed point or orbit.
 
 use crate::error::{CoreError, Result, check_dimension, check_finite, validate_eta};
-use crate::objective::{Objective, norm};
+use crate::objective::Objective;
+use crate::vector::norm;
 use rand::{RngExt, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};

@@ -7,11 +7,12 @@ use crate::attractor::Attractor;
 use crate::error::{CoreError, Result, check_dimension, check_finite};
 use crate::gd::{GradientDescent, StepInfo};
 use crate::lyapunov::largest_lyapunov_exponent;
-use crate::objective::{Objective, SampleObjective, distance, norm};
+use crate::objective::{Objective, SampleObjective};
 use crate::period::{orbit_threshold, reduced_period};
 use crate::schedule::Schedule;
 use crate::sgd::{Sampling, StochasticGradientDescent};
 use crate::sharpness::{Sharpness, SharpnessOptions};
+use crate::vector::{distance, norm};
 use serde::{Deserialize, Serialize};
 
 /// What to record along a run; an interval of 0 records nothing.
@@ -48,7 +49,7 @@ pub struct RunConfig {
     /// default 10⁻¹² is safe near period doublings: [`crate::period`].
     pub tolerance: f64,
     /// Steps over which the Lyapunov exponent of an unresolved end state is averaged (at
-    /// least 2); the accuracy a budget buys is tabulated in [`crate::lyapunov`].
+    /// least 2); the accuracy a budget buys is tabulated in [`crate::largest_lyapunov_exponent`].
     pub lyapunov_iterations: usize,
     /// What to record.
     #[serde(default)]

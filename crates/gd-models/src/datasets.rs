@@ -85,7 +85,7 @@ pub fn gaussian_mixture(
     let centres: Vec<Vec<f64>> = (0..classes)
         .map(|_| {
             let g = standard_normal(&mut rng, dim);
-            let n = gd_core::objective::norm(&g).max(f64::MIN_POSITIVE);
+            let n = gd_core::vector::norm(&g).max(f64::MIN_POSITIVE);
             g.iter().map(|v| separation * v / n).collect()
         })
         .collect();

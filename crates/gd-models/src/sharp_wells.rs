@@ -87,7 +87,7 @@ impl SharpWells {
         let wells = (0..count)
             .map(|_| {
                 let g = standard_normal(&mut rng, dim);
-                let n = gd_core::objective::norm(&g).max(f64::MIN_POSITIVE);
+                let n = gd_core::vector::norm(&g).max(f64::MIN_POSITIVE);
                 Well {
                     center: g.iter().map(|v| radius * v / n).collect(),
                     depth,

@@ -3,23 +3,22 @@
 //! that can fail; [`run_experiments`] runs a selection and [`write_outputs`] writes
 //! `paper-repro/` (REPORT.md, data/*.json and *.csv, figures/*.svg).
 
-pub mod config;
-pub mod error;
-pub mod experiments;
-pub mod figure_svg;
-pub mod json_number;
+mod config;
+mod error;
+mod experiments;
+mod figure_svg;
+mod json_number;
 mod numerics;
-pub mod output;
-pub mod registry;
-pub mod report;
+mod output;
+mod registry;
+mod report;
 mod run_options;
 mod seeded_sweep;
 mod settings;
-pub mod snapshot;
 
 pub use config::Overrides;
 pub use error::{ReproError, Result};
-pub use output::write_outputs;
+pub use output::{compare_trees, write_outputs};
 pub use registry::{Experiment, experiments, run_experiments};
 pub use report::{Claim, Figure, Report, Series, Table, Verdict, claims_table};
 pub use run_options::{FinishedFn, ProgressFn, RunOptions};

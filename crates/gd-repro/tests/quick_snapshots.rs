@@ -2,8 +2,10 @@
 //! is a changed result: review it as one (`INSTA_UPDATE=always cargo test -p gd-repro` then
 //! `git diff -- '*.snap'`, and say why each number moved).
 
-use gd_repro::snapshot::view;
+mod snapshot_view;
+
 use gd_repro::{RunOptions, Verdict, experiments};
+use snapshot_view::view;
 
 fn check(id: &str) {
     let options = RunOptions {
@@ -131,4 +133,15 @@ fn mjs_sharpness() {
 #[test]
 fn mjs_noise() {
     check("mjs-noise");
+}
+
+#[test]
+fn a_change_in_the_middle_of_a_series_changes_its_digest_and_rounding_noise_does_not() {
+    use snapshot_view::digest;
+    let series = [0.5, 1.25, 2.0];
+    assert_ne!(digest(series.iter()), digest([0.5, 1.250_001, 2.0].iter()));
+    assert_eq!(
+        digest(series.iter()),
+        digest([0.5, 1.25 * (1.0 + 1e-15), 2.0].iter())
+    );
 }

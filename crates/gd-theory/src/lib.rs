@@ -8,7 +8,7 @@
 //! - [`sharp_wells`]: stability limits of the Mohtashami et al. stand-in.
 
 pub mod deep_linear;
-pub mod error;
+mod error;
 pub mod relu;
 pub mod scalar;
 pub mod sharp_wells;

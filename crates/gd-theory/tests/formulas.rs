@@ -92,7 +92,7 @@ fn principal_root_and_nearest_psd() {
 }
 
 #[test]
-fn theorem4_and_the_stand_in() {
+fn theorem4_bound_and_statistic_and_the_sharp_well_escape_range_match_hand_values() {
     assert_eq!(theorem4_bound(0.25, true, None).unwrap(), 4.0);
     assert_eq!(theorem4_bound(0.25, false, None).unwrap(), 2.0);
     assert_eq!(theorem4_statistic(&[1.0, 2.0], &[3.0, 0.5]).unwrap(), 3.0);

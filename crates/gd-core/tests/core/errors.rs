@@ -2,11 +2,11 @@
 
 use crate::support::{Quadratic, f1};
 use gd_core::spectrum::symmetric_eigenvalues;
-use gd_core::sweep::{Shard, read_shard};
 use gd_core::{
     Attractor, CoreError, Grid, Lanczos, LanczosOptions, RunConfig, Schedule, SweepOptions,
     linearize, run_gd, sweep,
 };
+use gd_core::{Shard, read_shard};
 
 #[test]
 fn invalid_step_sizes_are_rejected() {

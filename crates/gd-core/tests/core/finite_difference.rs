@@ -5,7 +5,7 @@ use gd_core::Objective;
 use gd_core::finite_difference::FiniteDifferenceCheck;
 
 #[test]
-fn exact_derivatives_pass() {
+fn the_checker_accepts_exact_gradients_and_hvps_of_a_quadratic_and_f2() {
     let check = FiniteDifferenceCheck::default();
     let q = Quadratic::with_spectrum(&[0.5, 1.0, 4.0, 9.0], 2);
     let theta = [0.3, -1.2, 0.7, 2.0];

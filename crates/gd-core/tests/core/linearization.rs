@@ -1,12 +1,12 @@
 //! The verdict of the linearization flips at η = 2/λmax, and runs agree with it.
 
 use crate::support::{Quadratic, f2};
-use gd_core::hessian::dense_hessian;
-use gd_core::linearization::{DEFAULT_MARGINAL_TOLERANCE, gd_jacobian};
+use gd_core::dense_hessian;
 use gd_core::{
     Attractor, Objective, RunConfig, Schedule, Stability, largest_lyapunov_exponent, linearize,
     run_gd,
 };
+use gd_core::{DEFAULT_MARGINAL_TOLERANCE, gd_jacobian};
 
 const SPECTRUM: [f64; 5] = [0.25, 1.0, 2.5, 4.0, 7.5];
 

@@ -7,7 +7,7 @@
 //! engine alike.
 
 use crate::support::Logistic;
-use gd_core::linearization::DEFAULT_MARGINAL_TOLERANCE;
+use gd_core::DEFAULT_MARGINAL_TOLERANCE;
 use gd_core::scalar_map::{LaneConfig, final_states, iterate_lane};
 use gd_core::{Attractor, RunConfig, Schedule, Stability, floquet_multipliers, run_gd};
 

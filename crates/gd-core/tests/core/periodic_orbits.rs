@@ -2,7 +2,7 @@
 //! period doubling and chaos, with exact-repeat detection stopping runs early.
 
 use crate::support::{f1, f2};
-use gd_core::linearization::DEFAULT_MARGINAL_TOLERANCE;
+use gd_core::DEFAULT_MARGINAL_TOLERANCE;
 use gd_core::{Attractor, Observe, RunConfig, Schedule, Stability, floquet_multipliers, run_gd};
 use rand::{RngExt, SeedableRng};
 use rand_chacha::ChaCha8Rng;

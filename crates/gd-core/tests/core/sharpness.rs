@@ -2,7 +2,7 @@
 //! convergence, and warm starts save HVPs.
 
 use crate::support::Quadratic;
-use gd_core::sharpness::dense_extreme_eigenvalues;
+use gd_core::dense_extreme_eigenvalues;
 use gd_core::{Lanczos, LanczosOptions, Objective, Sharpness, SharpnessOptions};
 
 /// A known spectrum: a bulk spread evenly over [−2, 8] and outliers −3 and 9, 9.5, 10 above

@@ -1,6 +1,6 @@
 //! Small objectives with known derivatives for gd-core's own tests.
 
-use gd_core::objective::{Objective, SampleObjective};
+use gd_core::{Objective, SampleObjective};
 use rand::{RngExt, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 

@@ -1,11 +1,11 @@
 //! Sweeps are bit-identical at any thread count, and merged shards equal the whole sweep.
 
 use crate::support::f2;
-use gd_core::sweep::{read_shard, write_shard};
 use gd_core::{
     Attractor, Grid, RunConfig, Schedule, Shard, SweepOptions, merge_shards, run_gd, sweep,
     sweep_shard,
 };
+use gd_core::{read_shard, write_shard};
 use rand::RngExt;
 use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};

@@ -3,8 +3,8 @@
 
 use faer::Mat;
 use gd_core::Objective;
+use gd_core::dense_hessian;
 use gd_core::finite_difference::FiniteDifferenceCheck;
-use gd_core::hessian::dense_hessian;
 use gd_core::spectrum::asymmetry;
 use gd_models::data::{gaussian_matrix, general_target, whitened_samples};
 use gd_models::datasets::{gaussian_mixture, teacher_regression, two_spirals};
@@ -58,7 +58,7 @@ fn random_point(d: usize, scale: f64, seed: u64) -> Vec<f64> {
 }
 
 #[test]
-fn scalar_examples() {
+fn scalar_examples_gradients_and_hvps_match_finite_differences() {
     for x in [-1.7, -0.3, 0.4, 2.2] {
         check("f1", &example1(), &[x]);
     }
@@ -121,7 +121,7 @@ fn deep_linear_in_both_forms_and_rectangular_shapes() {
 }
 
 #[test]
-fn residual_linear() {
+fn residual_linear_derivatives_match_finite_differences_and_non_square_layers_are_refused() {
     let r = general_target(3, 3, &[1.5, 1.0, 0.2], 1).unwrap();
     let net = ResidualLinear::new(DeepLinear::whitened(&[3, 3, 3, 3], r).unwrap()).unwrap();
     check("residual", &net, &random_point(net.dim(), 0.3, 4));
@@ -159,7 +159,7 @@ fn two_layer_relu_away_from_kinks() {
 }
 
 #[test]
-fn figure2_setting() {
+fn figure2_relu_net_derivatives_match_finite_differences_away_from_kinks() {
     let fig = Figure2::new(1).unwrap();
     let theta = (0..)
         .map(|k| fig.student(k))

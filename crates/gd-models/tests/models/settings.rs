@@ -3,7 +3,7 @@
 
 use faer::Mat;
 use gd_core::Objective;
-use gd_core::hessian::dense_hessian;
+use gd_core::dense_hessian;
 use gd_models::{DeepLinear, Figure2, LossScale, ModelError, SharpWells, TwoLayerRelu, example2};
 
 #[test]

@@ -7,7 +7,7 @@ use crate::error::{Result, config_check};
 use crate::report::{Claim, Figure, Report, Series, Table};
 use crate::run_options::RunOptions;
 use crate::settings::mlp::MlpSetting;
-use gd_core::objective::distance;
+use gd_core::vector::distance;
 use gd_core::{GradientDescent, Objective, Schedule, extreme_eigenvalues};
 use serde::{Deserialize, Serialize};
 
@@ -64,7 +64,7 @@ pub fn run(options: &RunOptions) -> Result<Report> {
     let mut settled_at = None;
     for k in 0..c.settle_budget {
         mlp.loss_and_gradient(&theta, &mut g, &mut ws);
-        if gd_core::objective::norm(&g) < SETTLED {
+        if gd_core::vector::norm(&g) < SETTLED {
             settled_at = Some(k);
             break;
         }

@@ -9,7 +9,7 @@ use crate::numerics::linspace;
 use crate::report::{Claim, Figure, Report, Series, Table};
 use crate::run_options::RunOptions;
 use crate::seeded_sweep::seeded_sweep;
-use gd_core::objective::norm;
+use gd_core::vector::norm;
 use gd_core::{Attractor, Objective, RunConfig, Schedule, run_gd};
 use gd_models::{SharpWells, Well};
 use gd_theory::sharp_wells::{escape_step_range, stand_in_minimum};

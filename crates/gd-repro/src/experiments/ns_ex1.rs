@@ -6,7 +6,7 @@ use crate::numerics::{linspace, slope};
 use crate::report::{Claim, Figure, Report, Series, Table};
 use crate::run_options::RunOptions;
 use crate::seeded_sweep::seeded_sweep;
-use gd_core::linearization::DEFAULT_MARGINAL_TOLERANCE;
+use gd_core::DEFAULT_MARGINAL_TOLERANCE;
 use gd_core::{Attractor, RunConfig, Schedule, Stability, floquet_multipliers, run_gd};
 use gd_models::example1;
 use gd_theory::scalar::{

@@ -9,7 +9,7 @@ use crate::run_options::RunOptions;
 use crate::seeded_sweep::seeded_sweep;
 use gd_core::{Attractor, RunConfig, Schedule, largest_lyapunov_exponent, run_gd};
 use gd_models::example2;
-use gd_models::scalar::f2_value;
+use gd_models::f2_value;
 use gd_theory::scalar::max_stable_step;
 use rand::RngExt;
 use serde::{Deserialize, Serialize};

@@ -7,10 +7,10 @@ use crate::error::{Result, config_check};
 use crate::report::{Claim, Figure, Report, Series, Table};
 use crate::run_options::RunOptions;
 use crate::seeded_sweep::seeded_sweep;
-use gd_core::hessian::dense_hessian;
-use gd_core::linearization::DEFAULT_MARGINAL_TOLERANCE;
-use gd_core::objective::distance;
+use gd_core::DEFAULT_MARGINAL_TOLERANCE;
+use gd_core::dense_hessian;
 use gd_core::spectrum::symmetric_eigenvalues;
+use gd_core::vector::distance;
 use gd_core::{
     Attractor, GradientDescent, Objective, RunConfig, Schedule, floquet_multipliers, run_gd,
 };

@@ -1,8 +1,9 @@
 //! A rounded view of a report for snapshot tests: numbers to a fixed count of significant
-//! figures (insta's redactions round to decimal places, which erases small numbers), series
-//! summarized by length and end points.
+//! figures (insta's redactions round to decimal places, which erases small numbers); each
+//! series and table summarized by its length, its end points and a digest of all its rounded
+//! values, so that a change anywhere in an orbit diagram or a basin map shows.
 
-use crate::report::Report;
+use gd_repro::Report;
 use serde::Serialize;
 
 /// Significant figures kept in snapshots: enough to catch any change of a result, few enough
@@ -26,6 +27,18 @@ pub struct ClaimView {
     verdict: String,
 }
 
+/// FNV-1a (64 bit) of the rounded values, as 16 hex digits: equal iff (up to a 2⁻⁶⁴ chance)
+/// every value rounds to the same significant figures.
+pub fn digest<'a>(values: impl Iterator<Item = &'a f64>) -> String {
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    for v in values {
+        for byte in round_sig(*v).bytes().chain([b';']) {
+            hash = (hash ^ u64::from(byte)).wrapping_mul(0x0000_0100_0000_01b3);
+        }
+    }
+    format!("{hash:016x}")
+}
+
 /// One series, summarized.
 #[derive(Serialize)]
 pub struct SeriesView {
@@ -33,6 +46,15 @@ pub struct SeriesView {
     len: usize,
     first: Option<(String, String)>,
     last: Option<(String, String)>,
+    digest: String,
+}
+
+/// One table, summarized.
+#[derive(Serialize)]
+pub struct TableView {
+    name: String,
+    rows: usize,
+    digest: String,
 }
 
 /// The snapshot view of a report.
@@ -41,7 +63,7 @@ pub struct ReportView {
     id: String,
     claims: Vec<ClaimView>,
     series: Vec<SeriesView>,
-    table_rows: Vec<(String, usize)>,
+    tables: Vec<TableView>,
 }
 
 /// The rounded view of `report`.
@@ -68,12 +90,17 @@ pub fn view(report: &Report) -> ReportView {
                 len: s.x.len(),
                 first: (!s.x.is_empty()).then(|| point(&s.x, &s.y, 0)),
                 last: (!s.x.is_empty()).then(|| point(&s.x, &s.y, s.x.len() - 1)),
+                digest: digest(s.x.iter().chain(&s.y)),
             })
             .collect(),
-        table_rows: report
+        tables: report
             .tables
             .iter()
-            .map(|t| (t.name.clone(), t.rows.len()))
+            .map(|t| TableView {
+                name: t.name.clone(),
+                rows: t.rows.len(),
+                digest: digest(t.rows.iter().flatten()),
+            })
             .collect(),
     }
 }
