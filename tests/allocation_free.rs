@@ -8,7 +8,7 @@
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
 use stepsize::dynamics::{GradientDescent, Objective, Schedule};
-use stepsize::models::data::{dct_whitened_samples, dct2, symmetric_target};
+use stepsize::models::linear_data::{dct_whitened_samples, dct2, symmetric_target};
 use stepsize::models::{DeepLinear, Figure2, Initialization, example2, initialize};
 
 struct Counting;
@@ -70,11 +70,10 @@ fn gd_steps_and_hvps_allocate_nothing() {
     );
 
     let f2 = example2();
-    let mut x = [1.3];
-    let mut gd = GradientDescent::new(&f2, Schedule::Constant(0.1)).unwrap();
+    let mut gd = GradientDescent::new(&f2, Schedule::constant(0.1).unwrap(), &[1.3]).unwrap();
     assert_eq!(
         allocations_in(1000, || {
-            gd.step(&mut x).unwrap();
+            gd.step();
         }),
         0,
         "scalar GD step"
@@ -99,11 +98,12 @@ fn gd_steps_and_hvps_allocate_nothing() {
             DeepLinear::from_samples(&[n; 6], x_data.clone(), y).unwrap()
         },
     ] {
-        let mut theta = initialize(&net, &Initialization::Identity).unwrap();
-        let mut gd = GradientDescent::new(&net, Schedule::Constant(0.01)).unwrap();
+        let theta0 = initialize(&net, &Initialization::Identity).unwrap();
+        let mut gd =
+            GradientDescent::new(&net, Schedule::constant(0.01).unwrap(), &theta0).unwrap();
         assert_eq!(
             allocations_in(200, || {
-                gd.step(&mut theta).unwrap();
+                gd.step();
             }),
             0,
             "deep linear GD step"
@@ -112,19 +112,24 @@ fn gd_steps_and_hvps_allocate_nothing() {
         let v = vec![0.5; net.dim()];
         let mut out = vec![0.0; net.dim()];
         assert_eq!(
-            allocations_in(50, || net
-                .hessian_vector_product(&theta, &v, &mut out, &mut ws)),
+            allocations_in(50, || net.hessian_vector_product(
+                gd.theta(),
+                &v,
+                &mut out,
+                &mut ws
+            )),
             0,
             "deep linear HVP"
         );
     }
 
     let fig = Figure2::new(1).unwrap();
-    let mut theta = fig.student(0);
-    let mut gd = GradientDescent::new(&fig.model, Schedule::Constant(2e-4)).unwrap();
+    let theta0 = fig.student(0);
+    let mut gd =
+        GradientDescent::new(&fig.model, Schedule::constant(2e-4).unwrap(), &theta0).unwrap();
     assert_eq!(
         allocations_in(500, || {
-            gd.step(&mut theta).unwrap();
+            gd.step();
         }),
         0,
         "Figure 2 ReLU GD step"

@@ -7,7 +7,7 @@ use stepsize::dynamics::spectrum::symmetric_eigenvalues;
 use stepsize::dynamics::{
     Attractor, GradientDescent, Objective, RunConfig, Schedule, Stability, linearize, run_gd,
 };
-use stepsize::models::data::{random_orthogonal, symmetric_target};
+use stepsize::models::linear_data::{random_orthogonal, symmetric_target};
 use stepsize::models::{DeepLinear, Initialization, balanced, initialize};
 use stepsize::theory::deep_linear::{
     corollary1_bound, nearest_psd, spectral_norm, theorem1, theorem2_limit, theorem2_step_bound,
@@ -84,16 +84,17 @@ fn theorem3_run(r: &Mat<f64>, depth: usize, init: Initialization, steps: usize) 
     let eta =
         0.9 * theorem3_step_bound(values[0], spectral_norm(r.as_ref()).unwrap(), depth).unwrap();
     let target = nearest_psd(r.as_ref()).unwrap();
-    let mut theta = initialize(&net, &init).unwrap();
-    let mut gd = GradientDescent::new(&net, Schedule::constant(eta).unwrap()).unwrap();
+    let theta0 = initialize(&net, &init).unwrap();
+    let mut gd = GradientDescent::new(&net, Schedule::constant(eta).unwrap(), &theta0).unwrap();
     let mut closest = f64::INFINITY;
     for _ in 0..steps {
-        gd.step(&mut theta).unwrap();
+        gd.step();
         closest = closest.min(frobenius_distance(
-            net.product(&theta).as_ref(),
+            net.product(gd.theta()).as_ref(),
             target.as_ref(),
         ));
     }
+    let theta = gd.into_theta();
     let last = frobenius_distance(net.product(&theta).as_ref(), target.as_ref());
     let mut ws = net.workspace();
     let (w1, w2) = (net.layer(&theta, 1), net.layer(&theta, depth.min(2)));
@@ -194,7 +195,7 @@ fn theorem1_bounds_two_over_lambda_max_from_above_and_shrinks_under_rescaling() 
         gradient_tolerance: Some(1e-13),
         ..RunConfig::default()
     };
-    let t = run_gd(&net, &theta0, Schedule::Constant(0.05), &config).unwrap();
+    let t = run_gd(&net, &theta0, Schedule::constant(0.05).unwrap(), &config).unwrap();
     let Attractor::FixedPoint { point, .. } = &t.attractor else {
         panic!("{:?}", t.attractor.kind())
     };
@@ -226,13 +227,14 @@ fn theorem1_bounds_two_over_lambda_max_from_above_and_shrinks_under_rescaling() 
 fn stays_near(net: &DeepLinear, star: &[f64], eta: f64, steps: usize) -> bool {
     let delta = 1e-7;
     let d = star.len();
-    let mut theta: Vec<f64> = (0..d)
+    let theta0: Vec<f64> = (0..d)
         .map(|i| star[i] + delta * ((i * 7 + 3) as f64).sin())
         .collect();
-    let mut gd = GradientDescent::new(net, Schedule::Constant(eta)).unwrap();
+    let mut gd = GradientDescent::new(net, Schedule::constant(eta).unwrap(), &theta0).unwrap();
     for _ in 0..steps {
-        gd.step(&mut theta).unwrap();
-        let dist = theta
+        gd.step();
+        let dist = gd
+            .theta()
             .iter()
             .zip(star)
             .map(|(a, b)| (a - b).powi(2))
@@ -262,13 +264,13 @@ fn corollary1_is_necessary_and_the_empirical_stability_boundary_is_two_over_lamb
         gradient_tolerance: Some(1e-13),
         ..RunConfig::default()
     };
-    let t = run_gd(&net, &theta0, Schedule::Constant(0.04), &config).unwrap();
+    let t = run_gd(&net, &theta0, Schedule::constant(0.04).unwrap(), &config).unwrap();
     let star = t.final_state.unwrap().parameters;
     let bound = theorem1(&layers(&net, &star)).unwrap().bound;
     let above = linearize(&net, &star, bound * 1.001, DEFAULT_MARGINAL_TOLERANCE).unwrap();
     assert_eq!(above.stability, Stability::Unstable);
     // Theorem 1's bound is ≥ 2/λmax there, and Corollary 1 bounds it over all factorizations.
-    assert!(bound >= above.max_stable_step * (1.0 - 1e-10));
+    assert!(bound >= above.max_stable_step.unwrap() * (1.0 - 1e-10));
     assert!(
         bound
             <= corollary1_bound(spectral_norm(net.product(&star).as_ref()).unwrap(), 3).unwrap()

@@ -81,7 +81,7 @@ fn f1_starts_on_s1_reach_zero_and_generic_starts_do_not() {
     let t = run_gd(
         &example1(),
         &[s[0]],
-        Schedule::Constant(eta),
+        Schedule::constant(eta).unwrap(),
         &RunConfig::default(),
     )
     .unwrap();
@@ -93,7 +93,7 @@ fn f1_starts_on_s1_reach_zero_and_generic_starts_do_not() {
     let t = run_gd(
         &example1(),
         &[s[0] * (1.0 + 1e-12)],
-        Schedule::Constant(eta),
+        Schedule::constant(eta).unwrap(),
         &RunConfig::default(),
     )
     .unwrap();
@@ -118,14 +118,14 @@ fn f3_converges_below_and_diverges_above_its_threshold() {
             let below = run_gd(
                 &f3,
                 &[threshold * (1.0 - MARGIN)],
-                Schedule::Constant(eta),
+                Schedule::constant(eta).unwrap(),
                 &config,
             )
             .unwrap();
             let above = run_gd(
                 &f3,
                 &[threshold * (1.0 + MARGIN)],
-                Schedule::Constant(eta),
+                Schedule::constant(eta).unwrap(),
                 &config,
             )
             .unwrap();

@@ -6,9 +6,9 @@ use faer::linalg::matmul::matmul;
 use faer::{Accum, Mat, Par};
 use gd_core::scalar_map::{LaneConfig, final_states};
 use gd_core::{GradientDescent, Lanczos, LanczosOptions, Objective, Schedule};
-use gd_models::data::{dct_whitened_samples, dct2, symmetric_target};
 use gd_models::f2_derivative;
 use gd_models::frobenius_distance;
+use gd_models::linear_data::{dct_whitened_samples, dct2, symmetric_target};
 use gd_models::{DeepLinear, Initialization, LossScale, TwoLayerRelu, initialize};
 use gd_repro::Result;
 use gd_theory::deep_linear::{theorem2_limit, theorem2_step_bound};
@@ -123,12 +123,12 @@ impl W2 {
 
     /// Runs W2: check = final loss; also max‖W_i − R^{1/L}‖_F.
     pub fn run(&self) -> Result<WorkloadResult> {
-        let mut theta = self.theta0.clone();
-        let mut gd = GradientDescent::new(&self.net, Schedule::constant(self.eta)?)?;
+        let mut gd = GradientDescent::new(&self.net, Schedule::constant(self.eta)?, &self.theta0)?;
         let steps = 2000;
         for _ in 0..steps {
-            gd.step(&mut theta)?;
+            gd.step();
         }
+        let theta = gd.into_theta();
         let mut ws = self.net.workspace();
         let loss = self.net.loss(&theta, &mut ws);
         let depth = self.net.depth();
@@ -192,16 +192,16 @@ impl W3 {
 
     /// Runs W3: check = the loss after 100 steps; also the final loss.
     pub fn run(&self) -> Result<WorkloadResult> {
-        let mut theta = self.theta0.clone();
-        let mut gd = GradientDescent::new(&self.net, Schedule::Constant(2e-4))?;
+        let mut gd = GradientDescent::new(&self.net, Schedule::constant(2e-4)?, &self.theta0)?;
         let steps = 100_000;
         let mut loss_at_100 = f64::NAN;
         for k in 0..steps {
-            let info = gd.step(&mut theta)?;
+            let info = gd.step();
             if k == 100 {
                 loss_at_100 = info.loss;
             }
         }
+        let theta = gd.into_theta();
         let mut ws = self.net.workspace();
         let final_loss = self.net.loss(&theta, &mut ws);
         Ok(WorkloadResult {

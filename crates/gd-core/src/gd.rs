@@ -1,14 +1,15 @@
-//! The full-batch gradient-descent map θ ← θ − η_k∇f(θ), as a stepper that owns its
-//! gradient buffer and workspace and allocates nothing per step.
+//! The full-batch gradient-descent map θ ← θ − η_k∇f(θ), as a stepper that owns θ, its
+//! gradient buffer and workspace, checks them once when built, and allocates nothing per step.
 
-use crate::error::{Result, check_dimension};
+use crate::error::{Result, check_dimension, check_finite};
 use crate::objective::Objective;
 use crate::schedule::Schedule;
 
-/// Gradient descent on one objective.
+/// Gradient descent on one objective, from a state θ it owns.
 pub struct GradientDescent<'a, O: Objective> {
     objective: &'a O,
     schedule: Schedule,
+    theta: Vec<f64>,
     gradient: Vec<f64>,
     workspace: O::Workspace,
     iteration: usize,
@@ -24,30 +25,42 @@ pub struct StepInfo {
 }
 
 impl<'a, O: Objective> GradientDescent<'a, O> {
-    /// A stepper with a validated schedule.
-    pub fn new(objective: &'a O, schedule: Schedule) -> Result<Self> {
-        schedule.validate()?;
+    /// A stepper at θ₀: its length must be the objective's dimension, its entries finite.
+    pub fn new(objective: &'a O, schedule: Schedule, theta0: &[f64]) -> Result<Self> {
+        check_dimension("theta0", objective.dim(), theta0.len())?;
+        check_finite("theta0", theta0)?;
         Ok(Self {
             objective,
             schedule,
+            theta: theta0.to_vec(),
             gradient: vec![0.0; objective.dim()],
             workspace: objective.workspace(),
             iteration: 0,
         })
     }
 
-    /// Applies one step in place: θ ← θ − η_k∇f(θ). Returns f and η at the old θ.
-    pub fn step(&mut self, theta: &mut [f64]) -> Result<StepInfo> {
-        check_dimension("theta", self.gradient.len(), theta.len())?;
-        let eta = self.schedule.eta(self.iteration)?;
-        let loss = self
-            .objective
-            .loss_and_gradient(theta, &mut self.gradient, &mut self.workspace);
-        for (t, g) in theta.iter_mut().zip(&self.gradient) {
+    /// One step in place: θ ← θ − η_k∇f(θ). Returns f and η at the old θ. A step that leaves
+    /// the finite numbers is taken as computed: the caller decides what divergence is.
+    pub fn step(&mut self) -> StepInfo {
+        let eta = self.schedule.eta(self.iteration);
+        let loss =
+            self.objective
+                .loss_and_gradient(&self.theta, &mut self.gradient, &mut self.workspace);
+        for (t, g) in self.theta.iter_mut().zip(&self.gradient) {
             *t -= eta * g;
         }
         self.iteration += 1;
-        Ok(StepInfo { loss, eta })
+        StepInfo { loss, eta }
+    }
+
+    /// The current state θ_k.
+    pub fn theta(&self) -> &[f64] {
+        &self.theta
+    }
+
+    /// The current state, given back.
+    pub fn into_theta(self) -> Vec<f64> {
+        self.theta
     }
 
     /// ∇f at the point the last step started from.

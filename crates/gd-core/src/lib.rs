@@ -13,16 +13,20 @@
 pub use faer;
 
 mod attractor;
+mod classification;
 mod error;
 pub mod finite_difference;
 mod gd;
 mod hessian;
+mod history;
 mod lanczos;
 mod linearization;
 mod lyapunov;
 mod objective;
 pub mod period;
+mod record;
 mod run;
+mod run_config;
 pub mod scalar_map;
 mod schedule;
 mod sgd;
@@ -38,14 +42,13 @@ pub use hessian::{DENSE_HESSIAN_MAX_DIM, dense_hessian};
 pub use lanczos::{ExtremeEigenvalues, Lanczos, LanczosOptions, RitzValue};
 pub use linearization::{
     DEFAULT_MARGINAL_TOLERANCE, Floquet, Linearization, Stability, floquet_multipliers,
-    gd_jacobian, gd_spectral_radius, linearize, max_stable_step,
+    gd_jacobian, gd_spectral_radius, linearize,
 };
 pub use lyapunov::{LyapunovEstimate, largest_lyapunov_exponent};
 pub use objective::{Objective, SampleObjective};
-pub use run::{
-    FinalState, MinibatchConfig, Observe, Record, RunConfig, Series, SharpnessSample, Trajectory,
-    run_gd, run_sgd,
-};
+pub use record::{FinalState, ObservableSeries, Record, SharpnessSample, Trajectory};
+pub use run::{MinibatchConfig, run_gd, run_sgd};
+pub use run_config::{Observe, RunConfig};
 pub use schedule::Schedule;
 pub use sgd::{Sampling, StochasticGradientDescent};
 pub use sharpness::{

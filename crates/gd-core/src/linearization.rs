@@ -41,14 +41,10 @@ impl Stability {
     }
 }
 
-/// The largest stable step 2/λmax at a point with sharpness λmax (∞ when λmax ≤ 0: no
+/// The largest stable step 2/λmax at a point with sharpness λmax; `None` when λmax ≤ 0 (no
 /// positive-curvature direction limits η).
-pub fn max_stable_step(sharpness: f64) -> f64 {
-    if sharpness > 0.0 {
-        2.0 / sharpness
-    } else {
-        f64::INFINITY
-    }
+fn max_stable_step(sharpness: f64) -> Option<f64> {
+    (sharpness > 0.0).then(|| 2.0 / sharpness)
 }
 
 /// ρ(I − ηH) for symmetric H with extreme eigenvalues λmin ≤ λmax: the eigenvalues are
@@ -70,21 +66,18 @@ pub struct Linearization {
     pub lambda_min: f64,
     /// ρ(I − η∇²f(θ)).
     pub spectral_radius: f64,
-    /// 2/λmax.
-    pub max_stable_step: f64,
+    /// 2/λmax; `None` when λmax ≤ 0, where no positive curvature limits η.
+    pub max_stable_step: Option<f64>,
     /// The verdict.
     pub stability: Stability,
 }
 
 impl Linearization {
-    /// Builds the linearization from the Hessian's extreme eigenvalues.
-    pub fn from_extremes(
-        eta: f64,
-        lambda_max: f64,
-        lambda_min: f64,
-        tolerance: f64,
-    ) -> Result<Self> {
+    /// Builds the linearization at step η from the Hessian's extreme eigenvalues; |ρ − 1| ≤
+    /// `tolerance` is marginal.
+    pub fn from_extremes(eta: f64, extremes: &ExtremeEigenvalues, tolerance: f64) -> Result<Self> {
         validate_eta(eta)?;
+        let (lambda_max, lambda_min) = (extremes.sharpness(), extremes.smallest.value);
         if !(lambda_max.is_finite() && lambda_min.is_finite()) {
             return Err(CoreError::NonFinite {
                 what: "Hessian eigenvalues",
@@ -112,8 +105,8 @@ pub fn linearize<O: Objective>(
     validate_eta(eta)?;
     let mut ws = objective.workspace();
     let e: ExtremeEigenvalues =
-        Sharpness::new(SharpnessOptions::default())?.compute(objective, theta, false, &mut ws)?;
-    Linearization::from_extremes(eta, e.sharpness(), e.smallest.value, tolerance)
+        Sharpness::new(SharpnessOptions::default())?.compute(objective, theta, &mut ws)?;
+    Linearization::from_extremes(eta, &e, tolerance)
 }
 
 /// The Jacobian I − ηH of the GD map, for a dense Hessian H.

@@ -1,115 +1,146 @@
-//! Step-size schedules η_k: constant, piecewise constant, exponential decay, or any function.
+//! Step-size schedules η_k: constant, piecewise constant, exponential decay, or a table of
+//! steps. A `Schedule` can only be built through constructors that check every step, so
+//! η_k is finite and positive at every k and stepping never fails.
 
 use crate::error::{CoreError, Result, validate_eta};
 use std::fmt;
 use std::sync::Arc;
 
-/// The step size as a function of the iteration k.
+/// The step size as a function of the iteration k; every η_k is finite and > 0.
 #[derive(Clone)]
-#[non_exhaustive]
-pub enum Schedule {
-    /// η_k = η.
+pub struct Schedule(Kind);
+
+#[derive(Clone)]
+enum Kind {
     Constant(f64),
-    /// η_k = `etas[i]` for `boundaries[i-1] ≤ k < boundaries[i]` (with boundaries ascending,
-    /// `etas.len() == boundaries.len() + 1`).
     Piecewise {
-        /// Iterations at which the step changes.
         boundaries: Vec<usize>,
-        /// The steps, one more than boundaries.
         etas: Vec<f64>,
     },
-    /// η_k = η₀·γᵏ.
     Exponential {
-        /// η₀.
         eta0: f64,
-        /// γ in (0, 1].
         gamma: f64,
     },
-    /// Any function of k; checked at every step.
-    Custom(Arc<dyn Fn(usize) -> f64 + Send + Sync>),
+    Tabulated(Arc<[f64]>),
 }
 
 impl fmt::Debug for Schedule {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Self::Constant(eta) => write!(f, "Constant({eta})"),
-            Self::Piecewise { boundaries, etas } => {
+        match &self.0 {
+            Kind::Constant(eta) => write!(f, "Constant({eta})"),
+            Kind::Piecewise { boundaries, etas } => {
                 write!(
                     f,
                     "Piecewise {{ boundaries: {boundaries:?}, etas: {etas:?} }}"
                 )
             }
-            Self::Exponential { eta0, gamma } => {
+            Kind::Exponential { eta0, gamma } => {
                 write!(f, "Exponential {{ eta0: {eta0}, gamma: {gamma} }}")
             }
-            Self::Custom(_) => write!(f, "Custom(..)"),
+            Kind::Tabulated(etas) => write!(f, "Tabulated({} steps)", etas.len()),
         }
     }
 }
 
+/// The most steps a tabulated schedule holds (8 MiB of steps).
+pub const MAX_TABULATED_STEPS: usize = 1 << 20;
+
 impl Schedule {
-    /// A constant step, validated.
+    /// η_k = η.
     pub fn constant(eta: f64) -> Result<Self> {
-        Ok(Self::Constant(validate_eta(eta)?))
+        Ok(Self(Kind::Constant(validate_eta(eta)?)))
     }
 
-    /// Checks every statically known step (all but `Custom`).
-    pub fn validate(&self) -> Result<()> {
-        match self {
-            Self::Constant(eta) => validate_eta(*eta).map(|_| ()),
-            Self::Piecewise { boundaries, etas } => {
-                if etas.len() != boundaries.len() + 1 {
-                    return Err(CoreError::InvalidConfig {
-                        reason: format!(
-                            "piecewise schedule needs one more eta than boundaries, got {} etas and {} boundaries",
-                            etas.len(),
-                            boundaries.len()
-                        ),
-                    });
-                }
-                if boundaries.windows(2).any(|w| w[0] >= w[1]) {
-                    return Err(CoreError::InvalidConfig {
-                        reason: format!(
-                            "piecewise boundaries must increase strictly, got {boundaries:?}"
-                        ),
-                    });
-                }
-                etas.iter().try_for_each(|e| validate_eta(*e).map(|_| ()))
-            }
-            Self::Exponential { eta0, gamma } => {
-                validate_eta(*eta0)?;
-                if !(gamma.is_finite() && *gamma > 0.0 && *gamma <= 1.0) {
-                    return Err(CoreError::InvalidConfig {
-                        reason: format!("exponential decay gamma must lie in (0, 1], got {gamma}"),
-                    });
-                }
-                Ok(())
-            }
-            Self::Custom(_) => Ok(()),
+    /// η_k = `etas[i]` for `boundaries[i-1] ≤ k < boundaries[i]`: boundaries strictly
+    /// increasing, one more step than boundaries.
+    pub fn piecewise(boundaries: Vec<usize>, etas: Vec<f64>) -> Result<Self> {
+        if etas.len() != boundaries.len() + 1 {
+            return Err(CoreError::InvalidConfig {
+                reason: format!(
+                    "piecewise schedule needs one more eta than boundaries, got {} etas and {} boundaries",
+                    etas.len(),
+                    boundaries.len()
+                ),
+            });
         }
+        if boundaries.windows(2).any(|w| w[0] >= w[1]) {
+            return Err(CoreError::InvalidConfig {
+                reason: format!("piecewise boundaries must increase strictly, got {boundaries:?}"),
+            });
+        }
+        for eta in &etas {
+            validate_eta(*eta)?;
+        }
+        Ok(Self(Kind::Piecewise { boundaries, etas }))
     }
 
-    /// η at iteration k, rejected if not finite and positive (exponential decay can
-    /// underflow to 0 after many steps; a custom function can return anything).
-    pub fn eta(&self, k: usize) -> Result<f64> {
-        let eta = match self {
-            Self::Constant(eta) => *eta,
-            Self::Piecewise { boundaries, etas } => etas[boundaries.partition_point(|b| *b <= k)],
-            Self::Exponential { eta0, gamma } => eta0 * gamma.powf(k as f64),
-            Self::Custom(f) => f(k),
-        };
-        if eta.is_finite() && eta > 0.0 {
-            Ok(eta)
-        } else {
-            Err(CoreError::InvalidScheduledStep { iteration: k, eta })
+    /// η_k = max(η₀·γᵏ, 2⁻¹⁰²²) with γ in (0, 1]: the floor (the smallest normal f64) keeps
+    /// the step positive where η₀·γᵏ would underflow to 0, after which GD is at rest anyway.
+    pub fn exponential(eta0: f64, gamma: f64) -> Result<Self> {
+        validate_eta(eta0)?;
+        if !(gamma.is_finite() && gamma > 0.0 && gamma <= 1.0) {
+            return Err(CoreError::InvalidConfig {
+                reason: format!("exponential decay gamma must lie in (0, 1], got {gamma}"),
+            });
+        }
+        Ok(Self(Kind::Exponential { eta0, gamma }))
+    }
+
+    /// η_k = `etas[k]`, and the last step after the table; each step is checked now.
+    pub fn tabulated(etas: Vec<f64>) -> Result<Self> {
+        if etas.is_empty() {
+            return Err(CoreError::EmptyGrid {
+                what: "tabulated schedule",
+            });
+        }
+        if etas.len() > MAX_TABULATED_STEPS {
+            return Err(CoreError::InvalidConfig {
+                reason: format!(
+                    "a tabulated schedule holds at most {MAX_TABULATED_STEPS} steps, got {}",
+                    etas.len()
+                ),
+            });
+        }
+        if let Some((iteration, &eta)) = etas
+            .iter()
+            .enumerate()
+            .find(|(_, e)| !(e.is_finite() && **e > 0.0))
+        {
+            return Err(CoreError::InvalidScheduledStep { iteration, eta });
+        }
+        Ok(Self(Kind::Tabulated(etas.into())))
+    }
+
+    /// Any function of k, evaluated and checked for k < `steps` now
+    /// ([`Schedule::tabulated`]); the step at `steps − 1` holds after.
+    pub fn from_fn(steps: usize, eta: impl Fn(usize) -> f64) -> Result<Self> {
+        if steps > MAX_TABULATED_STEPS {
+            return Err(CoreError::InvalidConfig {
+                reason: format!(
+                    "a tabulated schedule holds at most {MAX_TABULATED_STEPS} steps, got {steps}"
+                ),
+            });
+        }
+        Self::tabulated((0..steps).map(eta).collect())
+    }
+
+    /// η at iteration k: finite and > 0 by construction.
+    pub fn eta(&self, k: usize) -> f64 {
+        match &self.0 {
+            Kind::Constant(eta) => *eta,
+            Kind::Piecewise { boundaries, etas } => etas[boundaries.partition_point(|b| *b <= k)],
+            Kind::Exponential { eta0, gamma } => {
+                (eta0 * gamma.powf(k as f64)).max(f64::MIN_POSITIVE)
+            }
+            Kind::Tabulated(etas) => etas[k.min(etas.len() - 1)],
         }
     }
 
     /// The constant η, if the schedule is constant (then Φ_η is autonomous and a repeated
     /// state proves a periodic orbit).
     pub fn as_constant(&self) -> Option<f64> {
-        match self {
-            Self::Constant(eta) => Some(*eta),
+        match &self.0 {
+            Kind::Constant(eta) => Some(*eta),
             _ => None,
         }
     }

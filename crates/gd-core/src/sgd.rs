@@ -1,7 +1,7 @@
 //! Stochastic gradient descent θ ← θ − η_k g_B(θ) with seeded mini-batches B, drawn with or
 //! without replacement. The batch buffer and gradient are reused: no allocation per step.
 
-use crate::error::{CoreError, Result, check_dimension};
+use crate::error::{CoreError, Result, check_dimension, check_finite};
 use crate::gd::StepInfo;
 use crate::objective::SampleObjective;
 use crate::schedule::Schedule;
@@ -24,6 +24,7 @@ pub enum Sampling {
 pub struct StochasticGradientDescent<'a, O: SampleObjective> {
     objective: &'a O,
     schedule: Schedule,
+    theta: Vec<f64>,
     sampling: Sampling,
     rng: ChaCha8Rng,
     permutation: Vec<usize>,
@@ -35,17 +36,20 @@ pub struct StochasticGradientDescent<'a, O: SampleObjective> {
 }
 
 impl<'a, O: SampleObjective> StochasticGradientDescent<'a, O> {
-    /// An SGD stepper; `seed` and `stream` fix the batch sequence (use the sweep task index
-    /// as `stream` so that parallel runs never share a random stream).
+    /// An SGD stepper at θ₀ (checked as for [`crate::GradientDescent::new`]); `seed` and
+    /// `stream` fix the batch sequence (use the sweep task index as `stream` so that parallel
+    /// runs never share a random stream).
     pub fn new(
         objective: &'a O,
         schedule: Schedule,
+        theta0: &[f64],
         batch_size: usize,
         sampling: Sampling,
         seed: u64,
         stream: u64,
     ) -> Result<Self> {
-        schedule.validate()?;
+        check_dimension("theta0", objective.dim(), theta0.len())?;
+        check_finite("theta0", theta0)?;
         let n = objective.num_samples();
         if n == 0 {
             return Err(CoreError::EmptyGrid { what: "sample set" });
@@ -62,6 +66,7 @@ impl<'a, O: SampleObjective> StochasticGradientDescent<'a, O> {
         Ok(Self {
             objective,
             schedule,
+            theta: theta0.to_vec(),
             sampling,
             rng,
             permutation: (0..n).collect(),
@@ -98,21 +103,25 @@ impl<'a, O: SampleObjective> StochasticGradientDescent<'a, O> {
     }
 
     /// One step θ ← θ − η_k g_B(θ); returns the mini-batch loss and η_k.
-    pub fn step(&mut self, theta: &mut [f64]) -> Result<StepInfo> {
-        check_dimension("theta", self.gradient.len(), theta.len())?;
-        let eta = self.schedule.eta(self.iteration)?;
+    pub fn step(&mut self) -> StepInfo {
+        let eta = self.schedule.eta(self.iteration);
         self.draw_batch();
         let loss = self.objective.minibatch_loss_and_gradient(
-            theta,
+            &self.theta,
             &self.batch,
             &mut self.gradient,
             &mut self.workspace,
         );
-        for (t, g) in theta.iter_mut().zip(&self.gradient) {
+        for (t, g) in self.theta.iter_mut().zip(&self.gradient) {
             *t -= eta * g;
         }
         self.iteration += 1;
-        Ok(StepInfo { loss, eta })
+        StepInfo { loss, eta }
+    }
+
+    /// The current state θ_k.
+    pub fn theta(&self) -> &[f64] {
+        &self.theta
     }
 
     /// The indices of the last mini-batch.

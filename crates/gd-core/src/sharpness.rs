@@ -83,10 +83,30 @@ impl Sharpness {
         })
     }
 
-    /// Extreme eigenvalues of ∇²f(θ). With `warm_start`, Lanczos starts from the sum of the
-    /// previous call's top and bottom eigenvectors plus a small generic component (the
-    /// Hessian changes little between nearby θ, and both ends are wanted).
+    /// Extreme eigenvalues of ∇²f(θ), Lanczos started from the generic vector.
     pub fn compute<O: Objective>(
+        &mut self,
+        objective: &O,
+        theta: &[f64],
+        workspace: &mut O::Workspace,
+    ) -> Result<ExtremeEigenvalues> {
+        self.extremes(objective, theta, false, workspace)
+    }
+
+    /// Extreme eigenvalues of ∇²f(θ), Lanczos started from the sum of the previous call's top
+    /// and bottom eigenvectors plus a small generic component (the Hessian changes little
+    /// between nearby θ along a trajectory, and both ends are wanted); the first call starts
+    /// as [`Sharpness::compute`] does.
+    pub fn compute_warm<O: Objective>(
+        &mut self,
+        objective: &O,
+        theta: &[f64],
+        workspace: &mut O::Workspace,
+    ) -> Result<ExtremeEigenvalues> {
+        self.extremes(objective, theta, true, workspace)
+    }
+
+    fn extremes<O: Objective>(
         &mut self,
         objective: &O,
         theta: &[f64],
@@ -122,5 +142,5 @@ pub fn extreme_eigenvalues<O: Objective>(
     theta: &[f64],
 ) -> Result<ExtremeEigenvalues> {
     let mut ws = objective.workspace();
-    Sharpness::new(SharpnessOptions::default())?.compute(objective, theta, false, &mut ws)
+    Sharpness::new(SharpnessOptions::default())?.compute(objective, theta, &mut ws)
 }

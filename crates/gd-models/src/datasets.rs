@@ -1,8 +1,8 @@
 //! Synthetic data sets a user regenerates from a seed: two spirals and Gaussian mixtures
 //! (classification, one-hot targets) and a teacher network (regression).
 
-use crate::data::standard_normal;
 use crate::error::{ModelError, Result, invalid};
+use crate::linear_data::standard_normal;
 use crate::mlp::{Activation, Mlp, MlpLoss};
 use rand::{RngExt, SeedableRng};
 use rand_chacha::ChaCha8Rng;

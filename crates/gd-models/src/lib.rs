@@ -5,16 +5,17 @@
 //!   1-D objective from closures;
 //! - [`DeepLinear`], [`ResidualLinear`], [`initialize`]: deep linear networks in sample and
 //!   covariance form, their residual reparametrization, and their initializations;
-//! - [`data`]: whitened samples and targets with a given spectrum;
+//! - [`linear_data`]: whitened samples and targets with a given spectrum;
 //! - [`TwoLayerRelu`], [`Figure2`]: W relu(V x − b) with fixed b, and Figure 2's setting;
 //! - [`SharpWells`]: the sharp-local / flat-global stand-in for Mohtashami et al.;
 //! - [`Mlp`], [`datasets`]: multilayer perceptrons and synthetic data.
 
-pub mod data;
 pub mod datasets;
 mod deep_linear;
+mod deep_linear_initialization;
 mod error;
-mod initialization;
+mod figure2;
+pub mod linear_data;
 mod mlp;
 mod residual_linear;
 mod scalar;
@@ -22,17 +23,16 @@ mod sharp_wells;
 mod two_layer_relu;
 
 pub use deep_linear::{DeepLinear, DeepLinearWorkspace, frobenius_distance};
+pub use deep_linear_initialization::{Initialization, balanced, initialize};
 pub use error::{ModelError, Result};
-pub use initialization::{Initialization, balanced, initialize};
+pub use figure2::{FIGURE2_HIDDEN, FIGURE2_SAMPLES, Figure2};
 pub use mlp::{Activation, Mlp, MlpLoss, MlpWorkspace};
 pub use residual_linear::{ResidualLinear, ResidualLinearWorkspace};
 pub use scalar::{
     Scalar, example1, example2, example3, f2_derivative, f2_second_derivative, f2_value,
 };
 pub use sharp_wells::{SharpWells, Well};
-pub use two_layer_relu::{
-    FIGURE2_HIDDEN, FIGURE2_SAMPLES, Figure2, LossScale, ReluWorkspace, TwoLayerRelu,
-};
+pub use two_layer_relu::{LossScale, ReluWorkspace, TwoLayerRelu};
 
 /// The README's examples, compiled and run as doctests.
 #[doc = include_str!("../README.md")]

@@ -6,8 +6,8 @@
 //! Parameters: for each layer l = 1..L, W_l (n_l × n_{l−1}, column-major) then b_l (n_l).
 //! ReLU″ = 0 and ReLU′(0) = 0, as in [`crate::two_layer_relu`].
 
-use crate::data::standard_normal;
 use crate::error::{ModelError, Result, invalid};
+use crate::linear_data::standard_normal;
 use gd_core::{Objective, SampleObjective};
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;

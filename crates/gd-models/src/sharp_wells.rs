@@ -3,8 +3,8 @@
 //! well (small w) makes a sharp local minimum beside the flat global one; its curvature
 //! ≈ 1 + A/w² limits the steps that can stay there to η < 2/(1 + A/w²).
 
-use crate::data::standard_normal;
 use crate::error::{ModelError, Result, invalid};
+use crate::linear_data::standard_normal;
 use gd_core::Objective;
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;

@@ -1,6 +1,7 @@
 //! What an experiment returns: claims (the paper's statement, the theory value, the measured
 //! value, the tolerance and a verdict), plus the series and tables behind its figures.
 
+use crate::error::{ReproError, Result};
 use serde::{Deserialize, Serialize};
 
 /// Whether a claim held when measured.
@@ -148,15 +149,58 @@ pub struct Table {
     /// Rows, each as long as `columns`.
     #[serde(with = "crate::json_number::matrix")]
     pub rows: Vec<Vec<f64>>,
+    /// What the values of coded columns mean.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub legends: Vec<Legend>,
+}
+
+/// The meaning of each value of a coded column.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Legend {
+    /// The column.
+    pub column: String,
+    /// Each value and what it means.
+    pub codes: Vec<Code>,
+}
+
+/// One value of a coded column and its meaning.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Code {
+    /// The value as written in the table.
+    pub value: f64,
+    /// What it stands for.
+    pub meaning: String,
 }
 
 impl Table {
+    /// The table with a legend for the coded `column` (which must be one of its columns).
+    pub fn with_legend(mut self, column: &str, codes: &[(f64, &str)]) -> Self {
+        debug_assert!(self.columns.iter().any(|c| c == column), "{column}");
+        self.legends.push(Legend {
+            column: column.into(),
+            codes: codes
+                .iter()
+                .map(|(value, meaning)| Code {
+                    value: *value,
+                    meaning: (*meaning).into(),
+                })
+                .collect(),
+        });
+        self
+    }
+
+    /// The table with the legend 0 = no, 1 = yes for the 0/1 `column`.
+    pub fn with_flag_legend(self, column: &str) -> Self {
+        self.with_legend(column, &[(0.0, "no"), (1.0, "yes")])
+    }
+
     /// An empty table with the given columns.
     pub fn new(name: &str, columns: &[&str]) -> Self {
         Self {
             name: name.into(),
             columns: columns.iter().map(|c| c.to_string()).collect(),
             rows: Vec::new(),
+            legends: Vec::new(),
         }
     }
 
@@ -182,6 +226,10 @@ pub struct Report {
     pub figures: Vec<Figure>,
     /// Tables behind the figures and claims.
     pub tables: Vec<Table>,
+    /// The full configuration the report was produced with (preset and overrides applied):
+    /// enough to run it again.
+    #[serde(default)]
+    pub config: serde_json::Value,
 }
 
 impl Report {
@@ -194,7 +242,17 @@ impl Report {
             claims: Vec::new(),
             figures: Vec::new(),
             tables: Vec::new(),
+            config: serde_json::Value::Null,
         }
+    }
+
+    /// The report with the configuration it was produced with.
+    pub fn with_config(mut self, config: &impl Serialize) -> Result<Self> {
+        self.config = serde_json::to_value(config).map_err(|e| ReproError::Serialize {
+            what: format!("the configuration of {}", self.id),
+            reason: e.to_string(),
+        })?;
+        Ok(self)
     }
 
     /// Whether no claim fails (a claim not reproduced at CPU scale is reported, not failed).

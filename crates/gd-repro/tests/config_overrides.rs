@@ -54,3 +54,35 @@ fn unknown_fields_ids_and_bad_values_are_errors() {
         Err(ReproError::UnknownExperiment(..))
     ));
 }
+
+#[test]
+fn every_report_carries_the_whole_config_it_was_produced_with() {
+    // The quick report's config, given as overrides on top of the *full* preset, must give
+    // the quick report again: then the config in data/<id>.json is enough to re-run it.
+    for experiment in gd_repro::experiments() {
+        let quick = RunOptions {
+            quick: true,
+            ..RunOptions::default()
+        };
+        let report = (experiment.run)(&quick).unwrap();
+        let mut document = toml::map::Map::new();
+        document.insert(
+            experiment.id.to_string(),
+            toml::Value::try_from(&report.config).unwrap(),
+        );
+        let overrides = toml::to_string(&document).unwrap();
+        let from_config = RunOptions {
+            quick: false,
+            overrides: Overrides::parse(&overrides).unwrap(),
+            ..RunOptions::default()
+        };
+        let again = (experiment.run)(&from_config).unwrap();
+        // Compared as written to data/<id>.json: bit for bit, NaN included (NaN != NaN).
+        assert_eq!(
+            serde_json::to_string(&again).unwrap(),
+            serde_json::to_string(&report).unwrap(),
+            "{}: the embedded config does not reproduce the report",
+            experiment.id
+        );
+    }
+}

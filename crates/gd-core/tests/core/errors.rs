@@ -11,28 +11,27 @@ use gd_core::{Shard, read_shard};
 #[test]
 fn invalid_step_sizes_are_rejected() {
     for eta in [0.0, -0.1, f64::NAN, f64::INFINITY] {
+        // A schedule is built validated, so no run can start with a bad step.
         let err = Schedule::constant(eta).unwrap_err();
         assert!(matches!(err, CoreError::InvalidStepSize { .. }), "{err}");
-        let err = run_gd(
-            &f1(),
-            &[1.0],
-            Schedule::Constant(eta),
-            &RunConfig::default(),
-        )
-        .unwrap_err();
         assert!(
             err.to_string()
                 .contains("step size eta must be finite and > 0"),
             "{err}"
         );
+        assert!(Schedule::piecewise(vec![5], vec![0.1, eta]).is_err());
+        assert!(Schedule::exponential(eta, 0.9).is_err());
         assert!(linearize(&f1(), &[1.0], eta, 1e-12).is_err());
     }
-    let decays_to_zero = Schedule::Custom(std::sync::Arc::new(|k| if k < 3 { 0.1 } else { 0.0 }));
-    let err = run_gd(&f1(), &[1.0], decays_to_zero, &RunConfig::default()).unwrap_err();
+    // A function schedule is checked at every tabulated step when it is built.
+    let err = Schedule::from_fn(10, |k| if k < 3 { 0.1 } else { 0.0 }).unwrap_err();
     assert!(
         matches!(err, CoreError::InvalidScheduledStep { iteration: 3, .. }),
         "{err}"
     );
+    assert!(Schedule::exponential(0.1, 1.5).is_err());
+    assert!(Schedule::piecewise(vec![5, 5], vec![0.1, 0.1, 0.1]).is_err());
+    assert!(Schedule::tabulated(Vec::new()).is_err());
 }
 
 #[test]
@@ -41,7 +40,7 @@ fn wrong_shapes_and_non_finite_inputs_are_rejected() {
     let err = run_gd(
         &q,
         &[1.0, 2.0, 3.0],
-        Schedule::Constant(0.1),
+        Schedule::constant(0.1).unwrap(),
         &RunConfig::default(),
     )
     .unwrap_err();
@@ -59,7 +58,7 @@ fn wrong_shapes_and_non_finite_inputs_are_rejected() {
     let err = run_gd(
         &q,
         &[1.0, f64::NAN],
-        Schedule::Constant(0.1),
+        Schedule::constant(0.1).unwrap(),
         &RunConfig::default(),
     )
     .unwrap_err();
@@ -83,7 +82,7 @@ fn a_diverging_run_is_a_result_not_an_error() {
     let t = run_gd(
         &q,
         &[1.0, 1.0],
-        Schedule::Constant(10.0),
+        Schedule::constant(10.0).unwrap(),
         &RunConfig::default(),
     )
     .unwrap();
@@ -123,7 +122,7 @@ fn malformed_configs_and_shard_files_are_rejected() {
         ..RunConfig::default()
     };
     assert!(matches!(
-        run_gd(&f1(), &[1.0], Schedule::Constant(0.1), &bad),
+        run_gd(&f1(), &[1.0], Schedule::constant(0.1).unwrap(), &bad),
         Err(CoreError::InvalidConfig { .. })
     ));
     assert!(Shard::new(4, 4).is_err());

@@ -142,15 +142,20 @@ fn observables_are_recorded_at_their_intervals() {
 
 #[test]
 fn schedules_change_the_step_at_their_boundaries() {
-    let s = Schedule::Piecewise {
-        boundaries: vec![10, 20],
-        etas: vec![0.1, 0.05, 0.01],
-    };
-    s.validate().unwrap();
-    assert_eq!(s.eta(0).unwrap(), 0.1);
-    assert_eq!(s.eta(9).unwrap(), 0.1);
-    assert_eq!(s.eta(10).unwrap(), 0.05);
-    assert_eq!(s.eta(25).unwrap(), 0.01);
+    let s = Schedule::piecewise(vec![10, 20], vec![0.1, 0.05, 0.01]).unwrap();
+    assert_eq!(s.eta(0), 0.1);
+    assert_eq!(s.eta(9), 0.1);
+    assert_eq!(s.eta(10), 0.05);
+    assert_eq!(s.eta(25), 0.01);
+    // Exponential decay is floored at the smallest normal number instead of underflowing to 0.
+    let decay = Schedule::exponential(0.1, 0.5).unwrap();
+    assert_eq!(decay.eta(2), 0.025);
+    assert_eq!(decay.eta(5000), f64::MIN_POSITIVE);
+    let table = Schedule::from_fn(3, |k| 0.1 / (k + 1) as f64).unwrap();
+    assert_eq!(
+        (table.eta(1), table.eta(2), table.eta(99)),
+        (0.05, 0.1 / 3.0, 0.1 / 3.0)
+    );
     // A non-constant schedule makes the map non-autonomous: no repeat-based early stop, and
     // the run still classifies by tolerance at the end of its budget.
     let t = run_gd(

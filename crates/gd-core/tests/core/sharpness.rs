@@ -70,9 +70,7 @@ fn sharpness_with_negative_dominant_curvature_reports_the_algebraic_maximum() {
         ..SharpnessOptions::default()
     })
     .unwrap();
-    let e = tracker
-        .compute(&q, &vec![0.0; 300], false, &mut ws)
-        .unwrap();
+    let e = tracker.compute(&q, &vec![0.0; 300], &mut ws).unwrap();
     assert!((e.sharpness() - 2.0).abs() < 1e-9, "{}", e.sharpness());
     assert!((e.smallest.value + 50.0).abs() < 1e-9);
 }
@@ -90,8 +88,8 @@ fn a_warm_start_from_the_previous_eigenvector_needs_fewer_hvps() {
         },
     })
     .unwrap();
-    let cold = tracker.compute(&q, &vec![0.0; d], false, &mut ws).unwrap();
-    let warm = tracker.compute(&q, &vec![0.0; d], true, &mut ws).unwrap();
+    let cold = tracker.compute(&q, &vec![0.0; d], &mut ws).unwrap();
+    let warm = tracker.compute_warm(&q, &vec![0.0; d], &mut ws).unwrap();
     assert!(warm.hessian_vector_products < cold.hessian_vector_products);
     assert!((warm.sharpness() - cold.sharpness()).abs() < 1e-9 * cold.sharpness());
 }

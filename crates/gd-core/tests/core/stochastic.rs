@@ -11,18 +11,18 @@ fn without_replacement_every_epoch_visits_each_sample_once() {
     let (ls, _) = LeastSquares::interpolating(12, 3, 1);
     let mut sgd = StochasticGradientDescent::new(
         &ls,
-        Schedule::Constant(0.01),
+        Schedule::constant(0.01).unwrap(),
+        &[0.0; 3],
         4,
         Sampling::WithoutReplacement,
         9,
         0,
     )
     .unwrap();
-    let mut theta = vec![0.0; 3];
     for _epoch in 0..3 {
         let mut seen = Vec::new();
         for _ in 0..3 {
-            sgd.step(&mut theta).unwrap();
+            sgd.step();
             seen.extend_from_slice(sgd.last_batch());
         }
         seen.sort_unstable();
@@ -44,7 +44,14 @@ fn same_seed_gives_the_same_bits_and_another_stream_differs() {
             max_iterations: 200,
             ..RunConfig::default()
         };
-        run_sgd(&ls, &[0.5; 5], Schedule::Constant(0.05), mb, &config).unwrap()
+        run_sgd(
+            &ls,
+            &[0.5; 5],
+            Schedule::constant(0.05).unwrap(),
+            mb,
+            &config,
+        )
+        .unwrap()
     };
     let a = run(0).final_state.unwrap().parameters;
     let b = run(0).final_state.unwrap().parameters;
@@ -66,7 +73,14 @@ fn sgd_interpolates_a_consistent_least_squares_problem() {
         max_iterations: 20_000,
         ..RunConfig::default()
     };
-    let t = run_sgd(&ls, &[0.0; 4], Schedule::Constant(0.3), mb, &config).unwrap();
+    let t = run_sgd(
+        &ls,
+        &[0.0; 4],
+        Schedule::constant(0.3).unwrap(),
+        mb,
+        &config,
+    )
+    .unwrap();
     let Attractor::FixedPoint { point, .. } = &t.attractor else {
         panic!("{:?}", t.attractor);
     };

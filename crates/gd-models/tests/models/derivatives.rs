@@ -6,8 +6,8 @@ use gd_core::Objective;
 use gd_core::dense_hessian;
 use gd_core::finite_difference::FiniteDifferenceCheck;
 use gd_core::spectrum::asymmetry;
-use gd_models::data::{gaussian_matrix, general_target, whitened_samples};
 use gd_models::datasets::{gaussian_mixture, teacher_regression, two_spirals};
+use gd_models::linear_data::{gaussian_matrix, general_target, whitened_samples};
 use gd_models::{
     Activation, DeepLinear, Figure2, Initialization, LossScale, Mlp, MlpLoss, ResidualLinear,
     SharpWells, TwoLayerRelu, example1, example2, example3, initialize,
@@ -51,7 +51,7 @@ fn check<O: Objective>(name: &str, objective: &O, theta: &[f64]) {
 
 fn random_point(d: usize, scale: f64, seed: u64) -> Vec<f64> {
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
-    gd_models::data::standard_normal(&mut rng, d)
+    gd_models::linear_data::standard_normal(&mut rng, d)
         .iter()
         .map(|v| scale * v)
         .collect()
@@ -135,9 +135,9 @@ fn two_layer_relu_away_from_kinks() {
     for (n, m, r) in [(1, 1, 5), (3, 2, 4), (2, 3, 6)] {
         let mut rng = ChaCha8Rng::seed_from_u64((n * 100 + m * 10 + r) as u64);
         let samples = 12;
-        let x = gd_models::data::standard_normal(&mut rng, n * samples);
-        let y = gd_models::data::standard_normal(&mut rng, m * samples);
-        let b = gd_models::data::standard_normal(&mut rng, r);
+        let x = gd_models::linear_data::standard_normal(&mut rng, n * samples);
+        let y = gd_models::linear_data::standard_normal(&mut rng, m * samples);
+        let b = gd_models::linear_data::standard_normal(&mut rng, r);
         for scale in [
             LossScale::FIGURE2,
             LossScale::THEOREM4,

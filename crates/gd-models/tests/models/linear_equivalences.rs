@@ -3,7 +3,7 @@
 
 use faer::Mat;
 use gd_core::{GradientDescent, Objective, Schedule};
-use gd_models::data::{
+use gd_models::linear_data::{
     gaussian_matrix, general_target, random_orthogonal, symmetric_target, whitened_samples,
 };
 use gd_models::{DeepLinear, Initialization, ResidualLinear, balanced, initialize};
@@ -45,15 +45,16 @@ fn covariance_and_sample_forms_give_the_same_1000_step_trajectory() {
         },
     )
     .unwrap();
-    let (mut a, mut b) = (theta0.clone(), theta0);
-    let mut gd_a = GradientDescent::new(&cov, Schedule::Constant(0.02)).unwrap();
-    let mut gd_b = GradientDescent::new(&samples, Schedule::Constant(0.02)).unwrap();
+    let mut gd_a = GradientDescent::new(&cov, Schedule::constant(0.02).unwrap(), &theta0).unwrap();
+    let mut gd_b =
+        GradientDescent::new(&samples, Schedule::constant(0.02).unwrap(), &theta0).unwrap();
     let mut worst = 0.0_f64;
     for _ in 0..1000 {
-        gd_a.step(&mut a).unwrap();
-        gd_b.step(&mut b).unwrap();
-        worst = worst.max(max_relative_difference(&a, &b));
+        gd_a.step();
+        gd_b.step();
+        worst = worst.max(max_relative_difference(gd_a.theta(), gd_b.theta()));
     }
+    let a = gd_a.into_theta();
     assert!(worst <= 1e-10, "max relative difference {worst:e}");
     let mut ws = cov.workspace();
     let moved = cov.loss(&a, &mut ws);
@@ -81,15 +82,15 @@ fn residual_net_from_zero_init_follows_deep_linear_from_identity_init() {
     let r = symmetric_target(&[0.5, 0.9, 1.4, 2.0], &q).unwrap();
     let deep = DeepLinear::whitened(&[n; 6], r).unwrap();
     let residual = ResidualLinear::new(deep.clone()).unwrap();
-    let mut w = initialize(&deep, &Initialization::Identity).unwrap();
-    let mut a = vec![0.0; residual.dim()];
-    let mut gd_w = GradientDescent::new(&deep, Schedule::Constant(0.05)).unwrap();
-    let mut gd_a = GradientDescent::new(&residual, Schedule::Constant(0.05)).unwrap();
+    let w0 = initialize(&deep, &Initialization::Identity).unwrap();
+    let a0 = vec![0.0; residual.dim()];
+    let mut gd_w = GradientDescent::new(&deep, Schedule::constant(0.05).unwrap(), &w0).unwrap();
+    let mut gd_a = GradientDescent::new(&residual, Schedule::constant(0.05).unwrap(), &a0).unwrap();
     for _ in 0..500 {
-        gd_w.step(&mut w).unwrap();
-        gd_a.step(&mut a).unwrap();
+        gd_w.step();
+        gd_a.step();
         // Rounding of I + A vs W differs by an ulp per step at most.
-        assert!(max_relative_difference(&w, &residual.weights(&a)) < 1e-12);
+        assert!(max_relative_difference(gd_w.theta(), &residual.weights(gd_a.theta())) < 1e-12);
     }
 }
 

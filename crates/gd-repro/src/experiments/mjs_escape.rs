@@ -57,18 +57,18 @@ pub fn run(options: &RunOptions) -> Result<Report> {
         c.small_eta > 0.0 && c.large_factor >= 1.0 && c.continuation > 0,
         "need η > 0, large_factor ≥ 1, a continuation",
     )?;
-    let (mlp, mut theta) = c.setting.build()?;
+    let (mlp, theta0) = c.setting.build()?;
     let mut ws = mlp.workspace();
-    let mut gd = GradientDescent::new(&mlp, Schedule::constant(c.small_eta)?)?;
+    let mut gd = GradientDescent::new(&mlp, Schedule::constant(c.small_eta)?, &theta0)?;
     let mut g = vec![0.0; mlp.dim()];
     let mut settled_at = None;
     for k in 0..c.settle_budget {
-        mlp.loss_and_gradient(&theta, &mut g, &mut ws);
+        mlp.loss_and_gradient(gd.theta(), &mut g, &mut ws);
         if gd_core::vector::norm(&g) < SETTLED {
             settled_at = Some(k);
             break;
         }
-        gd.step(&mut theta)?;
+        gd.step();
         if k % 10_000 == 0 {
             options.progress(ID, k, c.settle_budget);
         }
@@ -76,13 +76,15 @@ pub fn run(options: &RunOptions) -> Result<Report> {
     let mut report = Report::new(
         ID,
         "A network settled by a small step escapes when the step exceeds 2/λmax",
-    );
-    let settled = theta.clone();
+    )
+    .with_config(&c)?;
+    let settled = gd.theta().to_vec();
     let loss0 = mlp.loss(&settled, &mut ws);
     let sharp0 = extreme_eigenvalues(&mlp, &settled)?.sharpness();
     let large_eta = c.large_factor * 2.0 / sharp0;
-    let mut probe = settled.clone();
-    gd.step(&mut probe)?;
+    let mut probe_gd = GradientDescent::new(&mlp, Schedule::constant(c.small_eta)?, &settled)?;
+    probe_gd.step();
+    let probe = probe_gd.into_theta();
     // Catalogue criterion: the ball of radius 10‖θ_(k+1) − θ_k‖ around the settled point.
     let radius = 10.0 * distance(&probe, &settled);
     let mut table = Table::new(
@@ -93,6 +95,13 @@ pub fn run(options: &RunOptions) -> Result<Report> {
             "final_loss",
             "max_distance",
             "final_sharpness",
+        ],
+    )
+    .with_legend(
+        "run",
+        &[
+            (0.0, "continued at the same (small) step"),
+            (1.0, "continued at a step above 2/lambda_max"),
         ],
     );
     let mut fig = Figure::new(
@@ -107,21 +116,21 @@ pub fn run(options: &RunOptions) -> Result<Report> {
         ("same step", c.small_eta),
         ("above 2/lambda_max", large_eta),
     ] {
-        let mut x = settled.clone();
-        let mut gd = GradientDescent::new(&mlp, Schedule::constant(eta)?)?;
+        let mut gd = GradientDescent::new(&mlp, Schedule::constant(eta)?, &settled)?;
         let mut max_distance = 0.0_f64;
         let (mut xs, mut ys) = (Vec::new(), Vec::new());
         for k in 0..c.continuation {
-            let info = gd.step(&mut x)?;
+            let info = gd.step();
             if !info.loss.is_finite() {
                 break;
             }
-            max_distance = max_distance.max(distance(&x, &settled));
+            max_distance = max_distance.max(distance(gd.theta(), &settled));
             if k % (c.continuation / 200).max(1) == 0 {
                 xs.push(k as f64);
                 ys.push(info.loss.max(1e-300));
             }
         }
+        let x = gd.into_theta();
         let loss = mlp.loss(&x, &mut ws);
         let sharp = if loss.is_finite() {
             extreme_eigenvalues(&mlp, &x)?.sharpness()

@@ -157,7 +157,8 @@ pub fn run(options: &RunOptions) -> Result<Report> {
     let mut report = Report::new(
         ID,
         "Large steps escape the sharp local minimum (stand-in function class)",
-    );
+    )
+    .with_config(&c)?;
     let mut table = Table::new(
         "outcomes",
         &[

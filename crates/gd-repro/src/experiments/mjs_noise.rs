@@ -142,7 +142,8 @@ pub fn run(options: &RunOptions) -> Result<Report> {
     let mut report = Report::new(
         ID,
         "Noise at a small step does not replace a large step (SGD on a network)",
-    );
+    )
+    .with_config(&c)?;
     let mut table = Table::new(
         "runs",
         &[
@@ -152,6 +153,10 @@ pub fn run(options: &RunOptions) -> Result<Report> {
             "test_accuracy",
             "sharpness",
         ],
+    )
+    .with_legend(
+        "variant",
+        &[(0.0, VARIANTS[0]), (1.0, VARIANTS[1]), (2.0, VARIANTS[2])],
     );
     let mut stats = Vec::new();
     for v in 0..VARIANTS.len() {

@@ -10,7 +10,7 @@ use crate::run_options::RunOptions;
 use crate::seeded_sweep::seeded_sweep;
 use gd_core::Objective;
 use gd_models::SharpWells;
-use gd_models::data::standard_normal;
+use gd_models::linear_data::standard_normal;
 use gd_theory::sharp_wells::stand_in_minimum;
 use rand::RngExt;
 use serde::{Deserialize, Serialize};
@@ -116,7 +116,8 @@ pub fn run(options: &RunOptions) -> Result<Report> {
     let mut report = Report::new(
         ID,
         "Small step plus noise of any magnitude vs a large step (stand-in)",
-    );
+    )
+    .with_config(&c)?;
     let mut table = Table::new(
         "settings",
         &["eta", "sigma", "fraction_near_global", "mean_final_loss"],

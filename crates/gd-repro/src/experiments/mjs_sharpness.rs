@@ -82,7 +82,8 @@ pub fn run(options: &RunOptions) -> Result<Report> {
     let mut report = Report::new(
         ID,
         "Sharpness along training: the large step sits at the edge of stability",
-    );
+    )
+    .with_config(&c)?;
     let mut table = Table::new("sharpness", &["eta", "iteration", "sharpness", "loss"]);
     let mut fig = Figure::new(
         "mjs-sharpness",

@@ -8,7 +8,7 @@ use crate::report::{Claim, Figure, Report, Series, Table};
 use crate::run_options::RunOptions;
 use crate::seeded_sweep::seeded_sweep;
 use crate::settings::linear_training::train;
-use gd_models::data::{random_orthogonal, symmetric_target};
+use gd_models::linear_data::{random_orthogonal, symmetric_target};
 use gd_models::{DeepLinear, Initialization, initialize};
 use gd_theory::deep_linear::{corollary1_bound, theorem2_step_bound};
 use serde::{Deserialize, Serialize};
@@ -98,7 +98,8 @@ pub fn run(options: &RunOptions) -> Result<Report> {
             theorem2_step_bound(rho, depth)?,
         ))
     })?;
-    let mut report = Report::new(ID, "Deeper linear networks fit worse at a fixed step size");
+    let mut report =
+        Report::new(ID, "Deeper linear networks fit worse at a fixed step size").with_config(&c)?;
     let mut table = Table::new(
         "runs",
         &[
@@ -109,7 +110,8 @@ pub fn run(options: &RunOptions) -> Result<Report> {
             "corollary1_bound",
             "theorem2_bound",
         ],
-    );
+    )
+    .with_flag_legend("converged");
     let mut fig = Figure::new(
         "ns-depth",
         &format!("Final loss vs depth at eta = {} (identity init)", c.eta),

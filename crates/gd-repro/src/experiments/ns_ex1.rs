@@ -120,7 +120,8 @@ pub fn run(options: &RunOptions) -> Result<Report> {
     let mut report = Report::new(
         ID,
         "Example 1: a convex function whose GD iterates converge to a period-2 orbit",
-    );
+    )
+    .with_config(&config)?;
     let mut table = Table::new(
         "orbits",
         &[
@@ -210,7 +211,9 @@ pub fn run(options: &RunOptions) -> Result<Report> {
     let mut on_set = Table::new(
         "set-s",
         &["eta", "k", "s_k", "reached_zero", "perturbed_reached_orbit"],
-    );
+    )
+    .with_flag_legend("reached_zero")
+    .with_flag_legend("perturbed_reached_orbit");
     let mut perturbed_ok = true;
     for eta in &config.etas {
         for (k, s) in example1_convergent_starts(*eta, config.set_elements)?

@@ -134,7 +134,8 @@ pub fn run(options: &RunOptions) -> Result<Report> {
     let mut report = Report::new(
         ID,
         "Example 2 / Figure 1: the step size selects the minimum",
-    );
+    )
+    .with_config(&c)?;
     let mut table = Table::new("outcomes", &["eta", "to_1", "to_2", "other", "diverged"]);
     let mut fractions = vec![Vec::new(); 4];
     for (k, eta) in etas.iter().enumerate() {
@@ -316,7 +317,15 @@ pub fn run(options: &RunOptions) -> Result<Report> {
         "eta",
         "x0",
     );
-    let mut basin_table = Table::new("basins", &["eta", "x0", "outcome"]);
+    let mut basin_table = Table::new("basins", &["eta", "x0", "outcome"]).with_legend(
+        "outcome",
+        &[
+            (0.0, "converged to x = 1"),
+            (1.0, "converged to x = 2"),
+            (2.0, "other: an orbit, chaos or unresolved"),
+            (3.0, "diverged"),
+        ],
+    );
     for (code, label) in [
         (Outcome::One, "to x = 1"),
         (Outcome::Two, "to x = 2"),

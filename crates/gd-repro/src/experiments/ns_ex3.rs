@@ -68,7 +68,8 @@ pub fn run(options: &RunOptions) -> Result<Report> {
     let n = c.resolution;
     let etas = linspace(c.eta_min, c.eta_max, n);
     let starts: Vec<f64> = (1..=n).map(|i| c.x0_max * i as f64 / n as f64).collect();
-    let mut report = Report::new(ID, "Example 3: the step size and the initial point");
+    let mut report =
+        Report::new(ID, "Example 3: the step size and the initial point").with_config(&c)?;
     let mut table = Table::new(
         "grid",
         &[
@@ -79,7 +80,9 @@ pub fn run(options: &RunOptions) -> Result<Report> {
             "predicted_converges",
             "diverged",
         ],
-    );
+    )
+    .with_flag_legend("predicted_converges")
+    .with_flag_legend("diverged");
     for power in &c.powers {
         let f3 = example3(*power)?;
         let cells = seeded_sweep(ID, options, n * n, 0, |i, _| {

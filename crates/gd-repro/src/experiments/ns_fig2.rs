@@ -161,12 +161,12 @@ fn train(seed: u64, eta: f64, max_iterations: usize) -> Result<Outcome> {
     }
     let step = eta * state.gradient_norm;
     // Two more steps from the end state: does it return (period 2) or drift?
-    let mut gd = GradientDescent::new(&fig.model, Schedule::constant(eta)?)?;
     let theta_t = state.parameters.clone();
-    let mut theta_t1 = theta_t.clone();
-    gd.step(&mut theta_t1)?;
-    let mut theta_t2 = theta_t1.clone();
-    gd.step(&mut theta_t2)?;
+    let mut gd = GradientDescent::new(&fig.model, Schedule::constant(eta)?, &theta_t)?;
+    gd.step();
+    let theta_t1 = gd.theta().to_vec();
+    gd.step();
+    let theta_t2 = gd.into_theta();
     let (d1, d2) = (distance(&theta_t1, &theta_t), distance(&theta_t2, &theta_t));
     let approximate_orbit = d2 < ORBIT_CONTRAST * d1;
     out.one_step_move = d1;
@@ -226,7 +226,8 @@ pub fn run(options: &RunOptions) -> Result<Report> {
     let mut report = Report::new(
         ID,
         "Figure 2: fixed point vs period-2 orbit in a two-layer ReLU network",
-    );
+    )
+    .with_config(&c)?;
     let mut table = Table::new(
         "runs",
         &[
@@ -243,6 +244,24 @@ pub fn run(options: &RunOptions) -> Result<Report> {
             "attractor",
             "one_step_move",
             "two_step_return",
+        ],
+    )
+    .with_legend(
+        "fate",
+        &[
+            (1.0, "fixed point (final step below 1e-7)"),
+            (2.0, "period-2 orbit"),
+            (0.0, "other"),
+            (-1.0, "dead network (every ReLU off)"),
+        ],
+    )
+    .with_legend(
+        "attractor",
+        &[
+            (0.0, "the run's own class: fixed point"),
+            (-1.0, "diverged"),
+            (-2.0, "unresolved"),
+            (2.0, "k >= 2: an orbit of period k"),
         ],
     );
     let mut fraction_fixed = Vec::new();

@@ -6,7 +6,7 @@ use crate::report::{Claim, Figure, Report, Series, Table};
 use crate::run_options::RunOptions;
 use crate::seeded_sweep::seeded_sweep;
 use crate::settings::linear_training::train;
-use gd_models::data::{random_orthogonal, symmetric_target};
+use gd_models::linear_data::{random_orthogonal, symmetric_target};
 use gd_models::{DeepLinear, Initialization, initialize};
 use gd_theory::deep_linear::corollary1_bound;
 use serde::{Deserialize, Serialize};
@@ -78,7 +78,8 @@ pub fn run(options: &RunOptions) -> Result<Report> {
         )?
         .converged)
     })?;
-    let mut report = Report::new(ID, "Maps with larger singular values need smaller steps");
+    let mut report =
+        Report::new(ID, "Maps with larger singular values need smaller steps").with_config(&c)?;
     let mut table = Table::new(
         "largest-step",
         &["rho", "corollary1_bound", "largest_convergent_eta"],

@@ -9,7 +9,7 @@ use crate::report::{Claim, Figure, Report, Series, Table};
 use crate::run_options::RunOptions;
 use crate::seeded_sweep::seeded_sweep;
 use crate::settings::linear_training::train;
-use gd_models::data::{random_orthogonal, symmetric_target};
+use gd_models::linear_data::{random_orthogonal, symmetric_target};
 use gd_models::{DeepLinear, Initialization, initialize};
 use gd_theory::deep_linear::{corollary1_bound, spectral_norm};
 use serde::{Deserialize, Serialize};
@@ -105,10 +105,20 @@ pub fn run(options: &RunOptions) -> Result<Report> {
     let mut report = Report::new(
         ID,
         "Identity (residual) initialization tolerates the largest step",
-    );
+    )
+    .with_config(&c)?;
     let mut table = Table::new(
         "fractions",
         &["init", "eta_over_cor1", "fraction_converged"],
+    )
+    .with_legend(
+        "init",
+        &[
+            (0.0, INITS[0]),
+            (1.0, INITS[1]),
+            (2.0, INITS[2]),
+            (3.0, INITS[3]),
+        ],
     );
     let mut fig = Figure::new(
         "ns-residual",

@@ -9,7 +9,7 @@ use crate::report::{Claim, Figure, Report, Series, Table};
 use crate::run_options::RunOptions;
 use crate::seeded_sweep::seeded_sweep;
 use crate::settings::linear_training::train;
-use gd_models::data::{random_orthogonal, symmetric_target};
+use gd_models::linear_data::{random_orthogonal, symmetric_target};
 use gd_models::{DeepLinear, Initialization, initialize};
 use gd_theory::deep_linear::{
     corollary1_bound, corollary2_singular_value_bound, spectral_norm, theorem1,
@@ -107,7 +107,8 @@ pub fn run(options: &RunOptions) -> Result<Report> {
     let mut report = Report::new(
         ID,
         "Theorem 1, Corollaries 1–2: step-size bounds for deep linear networks",
-    );
+    )
+    .with_config(&c)?;
     let mut table = Table::new(
         "runs",
         &[
@@ -118,7 +119,8 @@ pub fn run(options: &RunOptions) -> Result<Report> {
             "top_singular_value",
             "sharpness",
         ],
-    );
+    )
+    .with_flag_legend("converged");
     for (eta, ok, bound, top, sharp) in &runs {
         table.push(vec![
             *eta,

@@ -9,8 +9,8 @@ use crate::run_options::RunOptions;
 use crate::seeded_sweep::seeded_sweep;
 use crate::settings::linear_training::train;
 use gd_core::{GradientDescent, Schedule};
-use gd_models::data::{random_orthogonal, symmetric_target};
 use gd_models::frobenius_distance;
+use gd_models::linear_data::{random_orthogonal, symmetric_target};
 use gd_models::{DeepLinear, Initialization, initialize};
 use gd_theory::deep_linear::{
     corollary1_bound, spectral_norm, theorem2_limit, theorem2_step_bound,
@@ -96,7 +96,8 @@ pub fn run(options: &RunOptions) -> Result<Report> {
     let mut report = Report::new(
         ID,
         "Theorem 2: identity initialization converges to the principal root",
-    );
+    )
+    .with_config(&c)?;
     let mut table = Table::new(
         "depths",
         &[
@@ -122,20 +123,21 @@ pub fn run(options: &RunOptions) -> Result<Report> {
         let net = DeepLinear::whitened(&vec![n; depth + 1], r.clone())?;
         let bound = theorem2_step_bound(rho, *depth)?;
         let eta = c.eta_fraction * bound;
-        let mut theta = initialize(&net, &Initialization::Identity)?;
-        let mut gd = GradientDescent::new(&net, Schedule::constant(eta)?)?;
+        let theta0 = initialize(&net, &Initialization::Identity)?;
+        let mut gd = GradientDescent::new(&net, Schedule::constant(eta)?, &theta0)?;
         let (mut its, mut dists) = (Vec::new(), Vec::new());
         let mut steps = 0;
         while steps < c.max_iterations {
-            gd.step(&mut theta)?;
+            gd.step();
             steps += 1;
-            let d = frobenius_distance(net.product(&theta).as_ref(), r.as_ref());
+            let d = frobenius_distance(net.product(gd.theta()).as_ref(), r.as_ref());
             its.push(steps as f64);
             dists.push(d);
             if d < 1e-13 {
                 break;
             }
         }
+        let theta = gd.into_theta();
         let root = theorem2_limit(r.as_ref(), *depth)?;
         let root_distance = (1..=*depth)
             .map(|j| frobenius_distance(net.layer(&theta, j), root.as_ref()))
@@ -226,7 +228,8 @@ pub fn run(options: &RunOptions) -> Result<Report> {
         format!("largest η on the grid that converges (L = {depth}); holds iff Theorem 2 bound {thm2:.4e} ≤ it ≤ Corollary 1 bound"),
         largest >= thm2 && largest <= cor1 * (1.0 + 1e-12),
     ));
-    let mut search_table = Table::new("largest-step", &["eta_over_cor1", "converged"]);
+    let mut search_table =
+        Table::new("largest-step", &["eta_over_cor1", "converged"]).with_flag_legend("converged");
     for (f, ok) in c.search_fractions.iter().zip(&search) {
         search_table.push(vec![*f, *ok as u8 as f64]);
     }

@@ -8,8 +8,8 @@ use crate::report::{Claim, Figure, Report, Series, Table};
 use crate::run_options::RunOptions;
 use faer::Mat;
 use gd_core::{GradientDescent, Objective, Schedule};
-use gd_models::data::{random_orthogonal, symmetric_target};
 use gd_models::frobenius_distance;
+use gd_models::linear_data::{random_orthogonal, symmetric_target};
 use gd_models::{DeepLinear, Initialization, initialize};
 use gd_theory::deep_linear::{
     nearest_psd, spectral_norm, theorem3_limit_loss, theorem3_step_bound,
@@ -90,7 +90,8 @@ pub fn run(options: &RunOptions) -> Result<Report> {
     let mut report = Report::new(
         ID,
         "Theorem 3: identity init with a negative eigenvalue converges to the nearest PSD matrix, a saddle",
-    );
+    )
+    .with_config(&c)?;
     let mut table = Table::new(
         "runs",
         &[
@@ -104,7 +105,9 @@ pub fn run(options: &RunOptions) -> Result<Report> {
             "final_loss",
             "limit_loss",
         ],
-    );
+    )
+    .with_flag_legend("rotated")
+    .with_flag_legend("perturbed");
     let mut fig = Figure::new(
         "ns-thm3",
         "Theorem 3: distance to the nearest PSD matrix",
@@ -134,26 +137,28 @@ pub fn run(options: &RunOptions) -> Result<Report> {
                 } else {
                     Initialization::Identity
                 };
-                let mut theta = initialize(&net, &init)?;
-                let mut gd = GradientDescent::new(&net, Schedule::constant(eta)?)?;
+                let theta0 = initialize(&net, &init)?;
+                let mut gd = GradientDescent::new(&net, Schedule::constant(eta)?, &theta0)?;
                 let mut ws = net.workspace();
                 let (mut closest, mut closest_at, mut plateau_loss) = (f64::INFINITY, 0, f64::NAN);
                 let (mut xs, mut ys) = (Vec::new(), Vec::new());
                 for k in 1..=c.steps {
-                    gd.step(&mut theta)?;
-                    let d = frobenius_distance(net.product(&theta).as_ref(), target.as_ref());
+                    gd.step();
+                    let theta = gd.theta();
+                    let d = frobenius_distance(net.product(theta).as_ref(), target.as_ref());
                     if d < closest {
                         closest = d;
                         closest_at = k;
-                        plateau_loss = net.loss(&theta, &mut ws);
+                        plateau_loss = net.loss(theta, &mut ws);
                     }
                     if k % (c.steps / 200).max(1) == 0 {
                         xs.push(k as f64);
                         ys.push(d.max(1e-17));
                     }
                 }
-                let last = frobenius_distance(net.product(&theta).as_ref(), target.as_ref());
-                let final_loss = net.loss(&theta, &mut ws);
+                let theta = gd.theta();
+                let last = frobenius_distance(net.product(theta).as_ref(), target.as_ref());
+                let final_loss = net.loss(theta, &mut ws);
                 worst_closest = worst_closest.max(closest);
                 if *name == "diagonal" && !perturbed {
                     // Still approaching at the end: the last distance is the closest.

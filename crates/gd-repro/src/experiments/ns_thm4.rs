@@ -9,7 +9,7 @@ use crate::report::{Claim, Figure, Report, Series, Table};
 use crate::run_options::RunOptions;
 use crate::seeded_sweep::seeded_sweep;
 use gd_core::{Attractor, RunConfig, Schedule, extreme_eigenvalues, run_gd};
-use gd_models::data::standard_normal;
+use gd_models::linear_data::standard_normal;
 use gd_models::{LossScale, TwoLayerRelu};
 use gd_theory::relu::theorem4_bound;
 use serde::{Deserialize, Serialize};
@@ -132,7 +132,8 @@ pub fn run(options: &RunOptions) -> Result<Report> {
     let mut report = Report::new(
         ID,
         "Theorem 4: a large step forces small outputs at large inputs (two-layer ReLU)",
-    );
+    )
+    .with_config(&c)?;
     let mut table = Table::new(
         "runs",
         &[
@@ -143,7 +144,9 @@ pub fn run(options: &RunOptions) -> Result<Report> {
             "statistic_over_bound",
             "sharpness_over_2xy",
         ],
-    );
+    )
+    .with_flag_legend("reached")
+    .with_flag_legend("dead");
     let mut fractions = (Vec::new(), Vec::new(), Vec::new());
     for (k, cv) in c.c_values.iter().enumerate() {
         let group = &runs[k * c.seeds..(k + 1) * c.seeds];

@@ -1,9 +1,9 @@
 //! Initializations of a deep linear network's factors W_1, …, W_L (n_j × n_{j−1}): identity,
 //! zero-mean Gaussian, orthogonal, balanced (from the target's SVD), or given matrices.
 
-use crate::data::{gaussian_matrix, orthonormalize_columns};
 use crate::deep_linear::DeepLinear;
 use crate::error::{Result, invalid};
+use crate::linear_data::{gaussian_matrix, orthonormalize_columns};
 use faer::Mat;
 use gd_core::spectrum::thin_svd;
 use rand::SeedableRng;

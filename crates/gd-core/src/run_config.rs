@@ -1,0 +1,98 @@
+//! Settings of a run: the step budget, the stop rules, the classification tolerances and the
+//! observables to record.
+
+use crate::error::{CoreError, Result};
+use crate::sharpness::SharpnessOptions;
+use serde::{Deserialize, Serialize};
+
+/// What to record along a run; an interval of 0 records nothing.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Observe {
+    /// Record f(θ_k) every this many steps.
+    pub loss_every: usize,
+    /// Record ‖∇f(θ_k)‖ (the mini-batch gradient for SGD) every this many steps.
+    pub gradient_norm_every: usize,
+    /// Record θ_k every this many steps.
+    pub parameters_every: usize,
+    /// Record λmax and λmin of ∇²f(θ_k) every this many steps (Lanczos warm-started).
+    pub sharpness_every: usize,
+    /// How sharpness is computed.
+    pub sharpness: SharpnessOptions,
+}
+
+/// Settings of a run: the stop rule, the classification tolerances, the observables.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RunConfig {
+    /// Step budget.
+    pub max_iterations: usize,
+    /// k_max: the longest period detected (also the number of past states kept).
+    pub max_period: usize,
+    /// ‖θ‖₂ above this counts as divergence.
+    pub divergence_bound: f64,
+    /// Stop as a fixed point once ‖∇f(θ_k)‖ ≤ this (None: only exact repeats stop early).
+    pub gradient_tolerance: Option<f64>,
+    /// Two states of an orbit closer than `tolerance · max(1, largest ‖θ‖ of the orbit)` are
+    /// one point: this reduces a bitwise cycle to its true period and, at the end of the
+    /// budget, recognizes a fixed point or an orbit that repeats only within it. Why the
+    /// default 10⁻¹² is safe near period doublings: [`crate::period`].
+    pub tolerance: f64,
+    /// Steps over which the Lyapunov exponent of an unresolved end state is averaged (at
+    /// least 2); the accuracy a budget buys is tabulated in [`crate::largest_lyapunov_exponent`].
+    pub lyapunov_iterations: usize,
+    /// What to record.
+    #[serde(default)]
+    pub observe: Observe,
+}
+
+impl Default for RunConfig {
+    fn default() -> Self {
+        Self {
+            max_iterations: 100_000,
+            max_period: 64,
+            // Far above any parameter scale of the papers' models, far below overflow of ‖θ‖².
+            divergence_bound: 1e12,
+            gradient_tolerance: None,
+            tolerance: 1e-12,
+            lyapunov_iterations: 1000,
+            observe: Observe::default(),
+        }
+    }
+}
+
+impl RunConfig {
+    /// Checks every field's range.
+    pub fn validate(&self) -> Result<()> {
+        let bad = |reason: String| Err(CoreError::InvalidConfig { reason });
+        if self.max_period == 0 {
+            return bad("max_period must be at least 1".into());
+        }
+        if !(self.divergence_bound.is_finite() && self.divergence_bound > 0.0) {
+            return bad(format!(
+                "divergence_bound must be finite and > 0, got {}",
+                self.divergence_bound
+            ));
+        }
+        if !(self.tolerance.is_finite() && self.tolerance >= 0.0) {
+            return bad(format!(
+                "tolerance must be finite and ≥ 0, got {}",
+                self.tolerance
+            ));
+        }
+        if let Some(g) = self.gradient_tolerance
+            && !(g.is_finite() && g >= 0.0)
+        {
+            return bad(format!(
+                "gradient_tolerance must be finite and ≥ 0, got {g}"
+            ));
+        }
+        if self.lyapunov_iterations < 2 {
+            return bad(format!(
+                "lyapunov_iterations must be at least 2 (its error estimate needs two blocks), got {}",
+                self.lyapunov_iterations
+            ));
+        }
+        Ok(())
+    }
+}
