@@ -12,7 +12,7 @@ use crate::seeded_sweep::seeded_sweep;
 use gd_core::vector::norm;
 use gd_core::{Attractor, Objective, RunConfig, Schedule, run_gd};
 use gd_models::{SharpWells, Well};
-use gd_theory::sharp_wells::{escape_step_range, stand_in_minimum};
+use gd_theory::sharp_wells::{CriticalPoint, escape_step_range, stand_in_minimum};
 use rand::RngExt;
 use serde::{Deserialize, Serialize};
 
@@ -109,16 +109,7 @@ fn end_point<O: Objective>(
 /// Runs the experiment.
 pub fn run(options: &RunOptions) -> Result<Report> {
     let c: Config = options.config(ID, Config::quick(), Config::full())?;
-    config_check(
-        ID,
-        c.depth > 0.0 && c.width > 0.0 && c.etas >= 2 && c.starts > 0,
-        "need A, w > 0, ≥ 2 steps, starts",
-    )?;
-    config_check(
-        ID,
-        c.eta_min > 0.0 && c.eta_max > c.eta_min && c.flow_eta > 0.0,
-        "need 0 < eta_min < eta_max, flow_eta > 0",
-    )?;
+    check(&c)?;
     let f = SharpWells::new(
         1,
         vec![Well {
@@ -139,11 +130,55 @@ pub fn run(options: &RunOptions) -> Result<Report> {
         .into_iter()
         .map(f64::exp)
         .collect();
+    let runs = sweep_one_dimension(&c, &f, &sharp, &flat, &etas, options)?;
+    let mut report = Report::new(
+        ID,
+        "Large steps escape the sharp local minimum (stand-in function class)",
+    )
+    .with_config(&c)?;
+    let (table, pg, agree) = outcome_table(&c, &etas, &runs);
+    let (claims, notes) = one_dimension_claims(&c, &table, &sharp, &flat, eta_sharp, eta_flat);
+    report.claims.extend(claims);
+    report.notes.extend(notes);
+    report
+        .claims
+        .push(many_dimensions_claim(&c, eta_sharp, eta_flat, options)?);
+    report
+        .figures
+        .extend(figures(&f, &etas, pg, agree, eta_sharp, eta_flat));
+    report.tables.push(table);
+    Ok(report)
+}
+
+fn check(c: &Config) -> Result<()> {
+    config_check(
+        ID,
+        c.depth > 0.0 && c.width > 0.0 && c.etas >= 2 && c.starts > 0,
+        "need A, w > 0, ≥ 2 steps, starts",
+    )?;
+    config_check(
+        ID,
+        c.eta_min > 0.0 && c.eta_max > c.eta_min && c.flow_eta > 0.0,
+        "need 0 < eta_min < eta_max, flow_eta > 0",
+    )
+}
+
+/// Per random start and η: where GD ends and where gradient flow (a tiny step) ends, coded
+/// 0 global minimum, 1 sharp minimum (fixed point), 2 diverged, 3 elsewhere (an orbit inside
+/// the well).
+fn sweep_one_dimension(
+    c: &Config,
+    f: &SharpWells,
+    sharp: &CriticalPoint,
+    flat: &CriticalPoint,
+    etas: &[f64],
+    options: &RunOptions,
+) -> Result<Vec<(f64, f64)>> {
     let ns = c.starts;
-    let runs = seeded_sweep(ID, options, etas.len() * ns, c.seed, |i, rng| {
+    seeded_sweep(ID, options, etas.len() * ns, c.seed, |i, rng| {
         let x0: f64 = rng.random_range(-c.x_max..c.x_max);
-        let end = end_point(&f, &[x0], etas[i / ns], c.max_iterations)?;
-        let flow = end_point(&f, &[x0], c.flow_eta, c.max_iterations * 20)?;
+        let end = end_point(f, &[x0], etas[i / ns], c.max_iterations)?;
+        let flow = end_point(f, &[x0], c.flow_eta, c.max_iterations * 20)?;
         // 0 global minimum, 1 sharp minimum (fixed point), 2 diverged, 3 elsewhere (an orbit
         // inside the well).
         let code = |e: &Option<(Vec<f64>, bool)>| match e {
@@ -153,12 +188,12 @@ pub fn run(options: &RunOptions) -> Result<Report> {
             Some(_) => 3.0,
         };
         Ok((code(&end), code(&flow)))
-    })?;
-    let mut report = Report::new(
-        ID,
-        "Large steps escape the sharp local minimum (stand-in function class)",
-    )
-    .with_config(&c)?;
+    })
+}
+
+/// Per η: the fraction of starts at each outcome and the agreement with gradient flow.
+fn outcome_table(c: &Config, etas: &[f64], runs: &[(f64, f64)]) -> (Table, Vec<f64>, Vec<f64>) {
+    let ns = c.starts;
     let mut table = Table::new(
         "outcomes",
         &[
@@ -179,6 +214,20 @@ pub fn run(options: &RunOptions) -> Result<Report> {
         pg.push(frac(0.0));
         agree.push(a);
     }
+    (table, pg, agree)
+}
+
+/// The claims about the 1-D stand-in below, between and above the two stability limits, and
+/// the notes on what was found there.
+fn one_dimension_claims(
+    c: &Config,
+    table: &Table,
+    sharp: &CriticalPoint,
+    flat: &CriticalPoint,
+    eta_sharp: f64,
+    eta_flat: f64,
+) -> (Vec<Claim>, Vec<String>) {
+    let (mut claims, mut notes) = (Vec::new(), Vec::new());
     let rows = |pred: &dyn Fn(f64) -> bool| {
         table
             .rows
@@ -194,7 +243,7 @@ pub fn run(options: &RunOptions) -> Result<Report> {
         .iter()
         .map(|r| r[2] + r[5])
         .fold(f64::INFINITY, f64::min);
-    report.claims.push(Claim::new(
+    claims.push(Claim::new(
         ID,
         "with a small step (η < 2/λ_sharp) GD can converge to the sharp local minimum",
         Some(0.0),
@@ -207,7 +256,7 @@ pub fn run(options: &RunOptions) -> Result<Report> {
         .chain(&large)
         .map(|r| r[2])
         .fold(0.0, f64::max);
-    report.claims.push(Claim::new(
+    claims.push(Claim::new(
         ID,
         "above 2/λ_sharp no run converges to the sharp minimum (it is linearly unstable)",
         Some(0.0),
@@ -220,7 +269,7 @@ pub fn run(options: &RunOptions) -> Result<Report> {
         .iter()
         .map(|r| r[1])
         .fold(f64::INFINITY, f64::min);
-    report.claims.push(Claim::new(
+    claims.push(Claim::new(
         ID,
         "with a step well inside (2/λ_sharp, 2/λ_flat), every random start reaches the global minimum",
         Some(1.0),
@@ -229,12 +278,12 @@ pub fn run(options: &RunOptions) -> Result<Report> {
         !well_inside.is_empty() && escape == 1.0,
     ));
     let edge_orbits = middle.iter().map(|r| r[5]).fold(0.0, f64::max);
-    report.notes.push(format!(
+    notes.push(format!(
         "Finding: just above 2/λ_sharp the sharp minimum is unstable but the well still holds an attracting orbit: up to {:.0} % of starts end on an orbit inside the well for steps in (2/λ_sharp, 2·2/λ_sharp); the escape the paper describes needs the step clearly above the sharp limit.",
         100.0 * edge_orbits
     ));
     let diverge = large.iter().map(|r| r[3]).fold(f64::INFINITY, f64::min);
-    report.claims.push(Claim::new(
+    claims.push(Claim::new(
         ID,
         "above 2/λ_flat = 2 GD converges nowhere (diverges)",
         Some(1.0),
@@ -243,7 +292,7 @@ pub fn run(options: &RunOptions) -> Result<Report> {
         !large.is_empty() && diverge == 1.0,
     ));
     let traditional = small.iter().map(|r| r[4]).fold(f64::INFINITY, f64::min);
-    report.claims.push(Claim::new(
+    claims.push(Claim::new(
         ID,
         "\"not observable under traditional assumptions\": below every 2/λ, GD ends where gradient flow ends",
         Some(1.0),
@@ -251,12 +300,23 @@ pub fn run(options: &RunOptions) -> Result<Report> {
         format!("smallest agreement of GD's end basin with gradient flow's (η = {}) over steps below 2/λ_sharp; holds iff 1", c.flow_eta),
         !small.is_empty() && traditional == 1.0,
     ));
-    report.notes.push(format!(
+    notes.push(format!(
         "Stand-in (ours; paper values: not available): f(x) = ½x² − {}·exp(−(x − {})²/(2·{}²)). Global minimum x = {:.3e} with curvature {:.6}; sharp local minimum x = {:.6} with curvature {:.4}. Limits 2/λ: {eta_sharp:.5} (sharp) and {eta_flat:.5} (flat). Above 2/λ_sharp the agreement with gradient flow drops to the fraction of starts gradient flow sends to the global minimum.",
         c.depth, c.center, c.width, flat.x, flat.curvature, sharp.x, sharp.curvature
     ));
 
-    // d-dimensional version: wells at random centres on a sphere around the global minimum.
+    (claims, notes)
+}
+
+/// The same escape in `c.dim` dimensions, with wells at random centres on a sphere around the
+/// global minimum.
+fn many_dimensions_claim(
+    c: &Config,
+    eta_sharp: f64,
+    eta_flat: f64,
+    options: &RunOptions,
+) -> Result<Claim> {
+    let ns = c.starts;
     let fd = SharpWells::random(c.dim, c.wells, c.well_radius, c.depth, c.width, c.seed)?;
     let d_etas = [eta_sharp / 4.0, (eta_sharp * eta_flat).sqrt()];
     // Starts inside the wells (a random well's centre ± w/2 per coordinate): in d dimensions a
@@ -273,15 +333,32 @@ pub fn run(options: &RunOptions) -> Result<Report> {
     })?;
     let p_small = d_runs[..ns].iter().filter(|b| **b).count() as f64 / ns as f64;
     let p_large = d_runs[ns..].iter().filter(|b| **b).count() as f64 / ns as f64;
-    report.claims.push(Claim::new(
+    Ok(Claim::new(
         ID,
-        format!("in {} dimensions with {} sharp wells, from starts inside the wells, a step between the limits reaches the global minimum and a small one does not", c.dim, c.wells),
+        format!(
+            "in {} dimensions with {} sharp wells, from starts inside the wells, a step between the limits reaches the global minimum and a small one does not",
+            c.dim, c.wells
+        ),
         Some(p_small),
         p_large,
-        format!("P(global) at η = {:.3e} (measured) vs at η = {:.3e} (theory column); holds iff 1 vs < 1", d_etas[1], d_etas[0]),
+        format!(
+            "P(global) at η = {:.3e} (measured) vs at η = {:.3e} (theory column); holds iff 1 vs < 1",
+            d_etas[1], d_etas[0]
+        ),
         p_large == 1.0 && p_small < 1.0,
-    ));
+    ))
+}
 
+/// P(global) and the agreement with gradient flow against η; a small and a large step's
+/// trajectories over f.
+fn figures(
+    f: &SharpWells,
+    etas: &[f64],
+    pg: Vec<f64>,
+    agree: Vec<f64>,
+    eta_sharp: f64,
+    eta_flat: f64,
+) -> [Figure; 2] {
     let mut fig = Figure::new(
         "mjs-gd",
         "Stand-in function class: P(global minimum) vs step size",
@@ -289,10 +366,10 @@ pub fn run(options: &RunOptions) -> Result<Report> {
         "fraction of random starts",
     );
     fig.log_x = true;
-    fig.lines.push(Series::new("P(global)", etas.clone(), pg));
+    fig.lines.push(Series::new("P(global)", etas.to_vec(), pg));
     fig.lines.push(Series::new(
         "agreement with gradient flow",
-        etas.clone(),
+        etas.to_vec(),
         agree,
     ));
     fig.lines.push(Series::new(
@@ -335,7 +412,5 @@ pub fn run(options: &RunOptions) -> Result<Report> {
         traj.points
             .push(Series::new(format!("{label}, eta = {eta:.3e}"), px, py));
     }
-    report.figures.extend([fig, traj]);
-    report.tables.push(table);
-    Ok(report)
+    [fig, traj]
 }

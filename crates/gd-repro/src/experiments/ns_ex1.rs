@@ -69,6 +69,26 @@ struct Outcome {
 /// Runs the experiment.
 pub fn run(options: &RunOptions) -> Result<Report> {
     let config: Config = options.config(ID, Config::quick(), Config::full())?;
+    check(&config)?;
+    let outcomes = sweep_random_starts(&config, options)?;
+    let mut report = Report::new(
+        ID,
+        "Example 1: a convex function whose GD iterates converge to a period-2 orbit",
+    )
+    .with_config(&config)?;
+    let table = orbit_table(&config, &outcomes)?;
+    report
+        .claims
+        .extend(orbit_claims(&config, &outcomes, &table));
+    let (on_set, note, claim) = starts_on_s(&config)?;
+    report.notes.push(note);
+    report.claims.push(claim);
+    report.figures.extend(figures(&config, &table)?);
+    report.tables.extend([table, on_set]);
+    Ok(report)
+}
+
+fn check(config: &Config) -> Result<()> {
     config_check(
         ID,
         !config.etas.is_empty() && config.starts_per_eta > 0,
@@ -78,11 +98,15 @@ pub fn run(options: &RunOptions) -> Result<Report> {
         ID,
         config.x_max.is_finite() && config.x_max > 0.0,
         "x_max must be finite and > 0",
-    )?;
+    )
+}
+
+/// Where GD ends from `starts_per_eta` uniform random starts at each η.
+fn sweep_random_starts(config: &Config, options: &RunOptions) -> Result<Vec<Outcome>> {
     let per = config.starts_per_eta;
     let tasks = config.etas.len() * per;
     let f1 = example1();
-    let outcomes = seeded_sweep(ID, options, tasks, config.seed, |i, rng| {
+    seeded_sweep(ID, options, tasks, config.seed, |i, rng| {
         let eta = config.etas[i / per];
         let x0: f64 = rng.random_range(-config.x_max..config.x_max);
         let t = run_gd(&f1, &[x0], Schedule::constant(eta)?, &RunConfig::default())?;
@@ -115,13 +139,12 @@ pub fn run(options: &RunOptions) -> Result<Report> {
                 stable: false,
             },
         })
-    })?;
+    })
+}
 
-    let mut report = Report::new(
-        ID,
-        "Example 1: a convex function whose GD iterates converge to a period-2 orbit",
-    )
-    .with_config(&config)?;
+/// Per η: the fraction of starts in the orbit, its amplitude and loss, the largest Floquet radius.
+fn orbit_table(config: &Config, outcomes: &[Outcome]) -> Result<Table> {
+    let per = config.starts_per_eta;
     let mut table = Table::new(
         "orbits",
         &[
@@ -134,7 +157,6 @@ pub fn run(options: &RunOptions) -> Result<Report> {
             "max_floquet",
         ],
     );
-    let mut amplitudes = Vec::new();
     for (k, eta) in config.etas.iter().enumerate() {
         let group = &outcomes[k * per..(k + 1) * per];
         let period2 = group.iter().filter(|o| o.period2).count();
@@ -148,10 +170,16 @@ pub fn run(options: &RunOptions) -> Result<Report> {
             example1_orbit_loss(*eta)?,
             group.iter().map(|o| o.floquet).fold(0.0, f64::max),
         ]);
-        amplitudes.push(theory);
     }
+    Ok(table)
+}
+
+/// The orbit's existence, amplitude, loss, scaling and stability.
+fn orbit_claims(config: &Config, outcomes: &[Outcome], table: &Table) -> Vec<Claim> {
+    let tasks = outcomes.len();
+    let mut claims = Vec::new();
     let n_period2 = outcomes.iter().filter(|o| o.period2).count();
-    report.claims.push(Claim::new(
+    claims.push(Claim::new(
         ID,
         "almost every start ends in the period-2 orbit ±η²/4 (x → 0 only on a countable set)",
         Some(1.0),
@@ -163,7 +191,7 @@ pub fn run(options: &RunOptions) -> Result<Report> {
         .iter()
         .map(|o| o.amplitude_error)
         .fold(0.0, f64::max);
-    report.claims.push(Claim::new(
+    claims.push(Claim::new(
         ID,
         "the orbit's amplitude is η²/4",
         Some(0.0),
@@ -172,7 +200,7 @@ pub fn run(options: &RunOptions) -> Result<Report> {
         worst_amplitude <= ORBIT_TOLERANCE,
     ));
     let worst_loss = outcomes.iter().map(|o| o.loss_error).fold(0.0, f64::max);
-    report.claims.push(Claim::new(
+    claims.push(Claim::new(
         ID,
         "the training loss converges to η³/12 > 0 while the iterate never converges",
         Some(0.0),
@@ -184,7 +212,7 @@ pub fn run(options: &RunOptions) -> Result<Report> {
     let log_eta: Vec<f64> = config.etas.iter().map(|e| e.ln()).collect();
     let log_amp: Vec<f64> = measured_amplitudes.iter().map(|a| a.ln()).collect();
     let fitted = slope(&log_eta, &log_amp);
-    report.claims.push(Claim::new(
+    claims.push(Claim::new(
         ID,
         "amplitude grows as η² (log–log slope 2)",
         Some(2.0),
@@ -198,7 +226,7 @@ pub fn run(options: &RunOptions) -> Result<Report> {
         .map(|o| o.floquet)
         .fold(0.0, f64::max);
     let all_stable = outcomes.iter().filter(|o| o.period2).all(|o| o.stable);
-    report.claims.push(Claim::new(
+    claims.push(Claim::new(
         ID,
         "the orbit is stable: its Floquet multiplier (1 − η f1″)² is 0 on ±η²/4",
         Some(0.0),
@@ -207,7 +235,13 @@ pub fn run(options: &RunOptions) -> Result<Report> {
         worst_floquet < 1e-6 && all_stable,
     ));
 
-    // Starts on S = {0, ±s₁, ±s₂, …}: which reach 0 in floating point.
+    claims
+}
+
+/// Starts on S = {0, ±s₁, ±s₂, …}, the only starts from which GD reaches 0: which reach it in
+/// floating point, and whether a 1e-12 nudge sends each to the orbit.
+fn starts_on_s(config: &Config) -> Result<(Table, String, Claim)> {
+    let f1 = example1();
     let mut on_set = Table::new(
         "set-s",
         &["eta", "k", "s_k", "reached_zero", "perturbed_reached_orbit"],
@@ -246,20 +280,35 @@ pub fn run(options: &RunOptions) -> Result<Report> {
         .filter(|r| r[3] == 1.0)
         .map(|r| format!("s{} at η = {}", r[1], r[0]))
         .collect();
-    report.notes.push(format!(
+    let note = format!(
         "x → 0 only on S, which floating point cannot hold: of the starts s₁…s{} computed from the recursion, those that reach 0 exactly are {}; every other element is off S by rounding and falls back to the orbit, because 0 repels the magnitude map (|x_{{k+1}}| ≈ η√|x_k| near 0).",
         config.set_elements,
-        if reached.is_empty() { "none".to_string() } else { reached.join(", ") }
-    ));
-    report.claims.push(Claim::new(
+        if reached.is_empty() {
+            "none".to_string()
+        } else {
+            reached.join(", ")
+        }
+    );
+    let claim = Claim::new(
         ID,
         "0 repels: a start 1e-12 (relative) off any s_k ends in the orbit",
         Some(1.0),
         on_set.rows.iter().filter(|r| r[4] == 1.0).count() as f64 / on_set.rows.len().max(1) as f64,
         "fraction of perturbed starts on S that end in the period-2 orbit; holds iff all do",
         perturbed_ok,
-    ));
+    );
+    Ok((on_set, note, claim))
+}
 
+/// Amplitude and loss on the orbit against η²/4 and η³/12.
+fn figures(config: &Config, table: &Table) -> Result<[Figure; 2]> {
+    let f1 = example1();
+    let measured_amplitudes: Vec<f64> = table.rows.iter().map(|r| r[2]).collect();
+    let amplitudes = config
+        .etas
+        .iter()
+        .map(|eta| example1_orbit_amplitude(*eta))
+        .collect::<std::result::Result<Vec<f64>, _>>()?;
     let mut amplitude = Figure::new(
         "ns-ex1-amplitude",
         "Example 1: orbit amplitude vs step size",
@@ -309,7 +358,5 @@ pub fn run(options: &RunOptions) -> Result<Report> {
             .map(|(_, a)| f1.value(*a))
             .collect(),
     ));
-    report.figures.extend([amplitude, loss]);
-    report.tables.extend([table, on_set]);
-    Ok(report)
+    Ok([amplitude, loss])
 }

@@ -8,8 +8,8 @@ use crate::report::{Claim, Figure, Report, Series, Table};
 use crate::run_options::RunOptions;
 use crate::seeded_sweep::seeded_sweep;
 use gd_core::{Attractor, RunConfig, Schedule, largest_lyapunov_exponent, run_gd};
-use gd_models::example2;
 use gd_models::f2_value;
+use gd_models::{Scalar, example2};
 use gd_theory::scalar::max_stable_step;
 use rand::RngExt;
 use serde::{Deserialize, Serialize};
@@ -113,16 +113,7 @@ fn outcome(x0: f64, eta: f64, config: &Config) -> Result<Outcome> {
 /// Runs the experiment.
 pub fn run(options: &RunOptions) -> Result<Report> {
     let c: Config = options.config(ID, Config::quick(), Config::full())?;
-    config_check(
-        ID,
-        c.etas > 0 && c.starts_per_eta > 0 && c.basin_resolution > 0 && c.orbit_etas > 0,
-        "grid sizes must be ≥ 1",
-    )?;
-    config_check(
-        ID,
-        c.eta_min > 0.0 && c.eta_max > c.eta_min && c.x_max > c.x_min,
-        "ranges must be non-empty, η > 0",
-    )?;
+    check(&c)?;
     let f2 = example2();
     let limit1 = max_stable_step(f2.second_derivative(1.0))?;
     let limit2 = max_stable_step(f2.second_derivative(2.0))?;
@@ -136,6 +127,41 @@ pub fn run(options: &RunOptions) -> Result<Report> {
         "Example 2 / Figure 1: the step size selects the minimum",
     )
     .with_config(&c)?;
+    let (table, fractions) = outcome_table(&c, &etas, &outcomes);
+    report
+        .claims
+        .extend(stability_limit_claims(&c, &etas, &outcomes, limit1, limit2));
+    let (claim, note) = runs_at_eta_03(&c, options)?;
+    report.claims.push(claim);
+    report.notes.push(note);
+    report.claims.push(chaos_claim(&f2)?);
+    let (basin_fig, basin_table) = basin_map(&c, options)?;
+    report.figures.extend([
+        figure1(limit1, limit2),
+        outcome_figure(&etas, &fractions, limit1, limit2),
+        orbit_diagram(&c, &f2, options)?,
+        basin_fig,
+    ]);
+    report.tables.extend([table, basin_table]);
+    Ok(report)
+}
+
+fn check(c: &Config) -> Result<()> {
+    config_check(
+        ID,
+        c.etas > 0 && c.starts_per_eta > 0 && c.basin_resolution > 0 && c.orbit_etas > 0,
+        "grid sizes must be ≥ 1",
+    )?;
+    config_check(
+        ID,
+        c.eta_min > 0.0 && c.eta_max > c.eta_min && c.x_max > c.x_min,
+        "ranges must be non-empty, η > 0",
+    )
+}
+
+/// Per η, the fraction of random starts ending at x = 1, at x = 2, elsewhere, or diverging.
+fn outcome_table(c: &Config, etas: &[f64], outcomes: &[Outcome]) -> (Table, Vec<Vec<f64>>) {
+    let per = c.starts_per_eta;
     let mut table = Table::new("outcomes", &["eta", "to_1", "to_2", "other", "diverged"]);
     let mut fractions = vec![Vec::new(); 4];
     for (k, eta) in etas.iter().enumerate() {
@@ -152,6 +178,18 @@ pub fn run(options: &RunOptions) -> Result<Report> {
         }
         table.push(vec![*eta, row[0], row[1], row[2], row[3]]);
     }
+    (table, fractions)
+}
+
+/// Neither minimum is reached above its stability limit 2/f″, and each is reached below it.
+fn stability_limit_claims(
+    c: &Config,
+    etas: &[f64],
+    outcomes: &[Outcome],
+    limit1: f64,
+    limit2: f64,
+) -> [Claim; 2] {
+    let per = c.starts_per_eta;
     let violations = |target: Outcome, limit: f64| {
         etas.iter()
             .enumerate()
@@ -171,47 +209,60 @@ pub fn run(options: &RunOptions) -> Result<Report> {
             .any(|(k, _)| outcomes[k * per..(k + 1) * per].contains(&target))
     };
     let v2 = violations(Outcome::Two, limit2);
-    report.claims.push(Claim::new(
+    let claim2 = Claim::new(
         ID,
         "x = 2 (f″ = 10) is never reached for η > 2/10 = 0.2",
         Some(0.0),
         v2 as f64,
         "number of runs with η > 0.2 ending at x = 2; holds iff 0 and x = 2 is reached for some η < 0.2",
         v2 == 0 && reached_below(Outcome::Two, limit2),
-    ));
+    );
     let v1 = violations(Outcome::One, limit1);
-    report.claims.push(Claim::new(
+    let claim1 = Claim::new(
         ID,
         "x = 1 (f″ = 4) is never reached for η > 2/4 = 0.5",
         Some(0.0),
         v1 as f64,
         "number of runs with η > 0.5 ending at x = 1; holds iff 0 and x = 1 is reached for some η < 0.5",
         v1 == 0 && reached_below(Outcome::One, limit1),
-    ));
+    );
+    [claim2, claim1]
+}
+
+/// At η = 0.3 every run that converges ends at x = 1; the note counts every outcome.
+fn runs_at_eta_03(c: &Config, options: &RunOptions) -> Result<(Claim, String)> {
     let at03 = seeded_sweep(ID, options, c.starts_at_eta_03, c.seed ^ 0x03, |_, rng| {
-        outcome(rng.random_range(c.x_min..c.x_max), 0.3, &c)
+        outcome(rng.random_range(c.x_min..c.x_max), 0.3, c)
     })?;
     let converged = at03
         .iter()
         .filter(|o| matches!(o, Outcome::One | Outcome::Two))
         .count();
     let at_one = at03.iter().filter(|o| **o == Outcome::One).count();
-    report.claims.push(Claim::new(
+    let claim = Claim::new(
         ID,
         "with η = 0.3, every run that converges to an equilibrium ends at x = 1",
         Some(1.0),
         at_one as f64 / converged.max(1) as f64,
-        format!("fraction at x = 1 among the {converged} of {} runs that converged; holds iff 1 and some converged", at03.len()),
+        format!(
+            "fraction at x = 1 among the {converged} of {} runs that converged; holds iff 1 and some converged",
+            at03.len()
+        ),
         converged > 0 && at_one == converged,
-    ));
-    report.notes.push(format!(
+    );
+    let note = format!(
         "At η = 0.3: {at_one} runs ended at x = 1, {} at x = 2, {} elsewhere (the chaotic attractor near x = 2), {} diverged.",
         at03.iter().filter(|o| **o == Outcome::Two).count(),
         at03.iter().filter(|o| **o == Outcome::Other).count(),
         at03.iter().filter(|o| **o == Outcome::Diverged).count()
-    ));
-    let lyapunov = largest_lyapunov_exponent(&f2, &[2.1], 0.29, 1000, 20_000)?;
-    report.claims.push(Claim::new(
+    );
+    Ok((claim, note))
+}
+
+/// Between 0.2 and 0.3 the attractor near x = 2 is chaotic: its Lyapunov exponent is positive.
+fn chaos_claim(f2: &Scalar) -> Result<Claim> {
+    let lyapunov = largest_lyapunov_exponent(f2, &[2.1], 0.29, 1000, 20_000)?;
+    Ok(Claim::new(
         ID,
         "between 0.2 and 0.3 the attractor near x = 2 is chaotic (period doubling), so no run converges there",
         Some(0.0),
@@ -221,9 +272,11 @@ pub fn run(options: &RunOptions) -> Result<Report> {
             lyapunov.standard_error
         ),
         lyapunov.exponent > 4.0 * lyapunov.standard_error,
-    ));
+    ))
+}
 
-    // Figure 1: f2 with its minima and their stability limits.
+/// Figure 1: f2 with its minima and their stability limits.
+fn figure1(limit1: f64, limit2: f64) -> Figure {
     let xs = linspace(0.6, 2.2, 321);
     let mut fig1 = Figure::new(
         "ns-fig1",
@@ -247,6 +300,11 @@ pub fn run(options: &RunOptions) -> Result<Report> {
         vec![0.0],
     ));
 
+    fig1
+}
+
+/// Where GD ends against η, with the two stability limits.
+fn outcome_figure(etas: &[f64], fractions: &[Vec<f64>], limit1: f64, limit2: f64) -> Figure {
     let mut fractions_fig = Figure::new(
         "ns-ex2-outcomes",
         "Example 2: where GD ends vs step size",
@@ -255,11 +313,11 @@ pub fn run(options: &RunOptions) -> Result<Report> {
     );
     for (label, f) in ["to x = 1", "to x = 2", "other (orbit, chaos)", "diverged"]
         .iter()
-        .zip(&fractions)
+        .zip(fractions)
     {
         fractions_fig
             .lines
-            .push(Series::new(*label, etas.clone(), f.clone()));
+            .push(Series::new(*label, etas.to_vec(), f.clone()));
     }
     fractions_fig.lines.push(Series::new(
         "2/f''(2) = 0.2",
@@ -272,7 +330,11 @@ pub fn run(options: &RunOptions) -> Result<Report> {
         vec![0.0, 1.0],
     ));
 
-    // Orbit (bifurcation) diagram from a start beside each minimum, x₀ = 0.95 and 2.05.
+    fractions_fig
+}
+
+/// Orbit (bifurcation) diagram from a start beside each minimum, x₀ = 0.95 and 2.05.
+fn orbit_diagram(c: &Config, f2: &Scalar, options: &RunOptions) -> Result<Figure> {
     let orbit_etas = linspace(c.eta_min, c.eta_max, c.orbit_etas);
     let orbits = seeded_sweep(ID, options, orbit_etas.len() * 2, c.seed, |i, _| {
         let eta = orbit_etas[i / 2];
@@ -304,12 +366,16 @@ pub fn run(options: &RunOptions) -> Result<Report> {
     }
     orbit_fig.points.push(Series::new("attractor", ox, oy));
 
-    // Basin map over (η, x₀).
+    Ok(orbit_fig)
+}
+
+/// The outcome over a grid of (η, x₀).
+fn basin_map(c: &Config, options: &RunOptions) -> Result<(Figure, Table)> {
     let n = c.basin_resolution;
     let basin_etas = linspace(c.eta_min, c.eta_max, n);
     let basin_x = linspace(c.x_min, c.x_max, n);
     let basin = seeded_sweep(ID, options, n * n, c.seed, |i, _| {
-        outcome(basin_x[i % n], basin_etas[i / n], &c)
+        outcome(basin_x[i % n], basin_etas[i / n], c)
     })?;
     let mut basin_fig = Figure::new(
         "ns-ex2-basins",
@@ -344,9 +410,5 @@ pub fn run(options: &RunOptions) -> Result<Report> {
     for (i, o) in basin.iter().enumerate() {
         basin_table.push(vec![basin_etas[i / n], basin_x[i % n], *o as u8 as f64]);
     }
-    report
-        .figures
-        .extend([fig1, fractions_fig, orbit_fig, basin_fig]);
-    report.tables.extend([table, basin_table]);
-    Ok(report)
+    Ok((basin_fig, basin_table))
 }

@@ -209,16 +209,7 @@ fn train(seed: u64, eta: f64, max_iterations: usize) -> Result<Outcome> {
 /// Runs the experiment.
 pub fn run(options: &RunOptions) -> Result<Report> {
     let c: Config = options.config(ID, Config::quick(), Config::full())?;
-    config_check(
-        ID,
-        !c.etas.is_empty() && !c.seeds.is_empty(),
-        "need step sizes and seeds",
-    )?;
-    config_check(
-        ID,
-        c.etas.iter().all(|e| *e > 0.0) && c.max_iterations > 0,
-        "η > 0 and a positive budget",
-    )?;
+    check(&c)?;
     let (ne, ns) = (c.etas.len(), c.seeds.len());
     let outcomes = seeded_sweep(ID, options, ne * ns, 0, |i, _| {
         train(c.seeds[i % ns], c.etas[i / ns], c.max_iterations)
@@ -228,6 +219,35 @@ pub fn run(options: &RunOptions) -> Result<Report> {
         "Figure 2: fixed point vs period-2 orbit in a two-layer ReLU network",
     )
     .with_config(&c)?;
+    let (table, fractions, fraction_fixed) = tables(&c, &outcomes);
+    let pair = paper_pair(&c, &outcomes);
+    report
+        .claims
+        .extend(claims(&c, &outcomes, pair, &fraction_fixed));
+    report.notes.extend(notes(&outcomes));
+    report
+        .figures
+        .extend(figures(&c, &outcomes, &fractions, pair)?);
+    report.tables.extend([fractions, table]);
+    Ok(report)
+}
+
+fn check(c: &Config) -> Result<()> {
+    config_check(
+        ID,
+        !c.etas.is_empty() && !c.seeds.is_empty(),
+        "need step sizes and seeds",
+    )?;
+    config_check(
+        ID,
+        c.etas.iter().all(|e| *e > 0.0) && c.max_iterations > 0,
+        "η > 0 and a positive budget",
+    )
+}
+
+/// Every run as a row, and per η the fraction of each fate (also returned for the fixed points).
+fn tables(c: &Config, outcomes: &[Outcome]) -> (Table, Table, Vec<f64>) {
+    let ns = c.seeds.len();
     let mut table = Table::new(
         "runs",
         &[
@@ -301,9 +321,15 @@ pub fn run(options: &RunOptions) -> Result<Report> {
             ]);
         }
     }
-    // The paper's pair: same seed, fixed point at the small step, period-2 orbit at the large.
+    (table, fractions, fraction_fixed)
+}
+
+/// The paper's pair: the first seed with a fixed point at the small step and a period-2 orbit
+/// at the large one, as (small η index, large η index, seed index).
+fn paper_pair(c: &Config, outcomes: &[Outcome]) -> Option<(usize, usize, usize)> {
+    let ns = c.seeds.len();
     let index = |eta: f64| c.etas.iter().position(|e| *e == eta);
-    let pair = match (index(c.pair_small_eta), index(c.pair_large_eta)) {
+    match (index(c.pair_small_eta), index(c.pair_large_eta)) {
         (Some(a), Some(b)) => (0..ns)
             .find(|s| {
                 outcomes[a * ns + s].fate == Fate::Fixed
@@ -311,8 +337,19 @@ pub fn run(options: &RunOptions) -> Result<Report> {
             })
             .map(|s| (a, b, s)),
         _ => None,
-    };
-    report.claims.push(Claim::new(
+    }
+}
+
+/// The pair, the effect of η on the fixed-point fraction, and the stability of what GD reaches.
+fn claims(
+    c: &Config,
+    outcomes: &[Outcome],
+    pair: Option<(usize, usize, usize)>,
+    fraction_fixed: &[f64],
+) -> Vec<Claim> {
+    let ne = c.etas.len();
+    let mut claims = Vec::new();
+    claims.push(Claim::new(
         ID,
         format!("the paper's pair: η = {} ends at a fixed point and η = {} in a period-2 orbit, same data and init", c.pair_small_eta, c.pair_large_eta),
         None,
@@ -322,7 +359,7 @@ pub fn run(options: &RunOptions) -> Result<Report> {
     ));
     let non_increasing = fraction_fixed.windows(2).all(|w| w[1] <= w[0])
         && fraction_fixed[0] > fraction_fixed[ne - 1];
-    report.claims.push(Claim::new(
+    claims.push(Claim::new(
         ID,
         "a larger step gives fewer fixed points",
         None,
@@ -332,7 +369,7 @@ pub fn run(options: &RunOptions) -> Result<Report> {
     ));
     let fixed: Vec<&Outcome> = outcomes.iter().filter(|o| o.fate == Fate::Fixed).collect();
     let worst_ratio = fixed.iter().map(|o| o.sharpness_ratio).fold(0.0, f64::max);
-    report.claims.push(Claim::new(
+    claims.push(Claim::new(
         ID,
         "every fixed point GD reaches is linearly stable: η·λmax(H)/2 ≤ 1 (Hessian of the Σ-loss actually minimized)",
         Some(1.0),
@@ -341,7 +378,7 @@ pub fn run(options: &RunOptions) -> Result<Report> {
         !fixed.is_empty() && worst_ratio <= 1.0 + 1e-6,
     ));
     let teacher_sharp = outcomes.iter().filter(|o| o.teacher_ratio > 1.0).count();
-    report.claims.push(Claim::new(
+    claims.push(Claim::new(
         ID,
         "GD usually cannot converge to the zero-loss teacher: its λmax exceeds 2/η",
         Some(0.5),
@@ -350,7 +387,7 @@ pub fn run(options: &RunOptions) -> Result<Report> {
         2 * teacher_sharp > outcomes.len(),
     ));
     let worst_t4 = fixed.iter().map(|o| o.theorem4_ratio).fold(0.0, f64::max);
-    report.claims.push(Claim::new(
+    claims.push(Claim::new(
         ID,
         "Theorem 4 holds at every fixed point (Σ-loss without ½: max |x||f̂(x)| ≤ 1/(2η))",
         Some(1.0),
@@ -358,6 +395,13 @@ pub fn run(options: &RunOptions) -> Result<Report> {
         "max over fixed points of the statistic / bound; holds iff ≤ 1 (the bound is loose here)",
         worst_t4 <= 1.0,
     ));
+    claims
+}
+
+/// Floquet radii of the orbits, the setting, and η λmax/2 at each fixed point.
+fn notes(outcomes: &[Outcome]) -> Vec<String> {
+    let fixed: Vec<&Outcome> = outcomes.iter().filter(|o| o.fate == Fate::Fixed).collect();
+    let mut notes = Vec::new();
     let orbits: Vec<&Outcome> = outcomes
         .iter()
         .filter(|o| o.fate == Fate::Period2)
@@ -365,7 +409,7 @@ pub fn run(options: &RunOptions) -> Result<Report> {
     let mut radii: Vec<f64> = orbits.iter().map(|o| o.floquet).collect();
     radii.sort_by(f64::total_cmp);
     if !radii.is_empty() {
-        report.notes.push(format!(
+        notes.push(format!(
             "Floquet spectral radius of the {} period-2 orbits (product of the two Jacobians, frozen activation pattern): median {:.6}, max {:.6}. These orbits still drift along near-flat directions, where multipliers sit at ≈ 1, so the radius is reported, not judged: a value a few 1e-3 above 1 is within what computing it at (θ_T, θ_(T+1)) instead of an exact orbit can shift.",
             radii.len(),
             radii[radii.len() / 2],
@@ -373,18 +417,30 @@ pub fn run(options: &RunOptions) -> Result<Report> {
         ));
     }
     let flagged = fixed.iter().filter(|o| o.kink < KINK_FLAG).count();
-    report.notes.push(format!(
+    notes.push(format!(
         "Setting as the authors' code runs it: x_i = i/1000 (i = 0..999), 20 hidden units, b ~ N(0, 1) fixed, target = the network at a first draw of (W, V) (teacher), student drawn afresh, loss Σ|f̂ − f|² with no ½, float64 (the authors used float32 and TensorFlow's seed 963, which cannot be reproduced outside TensorFlow). Fixed point: ‖θ_(k+1) − θ_k‖ < {FIXED_STEP:e}; period 2: ‖θ_(T+2) − θ_T‖ < {ORBIT_CONTRAST:e}·‖θ_(T+1) − θ_T‖ (an oscillation still drifting along near-flat directions); λmax of the Hessian with the activation pattern frozen. {flagged} fixed point(s) have a pre-activation within {KINK_FLAG:e} of a kink."
     ));
     let ratios: Vec<String> = fixed
         .iter()
         .map(|o| format!("{:.4}", o.sharpness_ratio))
         .collect();
-    report.notes.push(format!(
+    notes.push(format!(
         "η λmax/2 at the fixed points: {}.",
         ratios.join(", ")
     ));
 
+    notes
+}
+
+/// Outcome fractions against η, and the paper's pair as Figure 2.
+fn figures(
+    c: &Config,
+    outcomes: &[Outcome],
+    fractions: &Table,
+    pair: Option<(usize, usize, usize)>,
+) -> Result<Vec<Figure>> {
+    let ns = c.seeds.len();
+    let mut figures = Vec::new();
     let mut frac_fig = Figure::new(
         "ns-fig2-fractions",
         "Figure 2 setting: outcome fractions vs step size",
@@ -403,7 +459,7 @@ pub fn run(options: &RunOptions) -> Result<Report> {
             fractions.rows.iter().map(|r| r[col]).collect(),
         ));
     }
-    report.figures.push(frac_fig);
+    figures.push(frac_fig);
     if let Some((a, b, s)) = pair {
         let model = Figure2::new(c.seeds[s])?.model;
         let x = model.inputs().to_vec();
@@ -437,8 +493,7 @@ pub fn run(options: &RunOptions) -> Result<Report> {
             x,
             model.outputs(&orbit[1]),
         ));
-        report.figures.push(fig);
+        figures.push(fig);
     }
-    report.tables.extend([fractions, table]);
-    Ok(report)
+    Ok(figures)
 }
