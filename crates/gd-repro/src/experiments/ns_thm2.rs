@@ -8,6 +8,7 @@ use crate::report::{Claim, Figure, Report, Series, Table};
 use crate::run_options::RunOptions;
 use crate::seeded_sweep::seeded_sweep;
 use crate::settings::linear_training::train;
+use faer::Mat;
 use gd_core::{GradientDescent, Schedule};
 use gd_models::frobenius_distance;
 use gd_models::linear_data::{random_orthogonal, symmetric_target};
@@ -75,21 +76,7 @@ impl Config {
 /// Runs the experiment.
 pub fn run(options: &RunOptions) -> Result<Report> {
     let c: Config = options.config(ID, Config::quick(), Config::full())?;
-    config_check(
-        ID,
-        c.spectrum.iter().all(|v| *v > 0.0 && *v != 1.0),
-        "spectrum must be > 0 and avoid 1",
-    )?;
-    config_check(
-        ID,
-        !c.depths.is_empty() && c.depths.iter().all(|l| *l >= 1),
-        "depths must be ≥ 1",
-    )?;
-    config_check(
-        ID,
-        c.eta_fraction > 0.0 && c.eta_fraction <= 1.0,
-        "eta_fraction must be in (0, 1]",
-    )?;
+    check(&c)?;
     let n = c.spectrum.len();
     let r = symmetric_target(&c.spectrum, &random_orthogonal(n, c.seed)?)?;
     let rho = spectral_norm(r.as_ref())?;
@@ -120,65 +107,118 @@ pub fn run(options: &RunOptions) -> Result<Report> {
     let (mut worst_root, mut worst_rate) = (0.0_f64, 0.0_f64);
     for (k, depth) in c.depths.iter().enumerate() {
         options.progress(ID, k, c.depths.len() + 1);
-        let net = DeepLinear::whitened(&vec![n; depth + 1], r.clone())?;
-        let bound = theorem2_step_bound(rho, *depth)?;
-        let eta = c.eta_fraction * bound;
-        let theta0 = initialize(&net, &Initialization::Identity)?;
-        let mut gd = GradientDescent::new(&net, Schedule::constant(eta)?, &theta0)?;
-        let (mut its, mut dists) = (Vec::new(), Vec::new());
-        let mut steps = 0;
-        while steps < c.max_iterations {
-            gd.step();
-            steps += 1;
-            let d = frobenius_distance(net.product(gd.theta()).as_ref(), r.as_ref());
-            its.push(steps as f64);
-            dists.push(d);
-            if d < 1e-13 {
-                break;
-            }
-        }
-        let theta = gd.into_theta();
-        let root = theorem2_limit(r.as_ref(), *depth)?;
-        let root_distance = (1..=*depth)
-            .map(|j| frobenius_distance(net.layer(&theta, j), root.as_ref()))
-            .fold(0.0, f64::max);
-        let window: Vec<(f64, f64)> = its
-            .iter()
-            .zip(&dists)
-            .filter(|(_, d)| **d > RATE_WINDOW.0 && **d < RATE_WINDOW.1)
-            .map(|(i, d)| (*i, d.ln()))
-            .collect();
-        let measured = if window.len() >= 2 {
-            let (x, y): (Vec<f64>, Vec<f64>) = window.into_iter().unzip();
-            crate::numerics::slope(&x, &y).exp()
-        } else {
-            f64::NAN
-        };
-        let l = *depth as f64;
-        let theory = c
-            .spectrum
-            .iter()
-            .map(|lam| (1.0 - eta * l * lam.powf(2.0 * (l - 1.0) / l)).abs())
-            .fold(0.0, f64::max);
-        worst_root = worst_root.max(root_distance);
-        worst_rate = worst_rate.max(((measured - theory) / (1.0 - theory)).abs());
-        table.push(vec![
-            l,
-            eta,
-            bound,
-            steps as f64,
-            root_distance,
-            measured,
-            theory,
-        ]);
-        let stride = (its.len() / 400).max(1);
-        fig.lines.push(Series::new(
-            format!("L = {depth}"),
-            its.iter().step_by(stride).copied().collect(),
-            dists.iter().step_by(stride).copied().collect(),
-        ));
+        let run = train_depth(&c, &r, rho, *depth)?;
+        worst_root = worst_root.max(run.root_distance);
+        worst_rate = worst_rate.max(run.rate_error);
+        table.push(run.row);
+        fig.lines.push(run.series);
     }
-    report.claims.push(Claim::new(
+    report
+        .claims
+        .extend(convergence_claims(&c, worst_root, worst_rate));
+    let (claim, search_table) = largest_step(&c, &r, rho, options)?;
+    report.claims.push(claim);
+    report.notes.push(format!(
+        "R = Q diag({:?}) Qᵀ, ρ = {rho}. Theorem 2's step condition is the catalogue's reconstruction min{{1/L, 1/(Lρ^(2(L−1)/L))}}; it is sufficient, and the search shows how close to Corollary 1's necessary bound identity init still converges.",
+        c.spectrum
+    ));
+    options.progress(ID, c.depths.len() + 1, c.depths.len() + 1);
+    report.figures.push(fig);
+    report.tables.extend([table, search_table]);
+    Ok(report)
+}
+
+fn check(c: &Config) -> Result<()> {
+    config_check(
+        ID,
+        c.spectrum.iter().all(|v| *v > 0.0 && *v != 1.0),
+        "spectrum must be > 0 and avoid 1",
+    )?;
+    config_check(
+        ID,
+        !c.depths.is_empty() && c.depths.iter().all(|l| *l >= 1),
+        "depths must be ≥ 1",
+    )?;
+    config_check(
+        ID,
+        c.eta_fraction > 0.0 && c.eta_fraction <= 1.0,
+        "eta_fraction must be in (0, 1]",
+    )
+}
+
+/// One depth's run from identity init at 0.9× Theorem 2's bound.
+struct DepthRun {
+    /// Its row of the `depths` table.
+    row: Vec<f64>,
+    /// ‖W_L⋯W_1 − R‖_F along the run, thinned to ~400 points.
+    series: Series,
+    /// max_j ‖W_j − R^{1/L}‖_F at the end.
+    root_distance: f64,
+    /// |measured − theory| / (1 − theory) of the per-step contraction.
+    rate_error: f64,
+}
+
+fn train_depth(c: &Config, r: &Mat<f64>, rho: f64, depth: usize) -> Result<DepthRun> {
+    let n = c.spectrum.len();
+    let net = DeepLinear::whitened(&vec![n; depth + 1], r.clone())?;
+    let bound = theorem2_step_bound(rho, depth)?;
+    let eta = c.eta_fraction * bound;
+    let theta0 = initialize(&net, &Initialization::Identity)?;
+    let mut gd = GradientDescent::new(&net, Schedule::constant(eta)?, &theta0)?;
+    let (mut its, mut dists) = (Vec::new(), Vec::new());
+    let mut steps = 0;
+    while steps < c.max_iterations {
+        gd.step();
+        steps += 1;
+        let d = frobenius_distance(net.product(gd.theta()).as_ref(), r.as_ref());
+        its.push(steps as f64);
+        dists.push(d);
+        if d < 1e-13 {
+            break;
+        }
+    }
+    let theta = gd.into_theta();
+    let root = theorem2_limit(r.as_ref(), depth)?;
+    let root_distance = (1..=depth)
+        .map(|j| frobenius_distance(net.layer(&theta, j), root.as_ref()))
+        .fold(0.0, f64::max);
+    let window: Vec<(f64, f64)> = its
+        .iter()
+        .zip(&dists)
+        .filter(|(_, d)| **d > RATE_WINDOW.0 && **d < RATE_WINDOW.1)
+        .map(|(i, d)| (*i, d.ln()))
+        .collect();
+    let measured = if window.len() >= 2 {
+        let (x, y): (Vec<f64>, Vec<f64>) = window.into_iter().unzip();
+        crate::numerics::slope(&x, &y).exp()
+    } else {
+        f64::NAN
+    };
+    let l = depth as f64;
+    let theory = c
+        .spectrum
+        .iter()
+        .map(|lam| (1.0 - eta * l * lam.powf(2.0 * (l - 1.0) / l)).abs())
+        .fold(0.0, f64::max);
+    let row = vec![l, eta, bound, steps as f64, root_distance, measured, theory];
+    let stride = (its.len() / 400).max(1);
+    let series = Series::new(
+        format!("L = {depth}"),
+        its.iter().step_by(stride).copied().collect(),
+        dists.iter().step_by(stride).copied().collect(),
+    );
+    Ok(DepthRun {
+        row,
+        series,
+        root_distance,
+        rate_error: ((measured - theory) / (1.0 - theory)).abs(),
+    })
+}
+
+/// Every factor reaches R^{1/L}, linearly at the predicted rate.
+fn convergence_claims(c: &Config, worst_root: f64, worst_rate: f64) -> Vec<Claim> {
+    let mut claims = Vec::new();
+    claims.push(Claim::new(
         ID,
         "with identity init and η = 0.9× the Theorem 2 bound, every W_j converges to R^{1/L}",
         Some(0.0),
@@ -189,7 +229,7 @@ pub fn run(options: &RunOptions) -> Result<Report> {
         ),
         worst_root < ROOT_TOLERANCE,
     ));
-    report.claims.push(Claim::new(
+    claims.push(Claim::new(
         ID,
         "the convergence is linear, at the rate max_i |1 − ηLλ_i^{2(L−1)/L}| of the slowest eigen-direction",
         Some(0.0),
@@ -197,8 +237,18 @@ pub fn run(options: &RunOptions) -> Result<Report> {
         format!("max over depths of |measured − theory| / (1 − theory) for the per-step contraction; holds iff ≤ {RATE_TOLERANCE}"),
         worst_rate <= RATE_TOLERANCE,
     ));
+    claims
+}
 
-    // The largest step that still converges from identity init.
+/// The largest step that still converges from identity init, on a grid of fractions of
+/// Corollary 1's bound.
+fn largest_step(
+    c: &Config,
+    r: &Mat<f64>,
+    rho: f64,
+    options: &RunOptions,
+) -> Result<(Claim, Table)> {
+    let n = c.spectrum.len();
     let depth = c.search_depth;
     let cor1 = corollary1_bound(rho, depth)?;
     let thm2 = theorem2_step_bound(rho, depth)?;
@@ -220,25 +270,20 @@ pub fn run(options: &RunOptions) -> Result<Report> {
         .filter(|(_, ok)| **ok)
         .map(|(f, _)| f * cor1)
         .fold(0.0, f64::max);
-    report.claims.push(Claim::new(
+    let claim = Claim::new(
         ID,
         "identity init allows (almost) the largest possible step: the largest convergent η lies between Theorem 2's bound and Corollary 1's",
         Some(cor1),
         largest,
-        format!("largest η on the grid that converges (L = {depth}); holds iff Theorem 2 bound {thm2:.4e} ≤ it ≤ Corollary 1 bound"),
+        format!(
+            "largest η on the grid that converges (L = {depth}); holds iff Theorem 2 bound {thm2:.4e} ≤ it ≤ Corollary 1 bound"
+        ),
         largest >= thm2 && largest <= cor1 * (1.0 + 1e-12),
-    ));
+    );
     let mut search_table =
         Table::new("largest-step", &["eta_over_cor1", "converged"]).with_flag_legend("converged");
     for (f, ok) in c.search_fractions.iter().zip(&search) {
         search_table.push(vec![*f, *ok as u8 as f64]);
     }
-    report.notes.push(format!(
-        "R = Q diag({:?}) Qᵀ, ρ = {rho}. Theorem 2's step condition is the catalogue's reconstruction min{{1/L, 1/(Lρ^(2(L−1)/L))}}; it is sufficient, and the search shows how close to Corollary 1's necessary bound identity init still converges.",
-        c.spectrum
-    ));
-    options.progress(ID, c.depths.len() + 1, c.depths.len() + 1);
-    report.figures.push(fig);
-    report.tables.extend([table, search_table]);
-    Ok(report)
+    Ok((claim, search_table))
 }

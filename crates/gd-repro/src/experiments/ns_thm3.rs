@@ -71,17 +71,7 @@ impl Config {
 /// Runs the experiment.
 pub fn run(options: &RunOptions) -> Result<Report> {
     let c: Config = options.config(ID, Config::quick(), Config::full())?;
-    let lambda_min = c.spectrum.iter().copied().fold(f64::INFINITY, f64::min);
-    config_check(
-        ID,
-        lambda_min < 0.0,
-        "the spectrum needs a negative eigenvalue",
-    )?;
-    config_check(
-        ID,
-        c.steps > 0 && !c.depths.is_empty(),
-        "steps and depths must be non-empty",
-    )?;
+    let lambda_min = check(&c)?;
     let n = c.spectrum.len();
     let bases = [
         ("diagonal", Mat::identity(n, n)),
@@ -129,107 +119,28 @@ pub fn run(options: &RunOptions) -> Result<Report> {
                 * theorem3_step_bound(lambda_min, spectral_norm(r.as_ref())?, *depth)?;
             let net = DeepLinear::whitened(&vec![n; depth + 1], r.clone())?;
             for perturbed in [false, true] {
-                let init = if perturbed {
-                    Initialization::IdentityPlusNoise {
-                        scale: c.perturbation,
-                        seed: c.seed,
-                    }
-                } else {
-                    Initialization::Identity
-                };
-                let theta0 = initialize(&net, &init)?;
-                let mut gd = GradientDescent::new(&net, Schedule::constant(eta)?, &theta0)?;
-                let mut ws = net.workspace();
-                let (mut closest, mut closest_at, mut plateau_loss) = (f64::INFINITY, 0, f64::NAN);
-                let (mut xs, mut ys) = (Vec::new(), Vec::new());
-                for k in 1..=c.steps {
-                    gd.step();
-                    let theta = gd.theta();
-                    let d = frobenius_distance(net.product(theta).as_ref(), target.as_ref());
-                    if d < closest {
-                        closest = d;
-                        closest_at = k;
-                        plateau_loss = net.loss(theta, &mut ws);
-                    }
-                    if k % (c.steps / 200).max(1) == 0 {
-                        xs.push(k as f64);
-                        ys.push(d.max(1e-17));
-                    }
-                }
-                let theta = gd.theta();
-                let last = frobenius_distance(net.product(theta).as_ref(), target.as_ref());
-                let final_loss = net.loss(theta, &mut ws);
-                worst_closest = worst_closest.max(closest);
+                let run = train_case(&c, name, &net, &target, limit_loss, eta, *depth, perturbed)?;
+                worst_closest = worst_closest.max(run.closest);
                 if *name == "diagonal" && !perturbed {
                     // Still approaching at the end: the last distance is the closest.
-                    worst_exact = worst_exact.max(if last <= closest {
-                        closest
+                    worst_exact = worst_exact.max(if run.last <= run.closest {
+                        run.closest
                     } else {
                         f64::INFINITY
                     });
                 }
-                worst_plateau_loss = worst_plateau_loss.max((plateau_loss - limit_loss).abs());
-                table.push(vec![
-                    (*name == "rotated") as u8 as f64,
-                    *depth as f64,
-                    perturbed as u8 as f64,
-                    eta,
-                    closest,
-                    closest_at as f64,
-                    last,
-                    final_loss,
-                    limit_loss,
-                ]);
-                let what = if perturbed {
-                    format!(", init perturbed by {:e}", c.perturbation)
-                } else {
-                    String::new()
-                };
-                let fate = if last < 10.0 * closest.max(1e-15) {
-                    "stays there".to_string()
-                } else {
-                    format!("then leaves it, ending at loss {final_loss:.4e} (distance {last:.3e})")
-                };
-                report.notes.push(format!(
-                    "{name} R, L = {depth}{what}: closest approach to R₊ {closest:.3e} at step {closest_at}; {fate}."
-                ));
-                fig.lines.push(Series::new(
-                    format!(
-                        "{name}, L = {depth}{}",
-                        if perturbed { ", perturbed" } else { "" }
-                    ),
-                    xs,
-                    ys,
-                ));
+                worst_plateau_loss = worst_plateau_loss.max((run.plateau_loss - limit_loss).abs());
+                table.push(run.row);
+                report.notes.push(run.note);
+                fig.lines.push(run.series);
                 done += 1;
                 options.progress(ID, done, total);
             }
         }
     }
-    report.claims.push(Claim::new(
-        ID,
-        "from identity init, W_L⋯W_1 converges to the nearest PSD matrix R₊ = Q max(Λ, 0) Qᵀ",
-        Some(0.0),
-        worst_exact,
-        format!("largest closest approach ‖R̂ − R₊‖_F over depths for diagonal R and exact identity init; holds iff < {REACHED_EXACT:e} and still falling at the last step"),
-        worst_exact < REACHED_EXACT,
-    ));
-    report.claims.push(Claim::new(
-        ID,
-        "every run (rotated R, perturbed init) reaches R₊ before anything else happens",
-        Some(0.0),
-        worst_closest,
-        format!("largest closest approach over all runs; holds iff < {REACHED_ANY:e}"),
-        worst_closest < REACHED_ANY,
-    ));
-    report.claims.push(Claim::new(
-        ID,
-        "the loss at that limit is ½ Σ_{λ<0} λ²",
-        Some(0.0),
-        worst_plateau_loss,
-        "largest |loss at the closest approach − ½Σλ²| over all runs; holds iff < 1e-4",
-        worst_plateau_loss < 1e-4,
-    ));
+    report
+        .claims
+        .extend(claims(worst_exact, worst_closest, worst_plateau_loss));
     report.notes.push(
         "Finding: R₊ is a saddle (for L = 2, the pair (a, b) = (0, 0) of ½(ab − λ)² has Hessian eigenvalues ±|λ|). Whether GD leaves it is decided by rounding. With exact identity init and L = 2 the two gradients W₂ᵀG and GW₁ᵀ are exact transposes in floating point, so W₂ = W₁ᵀ bit for bit, R̂ = W₁ᵀW₁ stays PSD and GD stays on R₊ for a diagonal and a rotated R alike; a 1e-12 asymmetric perturbation is enough to escape (growth ≈ 1 + η|λ| per step) to a zero-loss minimum. For L ≥ 3 rounding alone breaks the symmetry when R is rotated, and GD leaves R₊ for another critical point; with a diagonal R the iterates stay exactly diagonal and GD stays."
             .into(),
@@ -237,4 +148,145 @@ pub fn run(options: &RunOptions) -> Result<Report> {
     report.figures.push(fig);
     report.tables.push(table);
     Ok(report)
+}
+
+/// Checks the config; returns λmin of the target's spectrum (negative).
+fn check(c: &Config) -> Result<f64> {
+    let lambda_min = c.spectrum.iter().copied().fold(f64::INFINITY, f64::min);
+    config_check(
+        ID,
+        lambda_min < 0.0,
+        "the spectrum needs a negative eigenvalue",
+    )?;
+    config_check(
+        ID,
+        c.steps > 0 && !c.depths.is_empty(),
+        "steps and depths must be non-empty",
+    )?;
+    Ok(lambda_min)
+}
+
+/// One run from identity (or perturbed identity) init.
+struct CaseRun {
+    row: Vec<f64>,
+    note: String,
+    series: Series,
+    /// Closest approach ‖R̂ − R₊‖_F.
+    closest: f64,
+    /// ‖R̂ − R₊‖_F at the last step.
+    last: f64,
+    /// The loss at the closest approach.
+    plateau_loss: f64,
+}
+
+fn train_case(
+    c: &Config,
+    name: &str,
+    net: &DeepLinear,
+    target: &Mat<f64>,
+    limit_loss: f64,
+    eta: f64,
+    depth: usize,
+    perturbed: bool,
+) -> Result<CaseRun> {
+    let init = if perturbed {
+        Initialization::IdentityPlusNoise {
+            scale: c.perturbation,
+            seed: c.seed,
+        }
+    } else {
+        Initialization::Identity
+    };
+    let theta0 = initialize(net, &init)?;
+    let mut gd = GradientDescent::new(net, Schedule::constant(eta)?, &theta0)?;
+    let mut ws = net.workspace();
+    let (mut closest, mut closest_at, mut plateau_loss) = (f64::INFINITY, 0, f64::NAN);
+    let (mut xs, mut ys) = (Vec::new(), Vec::new());
+    for k in 1..=c.steps {
+        gd.step();
+        let theta = gd.theta();
+        let d = frobenius_distance(net.product(theta).as_ref(), target.as_ref());
+        if d < closest {
+            closest = d;
+            closest_at = k;
+            plateau_loss = net.loss(theta, &mut ws);
+        }
+        if k % (c.steps / 200).max(1) == 0 {
+            xs.push(k as f64);
+            ys.push(d.max(1e-17));
+        }
+    }
+    let theta = gd.theta();
+    let last = frobenius_distance(net.product(theta).as_ref(), target.as_ref());
+    let final_loss = net.loss(theta, &mut ws);
+    let row = vec![
+        (name == "rotated") as u8 as f64,
+        depth as f64,
+        perturbed as u8 as f64,
+        eta,
+        closest,
+        closest_at as f64,
+        last,
+        final_loss,
+        limit_loss,
+    ];
+    let what = if perturbed {
+        format!(", init perturbed by {:e}", c.perturbation)
+    } else {
+        String::new()
+    };
+    let fate = if last < 10.0 * closest.max(1e-15) {
+        "stays there".to_string()
+    } else {
+        format!("then leaves it, ending at loss {final_loss:.4e} (distance {last:.3e})")
+    };
+    let note = format!(
+        "{name} R, L = {depth}{what}: closest approach to R₊ {closest:.3e} at step {closest_at}; {fate}."
+    );
+    let series = Series::new(
+        format!(
+            "{name}, L = {depth}{}",
+            if perturbed { ", perturbed" } else { "" }
+        ),
+        xs,
+        ys,
+    );
+    Ok(CaseRun {
+        row,
+        note,
+        series,
+        closest,
+        last,
+        plateau_loss,
+    })
+}
+
+/// The product reaches R₊, every run gets there first, and the loss there is ½Σ_{λ<0} λ².
+fn claims(worst_exact: f64, worst_closest: f64, worst_plateau_loss: f64) -> Vec<Claim> {
+    let mut claims = Vec::new();
+    claims.push(Claim::new(
+        ID,
+        "from identity init, W_L⋯W_1 converges to the nearest PSD matrix R₊ = Q max(Λ, 0) Qᵀ",
+        Some(0.0),
+        worst_exact,
+        format!("largest closest approach ‖R̂ − R₊‖_F over depths for diagonal R and exact identity init; holds iff < {REACHED_EXACT:e} and still falling at the last step"),
+        worst_exact < REACHED_EXACT,
+    ));
+    claims.push(Claim::new(
+        ID,
+        "every run (rotated R, perturbed init) reaches R₊ before anything else happens",
+        Some(0.0),
+        worst_closest,
+        format!("largest closest approach over all runs; holds iff < {REACHED_ANY:e}"),
+        worst_closest < REACHED_ANY,
+    ));
+    claims.push(Claim::new(
+        ID,
+        "the loss at that limit is ½ Σ_{λ<0} λ²",
+        Some(0.0),
+        worst_plateau_loss,
+        "largest |loss at the closest approach − ½Σλ²| over all runs; holds iff < 1e-4",
+        worst_plateau_loss < 1e-4,
+    ));
+    claims
 }

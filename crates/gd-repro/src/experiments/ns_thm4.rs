@@ -79,6 +79,22 @@ enum Fate {
 /// Runs the experiment.
 pub fn run(options: &RunOptions) -> Result<Report> {
     let c: Config = options.config(ID, Config::quick(), Config::full())?;
+    check(&c)?;
+    let runs = sweep_inits(&c, options)?;
+    let mut report = Report::new(
+        ID,
+        "Theorem 4: a large step forces small outputs at large inputs (two-layer ReLU)",
+    )
+    .with_config(&c)?;
+    let (table, fractions) = runs_table(&c, &runs);
+    report.claims.extend(claims(&c, &runs)?);
+    report.notes.extend(notes(&c, &runs));
+    report.figures.push(figure(&c, fractions));
+    report.tables.push(table);
+    Ok(report)
+}
+
+fn check(c: &Config) -> Result<()> {
     config_check(
         ID,
         c.x != 0.0 && c.y != 0.0 && c.hidden > 0 && c.seeds > 0,
@@ -88,7 +104,12 @@ pub fn run(options: &RunOptions) -> Result<Report> {
         ID,
         c.c_values.iter().all(|v| *v > 0.0),
         "c values must be > 0",
-    )?;
+    )
+}
+
+/// Per (c, seed): the fate of GD from a random init, η·|x||f̂(x)| and λmax/(2|x||y|) at a
+/// zero-loss end point (NaN otherwise).
+fn sweep_inits(c: &Config, options: &RunOptions) -> Result<Vec<(Fate, f64, f64)>> {
     let xy = c.x.abs() * c.y.abs();
     let net = TwoLayerRelu::new(
         1,
@@ -99,7 +120,7 @@ pub fn run(options: &RunOptions) -> Result<Report> {
         LossScale::THEOREM4,
     )?;
     let tasks = c.c_values.len() * c.seeds;
-    let runs = seeded_sweep(ID, options, tasks, c.seed, |i, rng| {
+    seeded_sweep(ID, options, tasks, c.seed, |i, rng| {
         let eta = c.c_values[i / c.seeds] / xy;
         let theta0: Vec<f64> = standard_normal(rng, 2 * c.hidden)
             .iter()
@@ -128,12 +149,15 @@ pub fn run(options: &RunOptions) -> Result<Report> {
             (c.x.abs() * output.abs()) * eta,
             sharpness / (2.0 * xy),
         ))
-    })?;
-    let mut report = Report::new(
-        ID,
-        "Theorem 4: a large step forces small outputs at large inputs (two-layer ReLU)",
-    )
-    .with_config(&c)?;
+    })
+}
+
+/// Per c, the fractions of runs reached, dead and other.
+type Fractions = (Vec<f64>, Vec<f64>, Vec<f64>);
+
+/// Every run as a row; per c, the fractions reached, dead and other.
+fn runs_table(c: &Config, runs: &[(Fate, f64, f64)]) -> (Table, Fractions) {
+    let xy = c.x.abs() * c.y.abs();
     let mut table = Table::new(
         "runs",
         &[
@@ -165,13 +189,20 @@ pub fn run(options: &RunOptions) -> Result<Report> {
             ]);
         }
     }
+    (table, fractions)
+}
+
+/// Zero loss is reached only for c ≤ 1, Theorem 4's statistic holds, and the curvature behind it.
+fn claims(c: &Config, runs: &[(Fate, f64, f64)]) -> Result<Vec<Claim>> {
+    let tasks = runs.len();
+    let mut claims = Vec::new();
     let reached_above = (0..tasks)
         .filter(|i| c.c_values[i / c.seeds] > 1.0 && runs[*i].0 == Fate::Reached)
         .count();
     let reached_below = (0..tasks)
         .filter(|i| c.c_values[i / c.seeds] < 1.0 && runs[*i].0 == Fate::Reached)
         .count();
-    report.claims.push(Claim::new(
+    claims.push(Claim::new(
         ID,
         "one sample: GD reaches f̂(x) = y only if c = η|x||y| ≤ 1",
         Some(0.0),
@@ -182,7 +213,7 @@ pub fn run(options: &RunOptions) -> Result<Report> {
     let converged: Vec<_> = runs.iter().filter(|r| r.0 == Fate::Reached).collect();
     let worst_statistic = converged.iter().map(|r| r.1).fold(0.0, f64::max);
     let bound = theorem4_bound(1.0, true, None)?;
-    report.claims.push(Claim::new(
+    claims.push(Claim::new(
         ID,
         "Theorem 4: every converged solution has max ‖x‖‖f̂(x)‖ ≤ 1/η",
         Some(bound),
@@ -191,7 +222,7 @@ pub fn run(options: &RunOptions) -> Result<Report> {
         worst_statistic <= 1.0 + 1e-12,
     ));
     let min_sharpness = converged.iter().map(|r| r.2).fold(f64::INFINITY, f64::min);
-    report.claims.push(Claim::new(
+    claims.push(Claim::new(
         ID,
         "every zero-loss solution has λmax ≥ 2|x||y| (the curvature behind the bound)",
         Some(1.0),
@@ -199,21 +230,33 @@ pub fn run(options: &RunOptions) -> Result<Report> {
         "min over converged runs of λmax / (2|x||y|); holds iff ≥ 1 − 1e-9",
         min_sharpness >= 1.0 - 1e-9,
     ));
+    Ok(claims)
+}
+
+/// The largest c that reached zero loss, and the setting.
+fn notes(c: &Config, runs: &[(Fate, f64, f64)]) -> Vec<String> {
+    let tasks = runs.len();
+    let mut notes = Vec::new();
     let top = (0..tasks)
         .filter(|i| runs[*i].0 == Fate::Reached)
         .max_by(|a, b| c.c_values[a / c.seeds].total_cmp(&c.c_values[b / c.seeds]));
     if let Some(i) = top {
-        report.notes.push(format!(
+        notes.push(format!(
             "Largest c at which a run reached zero loss: {:.4}; there λmax / (2|x||y|) = {:.6} (the flattest zero-loss solution has 1, and stability at c needs ≤ 1/c = {:.6}).",
             c.c_values[i / c.seeds],
             runs[i].2,
             1.0 / c.c_values[i / c.seeds]
         ));
     }
-    report.notes.push(format!(
+    notes.push(format!(
         "Setting: one sample x = {}, y = {}, {} hidden units with fixed bias {}, ½-loss, W and V drawn N(0, {}²); outcomes: zero loss, dead (every unit off), other (orbit, chaos, non-zero-loss point, divergence).",
         c.x, c.y, c.hidden, c.bias, c.init_scale
     ));
+    notes
+}
+
+/// Outcome fractions against c = η|x||y|.
+fn figure(c: &Config, fractions: Fractions) -> Figure {
     let mut fig = Figure::new(
         "ns-thm4-tightness",
         "Theorem 4, one sample: outcome vs c = eta |x| |y|",
@@ -234,7 +277,5 @@ pub fn run(options: &RunOptions) -> Result<Report> {
         vec![1.0, 1.0],
         vec![0.0, 1.0],
     ));
-    report.figures.push(fig);
-    report.tables.push(table);
-    Ok(report)
+    fig
 }
