@@ -9,6 +9,7 @@ use crate::run_options::RunOptions;
 use crate::settings::mlp::MlpSetting;
 use gd_core::vector::distance;
 use gd_core::{GradientDescent, Objective, Schedule, extreme_eigenvalues};
+use gd_models::Mlp;
 use serde::{Deserialize, Serialize};
 
 /// Catalogue id.
@@ -52,33 +53,15 @@ impl Config {
 /// Runs the experiment.
 pub fn run(options: &RunOptions) -> Result<Report> {
     let c: Config = options.config(ID, Config::preset(), Config::preset())?;
-    config_check(
-        ID,
-        c.small_eta > 0.0 && c.large_factor >= 1.0 && c.continuation > 0,
-        "need η > 0, large_factor ≥ 1, a continuation",
-    )?;
+    check(&c)?;
     let (mlp, theta0) = c.setting.build()?;
-    let mut ws = mlp.workspace();
-    let mut gd = GradientDescent::new(&mlp, Schedule::constant(c.small_eta)?, &theta0)?;
-    let mut g = vec![0.0; mlp.dim()];
-    let mut settled_at = None;
-    for k in 0..c.settle_budget {
-        mlp.loss_and_gradient(gd.theta(), &mut g, &mut ws);
-        if gd_core::vector::norm(&g) < SETTLED {
-            settled_at = Some(k);
-            break;
-        }
-        gd.step();
-        if k % 10_000 == 0 {
-            options.progress(ID, k, c.settle_budget);
-        }
-    }
+    let (settled, settled_at) = settle(&c, &mlp, &theta0, options)?;
     let mut report = Report::new(
         ID,
         "A network settled by a small step escapes when the step exceeds 2/λmax",
     )
     .with_config(&c)?;
-    let settled = gd.theta().to_vec();
+    let mut ws = mlp.workspace();
     let loss0 = mlp.loss(&settled, &mut ws);
     let sharp0 = extreme_eigenvalues(&mlp, &settled)?.sharpness();
     let large_eta = c.large_factor * 2.0 / sharp0;
@@ -116,30 +99,14 @@ pub fn run(options: &RunOptions) -> Result<Report> {
         ("same step", c.small_eta),
         ("above 2/lambda_max", large_eta),
     ] {
-        let mut gd = GradientDescent::new(&mlp, Schedule::constant(eta)?, &settled)?;
-        let mut max_distance = 0.0_f64;
-        let (mut xs, mut ys) = (Vec::new(), Vec::new());
-        for k in 0..c.continuation {
-            let info = gd.step();
-            if !info.loss.is_finite() {
-                break;
-            }
-            max_distance = max_distance.max(distance(gd.theta(), &settled));
-            if k % (c.continuation / 200).max(1) == 0 {
-                xs.push(k as f64);
-                ys.push(info.loss.max(1e-300));
-            }
-        }
-        let x = gd.into_theta();
-        let loss = mlp.loss(&x, &mut ws);
-        let sharp = if loss.is_finite() {
-            extreme_eigenvalues(&mlp, &x)?.sharpness()
-        } else {
-            f64::NAN
-        };
+        let run = continue_from(&c, &mlp, &settled, eta)?;
+        let (loss, max_distance, sharp) = (run.loss, run.max_distance, run.sharpness);
         table.push(vec![results.len() as f64, eta, loss, max_distance, sharp]);
-        fig.lines
-            .push(Series::new(format!("{label}, eta = {eta:.4}"), xs, ys));
+        fig.lines.push(Series::new(
+            format!("{label}, eta = {eta:.4}"),
+            run.steps,
+            run.losses,
+        ));
         results.push((loss, max_distance, sharp));
     }
     let (same, large) = (results[0], results[1]);
@@ -172,4 +139,85 @@ pub fn run(options: &RunOptions) -> Result<Report> {
     report.figures.push(fig);
     report.tables.push(table);
     Ok(report)
+}
+
+fn check(c: &Config) -> Result<()> {
+    config_check(
+        ID,
+        c.small_eta > 0.0 && c.large_factor >= 1.0 && c.continuation > 0,
+        "need η > 0, large_factor ≥ 1, a continuation",
+    )
+}
+
+/// GD at the small step until ‖∇f‖ < SETTLED (or the budget ends): the point reached and the
+/// step at which it settled.
+fn settle(
+    c: &Config,
+    mlp: &Mlp,
+    theta0: &[f64],
+    options: &RunOptions,
+) -> Result<(Vec<f64>, Option<usize>)> {
+    let mut ws = mlp.workspace();
+    let mut gd = GradientDescent::new(mlp, Schedule::constant(c.small_eta)?, theta0)?;
+    let mut g = vec![0.0; mlp.dim()];
+    let mut settled_at = None;
+    for k in 0..c.settle_budget {
+        mlp.loss_and_gradient(gd.theta(), &mut g, &mut ws);
+        if gd_core::vector::norm(&g) < SETTLED {
+            settled_at = Some(k);
+            break;
+        }
+        gd.step();
+        if k % 10_000 == 0 {
+            options.progress(ID, k, c.settle_budget);
+        }
+    }
+    Ok((gd.into_theta(), settled_at))
+}
+
+/// A continuation from the settled point.
+struct Continuation {
+    /// Final loss.
+    loss: f64,
+    /// Largest distance from the settled point.
+    max_distance: f64,
+    /// Final λmax (NaN if the loss left the finite numbers).
+    sharpness: f64,
+    /// Steps at which the loss was recorded (~200).
+    steps: Vec<f64>,
+    /// The loss there.
+    losses: Vec<f64>,
+}
+
+/// GD at `eta` from the settled point for `c.continuation` steps.
+fn continue_from(c: &Config, mlp: &Mlp, settled: &[f64], eta: f64) -> Result<Continuation> {
+    let mut ws = mlp.workspace();
+    let mut gd = GradientDescent::new(mlp, Schedule::constant(eta)?, settled)?;
+    let mut max_distance = 0.0_f64;
+    let (mut xs, mut ys) = (Vec::new(), Vec::new());
+    for k in 0..c.continuation {
+        let info = gd.step();
+        if !info.loss.is_finite() {
+            break;
+        }
+        max_distance = max_distance.max(distance(gd.theta(), settled));
+        if k % (c.continuation / 200).max(1) == 0 {
+            xs.push(k as f64);
+            ys.push(info.loss.max(1e-300));
+        }
+    }
+    let x = gd.into_theta();
+    let loss = mlp.loss(&x, &mut ws);
+    let sharp = if loss.is_finite() {
+        extreme_eigenvalues(mlp, &x)?.sharpness()
+    } else {
+        f64::NAN
+    };
+    Ok(Continuation {
+        loss,
+        max_distance,
+        sharpness: sharp,
+        steps: xs,
+        losses: ys,
+    })
 }

@@ -71,6 +71,29 @@ impl Config {
 /// Runs the experiment.
 pub fn run(options: &RunOptions) -> Result<Report> {
     let c: Config = options.config(ID, Config::quick(), Config::full())?;
+    check(&c)?;
+    let r = symmetric_target(&c.spectrum, &random_orthogonal(c.width, c.seed)?)?;
+    let rho = spectral_norm(r.as_ref())?;
+    let cor1 = corollary1_bound(rho, c.depth)?;
+    let net = DeepLinear::whitened(&vec![c.width; c.depth + 1], r)?;
+    let runs = sweep_inits(&c, &net, cor1, options)?;
+    let mut report = Report::new(
+        ID,
+        "Theorem 1, Corollaries 1–2: step-size bounds for deep linear networks",
+    )
+    .with_config(&c)?;
+    let table = runs_table(&runs, cor1);
+    report.claims.extend(claims(&c, &runs, cor1)?);
+    report.notes.push(format!(
+        "n = {}, L = {}, R symmetric PSD with spectrum {:?} (ρ = {rho}), Gaussian init with σ = {}; Corollary 1 bound {cor1:.6}. Converged means: fixed point, loss < 1e-16, and η·λmax ≤ 2 at the end point.",
+        c.width, c.depth, c.spectrum, c.init_scale
+    ));
+    report.figures.extend(figures(&c, &runs, cor1));
+    report.tables.push(table);
+    Ok(report)
+}
+
+fn check(c: &Config) -> Result<()> {
     config_check(
         ID,
         c.width > 0 && c.depth >= 2 && c.spectrum.len() == c.width,
@@ -80,19 +103,22 @@ pub fn run(options: &RunOptions) -> Result<Report> {
         ID,
         c.seeds > 0 && !c.eta_fractions.is_empty(),
         "need seeds and step sizes",
-    )?;
-    let r = symmetric_target(&c.spectrum, &random_orthogonal(c.width, c.seed)?)?;
-    let rho = spectral_norm(r.as_ref())?;
-    let cor1 = corollary1_bound(rho, c.depth)?;
-    let net = DeepLinear::whitened(&vec![c.width; c.depth + 1], r)?;
+    )
+}
+
+/// One run: (η, converged, Theorem 1 bound of the solution, ρ(R̂), λmax at the end).
+type Run = (f64, bool, f64, f64, f64);
+
+/// GD from `seeds` Gaussian inits at each fraction of Corollary 1's bound.
+fn sweep_inits(c: &Config, net: &DeepLinear, cor1: f64, options: &RunOptions) -> Result<Vec<Run>> {
     let tasks = c.eta_fractions.len() * c.seeds;
-    let runs = seeded_sweep(ID, options, tasks, c.seed, |i, _| {
+    seeded_sweep(ID, options, tasks, c.seed, |i, _| {
         let eta = c.eta_fractions[i / c.seeds] * cor1;
         let init = Initialization::Gaussian {
             scale: c.init_scale,
             seed: c.seed.wrapping_mul(1000).wrapping_add((i % c.seeds) as u64),
         };
-        let run = train(&net, &initialize(&net, &init)?, eta, c.max_iterations)?;
+        let run = train(net, &initialize(net, &init)?, eta, c.max_iterations)?;
         let (bound, top) = if run.converged {
             let layers: Vec<_> = (1..=c.depth).map(|j| net.layer(&run.theta, j)).collect();
             (
@@ -103,12 +129,11 @@ pub fn run(options: &RunOptions) -> Result<Report> {
             (f64::NAN, f64::NAN)
         };
         Ok((eta, run.converged, bound, top, run.sharpness))
-    })?;
-    let mut report = Report::new(
-        ID,
-        "Theorem 1, Corollaries 1–2: step-size bounds for deep linear networks",
-    )
-    .with_config(&c)?;
+    })
+}
+
+/// Every run as a row.
+fn runs_table(runs: &[Run], cor1: f64) -> Table {
     let mut table = Table::new(
         "runs",
         &[
@@ -121,7 +146,7 @@ pub fn run(options: &RunOptions) -> Result<Report> {
         ],
     )
     .with_flag_legend("converged");
-    for (eta, ok, bound, top, sharp) in &runs {
+    for (eta, ok, bound, top, sharp) in runs {
         table.push(vec![
             *eta,
             eta / cor1,
@@ -131,9 +156,16 @@ pub fn run(options: &RunOptions) -> Result<Report> {
             *sharp,
         ]);
     }
+    table
+}
+
+/// Corollary 1, Theorem 1 and Corollary 2 at every solution reached.
+fn claims(c: &Config, runs: &[Run], cor1: f64) -> Result<Vec<Claim>> {
+    let tasks = runs.len();
+    let mut claims = Vec::new();
     let converged: Vec<_> = runs.iter().filter(|r| r.1).collect();
     let largest = converged.iter().map(|r| r.0).fold(0.0, f64::max);
-    report.claims.push(Claim::new(
+    claims.push(Claim::new(
         ID,
         "Corollary 1: GD from random init reaches no global optimum with η > 2/(Lρ^{2(L−1)/L})",
         Some(cor1),
@@ -145,7 +177,7 @@ pub fn run(options: &RunOptions) -> Result<Report> {
         .iter()
         .map(|r| r.2 / r.0)
         .fold(f64::INFINITY, f64::min);
-    report.claims.push(Claim::new(
+    claims.push(Claim::new(
         ID,
         "Theorem 1: every solution reached with step η has 2/Σ p²q² ≥ η",
         Some(1.0),
@@ -159,7 +191,7 @@ pub fn run(options: &RunOptions) -> Result<Report> {
         .collect::<std::result::Result<Vec<_>, _>>()?
         .into_iter()
         .fold(0.0, f64::max);
-    report.claims.push(Claim::new(
+    claims.push(Claim::new(
         ID,
         "Corollary 2: a solution reached with step η has ρ(R̂) ≤ (2/(Lη))^{L/(2L−2)}",
         Some(1.0),
@@ -167,10 +199,12 @@ pub fn run(options: &RunOptions) -> Result<Report> {
         "max over converged runs of ρ(R̂) / Corollary 2 bound; holds iff ≤ 1",
         worst_cor2 <= 1.0 + SLACK,
     ));
-    report.notes.push(format!(
-        "n = {}, L = {}, R symmetric PSD with spectrum {:?} (ρ = {rho}), Gaussian init with σ = {}; Corollary 1 bound {cor1:.6}. Converged means: fixed point, loss < 1e-16, and η·λmax ≤ 2 at the end point.",
-        c.width, c.depth, c.spectrum, c.init_scale
-    ));
+    Ok(claims)
+}
+
+/// Each solution's Theorem 1 bound against the step that reached it; the converged fraction.
+fn figures(c: &Config, runs: &[Run], cor1: f64) -> [Figure; 2] {
+    let converged: Vec<_> = runs.iter().filter(|r| r.1).collect();
     let mut fig = Figure::new(
         "ns-thm1",
         "Theorem 1: the bound of each solution reached vs the step that reached it",
@@ -213,7 +247,5 @@ pub fn run(options: &RunOptions) -> Result<Report> {
     fractions
         .lines
         .push(Series::new("Corollary 1", vec![1.0, 1.0], vec![0.0, 1.0]));
-    report.figures.extend([fig, fractions]);
-    report.tables.push(table);
-    Ok(report)
+    [fig, fractions]
 }
