@@ -62,6 +62,19 @@ impl Config {
 /// Runs the experiment.
 pub fn run(options: &RunOptions) -> Result<Report> {
     let c: Config = options.config(ID, Config::quick(), Config::full())?;
+    check(&c)?;
+    let runs = sweep_depths(&c, options)?;
+    let mut report =
+        Report::new(ID, "Deeper linear networks fit worse at a fixed step size").with_config(&c)?;
+    let (table, fig, notes, counts) = tabulate(&c, &runs);
+    report.notes.extend(notes);
+    report.claims.extend(claims(counts));
+    report.figures.push(fig);
+    report.tables.push(table);
+    Ok(report)
+}
+
+fn check(c: &Config) -> Result<()> {
     config_check(
         ID,
         c.eta > 0.0 && !c.rhos.is_empty() && !c.depths.is_empty(),
@@ -77,10 +90,18 @@ pub fn run(options: &RunOptions) -> Result<Report> {
             "target eigenvalues must be > 0 and ≠ 1",
         )?;
     }
+    Ok(())
+}
+
+/// Per (ρ, L): (converged, final loss, Corollary 1 bound, Theorem 2 bound).
+type DepthRun = (bool, f64, f64, f64);
+
+/// GD from identity init at the fixed η for every target scale ρ and depth L.
+fn sweep_depths(c: &Config, options: &RunOptions) -> Result<Vec<DepthRun>> {
     let n = c.relative_spectrum.len();
     let q = random_orthogonal(n, c.seed)?;
     let nd = c.depths.len();
-    let runs = seeded_sweep(ID, options, c.rhos.len() * nd, 0, |i, _| {
+    seeded_sweep(ID, options, c.rhos.len() * nd, 0, |i, _| {
         let rho = c.rhos[i / nd];
         let depth = c.depths[i % nd];
         let spectrum: Vec<f64> = c.relative_spectrum.iter().map(|s| s * rho).collect();
@@ -97,9 +118,17 @@ pub fn run(options: &RunOptions) -> Result<Report> {
             corollary1_bound(rho, depth)?,
             theorem2_step_bound(rho, depth)?,
         ))
-    })?;
-    let mut report =
-        Report::new(ID, "Deeper linear networks fit worse at a fixed step size").with_config(&c)?;
+    })
+}
+
+/// (runs with η above Corollary 1's bound that fit, runs within Theorem 2's bound that did not).
+type Counts = (usize, usize);
+
+/// Every run as a row, the loss-vs-depth figure with each ρ's critical depth, a note per ρ,
+/// and the counts the claims judge.
+fn tabulate(c: &Config, runs: &[DepthRun]) -> (Table, Figure, Vec<String>, Counts) {
+    let nd = c.depths.len();
+    let mut notes = Vec::new();
     let mut table = Table::new(
         "runs",
         &[
@@ -145,13 +174,19 @@ pub fn run(options: &RunOptions) -> Result<Report> {
                 vec![l as f64, l as f64],
                 vec![1e-32, 1e6],
             ));
-            report.notes.push(format!(
+            notes.push(format!(
                 "ρ = {rho}: predicted critical depth L* = {l} (first L with η > 2/(Lρ^(2(L−1)/L))); depths that fit: {:?}.",
                 c.depths.iter().zip(group).filter(|(_, r)| r.0 && r.1 < FIT_LOSS).map(|(l, _)| *l).collect::<Vec<_>>()
             ));
         }
     }
-    report.claims.push(Claim::new(
+    (table, fig, notes, (forbidden_fits, guaranteed_misses))
+}
+
+/// No fit beyond the critical depth; a fit at every depth within Theorem 2's bound.
+fn claims((forbidden_fits, guaranteed_misses): Counts) -> Vec<Claim> {
+    let mut claims = Vec::new();
+    claims.push(Claim::new(
         ID,
         "beyond the critical depth (η > 2/(Lρ^{2(L−1)/L})) no network fits the target",
         Some(0.0),
@@ -159,7 +194,7 @@ pub fn run(options: &RunOptions) -> Result<Report> {
         format!("number of (ρ, L) with η above the Corollary 1 bound whose run fit (loss < {FIT_LOSS:e}); holds iff 0"),
         forbidden_fits == 0,
     ));
-    report.claims.push(Claim::new(
+    claims.push(Claim::new(
         ID,
         "while η ≤ Theorem 2's bound, identity init fits at every depth",
         Some(0.0),
@@ -167,7 +202,5 @@ pub fn run(options: &RunOptions) -> Result<Report> {
         "number of (ρ, L) with η within Theorem 2's bound whose run did not fit; holds iff 0",
         guaranteed_misses == 0,
     ));
-    report.figures.push(fig);
-    report.tables.push(table);
-    Ok(report)
+    claims
 }

@@ -55,16 +55,7 @@ impl Config {
 /// Runs the experiment.
 pub fn run(options: &RunOptions) -> Result<Report> {
     let c: Config = options.config(ID, Config::quick(), Config::full())?;
-    config_check(
-        ID,
-        c.resolution > 1 && !c.powers.is_empty(),
-        "resolution ≥ 2 and at least one power",
-    )?;
-    config_check(
-        ID,
-        c.eta_min > 0.0 && c.eta_max > c.eta_min && c.x0_max > 0.0,
-        "ranges must be non-empty, η > 0",
-    )?;
+    check(&c)?;
     let n = c.resolution;
     let etas = linspace(c.eta_min, c.eta_max, n);
     let starts: Vec<f64> = (1..=n).map(|i| c.x0_max * i as f64 / n as f64).collect();
@@ -84,82 +75,125 @@ pub fn run(options: &RunOptions) -> Result<Report> {
     .with_flag_legend("predicted_converges")
     .with_flag_legend("diverged");
     for power in &c.powers {
-        let f3 = example3(*power)?;
-        let cells = seeded_sweep(ID, options, n * n, 0, |i, _| {
-            let (eta, x0) = (etas[i / n], starts[i % n]);
-            let config = RunConfig {
-                max_iterations: c.max_iterations,
-                lyapunov_iterations: 10,
-                ..RunConfig::default()
-            };
-            let t = run_gd(&f3, &[x0], Schedule::constant(eta)?, &config)?;
-            let threshold = example3_threshold(eta, *power)?;
-            // Above the threshold |x| grows monotonically and below it shrinks, so a run that
-            // has not crossed the divergence bound within the budget is classified by whether
-            // it moved away from 0 (a start just above the threshold grows by only 1 + O(ε)).
-            let moving_away = t
-                .final_state
-                .as_ref()
-                .is_some_and(|s| s.parameters[0].abs() >= x0);
-            Ok((
-                eta,
-                x0,
-                threshold,
-                matches!(t.attractor, Attractor::Diverged { .. }) || moving_away,
-            ))
-        })?;
-        let mut agree = 0;
-        let mut fig = Figure::new(
-            &format!("ns-ex3-L{power}"),
-            &format!("Example 3: f3 = x^{power}, convergence over (eta, x0)"),
-            "eta",
-            "x0",
-        );
-        let (mut cx, mut cy, mut dx, mut dy) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
-        for (eta, x0, threshold, diverged) in &cells {
-            let predicted = *x0 < *threshold;
-            agree += usize::from(predicted != *diverged);
-            if predicted == *diverged {
-                report.notes.push(format!(
-                    "L = {power}: disagreement at η = {eta}, x₀ = {x0} (threshold {threshold}, diverged: {diverged})"
-                ));
-            }
-            table.push(vec![
-                *power as f64,
-                *eta,
-                *x0,
-                *threshold,
-                predicted as u8 as f64,
-                *diverged as u8 as f64,
-            ]);
-            if *diverged {
-                dx.push(*eta);
-                dy.push(*x0);
-            } else {
-                cx.push(*eta);
-                cy.push(*x0);
-            }
-        }
-        let fine = linspace(c.eta_min, c.eta_max, 200);
-        fig.lines.push(Series::new(
-            "threshold x0^(L-2) = 2/(eta L)",
-            fine.clone(),
-            fine.iter()
-                .map(|e| example3_threshold(*e, *power).map(|t| t.min(c.x0_max * 1.05)))
-                .collect::<std::result::Result<_, _>>()?,
-        ));
-        fig.points.push(Series::new("converged", cx, cy));
-        fig.points.push(Series::new("diverged", dx, dy));
+        let cells = sweep_grid(&c, *power, &etas, &starts, options)?;
+        let (fig, claim, notes) = judge_grid(&c, *power, &cells, &mut table)?;
+        report.notes.extend(notes);
         report.figures.push(fig);
-        report.claims.push(Claim::new(
-            ID,
-            format!("L = {power}: GD converges iff x0^(L−2) < 2/(ηL), diverges above"),
-            Some(1.0),
-            agree as f64 / cells.len() as f64,
-            format!("fraction of the {} (η, x₀) cells where divergence matches the threshold; holds iff all", cells.len()),
-            agree == cells.len(),
-        ));
+        report.claims.push(claim);
     }
     report.tables.push(table);
     Ok(report)
+}
+
+fn check(c: &Config) -> Result<()> {
+    config_check(
+        ID,
+        c.resolution > 1 && !c.powers.is_empty(),
+        "resolution ≥ 2 and at least one power",
+    )?;
+    config_check(
+        ID,
+        c.eta_min > 0.0 && c.eta_max > c.eta_min && c.x0_max > 0.0,
+        "ranges must be non-empty, η > 0",
+    )
+}
+
+/// Per (η, x₀) cell of the grid: (η, x₀, the threshold, whether GD diverged or moved away).
+fn sweep_grid(
+    c: &Config,
+    power: u32,
+    etas: &[f64],
+    starts: &[f64],
+    options: &RunOptions,
+) -> Result<Vec<(f64, f64, f64, bool)>> {
+    let n = c.resolution;
+    let f3 = example3(power)?;
+    seeded_sweep(ID, options, n * n, 0, |i, _| {
+        let (eta, x0) = (etas[i / n], starts[i % n]);
+        let config = RunConfig {
+            max_iterations: c.max_iterations,
+            lyapunov_iterations: 10,
+            ..RunConfig::default()
+        };
+        let t = run_gd(&f3, &[x0], Schedule::constant(eta)?, &config)?;
+        let threshold = example3_threshold(eta, power)?;
+        // Above the threshold |x| grows monotonically and below it shrinks, so a run that
+        // has not crossed the divergence bound within the budget is classified by whether
+        // it moved away from 0 (a start just above the threshold grows by only 1 + O(ε)).
+        let moving_away = t
+            .final_state
+            .as_ref()
+            .is_some_and(|s| s.parameters[0].abs() >= x0);
+        Ok((
+            eta,
+            x0,
+            threshold,
+            matches!(t.attractor, Attractor::Diverged { .. }) || moving_away,
+        ))
+    })
+}
+
+/// The grid's rows, its figure, the claim that divergence matches the threshold everywhere,
+/// and a note per disagreement.
+fn judge_grid(
+    c: &Config,
+    power: u32,
+    cells: &[(f64, f64, f64, bool)],
+    table: &mut Table,
+) -> Result<(Figure, Claim, Vec<String>)> {
+    let mut notes = Vec::new();
+    let mut agree = 0;
+    let mut fig = Figure::new(
+        &format!("ns-ex3-L{power}"),
+        &format!("Example 3: f3 = x^{power}, convergence over (eta, x0)"),
+        "eta",
+        "x0",
+    );
+    let (mut cx, mut cy, mut dx, mut dy) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    for (eta, x0, threshold, diverged) in cells {
+        let predicted = *x0 < *threshold;
+        agree += usize::from(predicted != *diverged);
+        if predicted == *diverged {
+            notes.push(format!(
+                "L = {power}: disagreement at η = {eta}, x₀ = {x0} (threshold {threshold}, diverged: {diverged})"
+            ));
+        }
+        table.push(vec![
+            power as f64,
+            *eta,
+            *x0,
+            *threshold,
+            predicted as u8 as f64,
+            *diverged as u8 as f64,
+        ]);
+        if *diverged {
+            dx.push(*eta);
+            dy.push(*x0);
+        } else {
+            cx.push(*eta);
+            cy.push(*x0);
+        }
+    }
+    let fine = linspace(c.eta_min, c.eta_max, 200);
+    fig.lines.push(Series::new(
+        "threshold x0^(L-2) = 2/(eta L)",
+        fine.clone(),
+        fine.iter()
+            .map(|e| example3_threshold(*e, power).map(|t| t.min(c.x0_max * 1.05)))
+            .collect::<std::result::Result<_, _>>()?,
+    ));
+    fig.points.push(Series::new("converged", cx, cy));
+    fig.points.push(Series::new("diverged", dx, dy));
+    let claim = Claim::new(
+        ID,
+        format!("L = {power}: GD converges iff x0^(L−2) < 2/(ηL), diverges above"),
+        Some(1.0),
+        agree as f64 / cells.len() as f64,
+        format!(
+            "fraction of the {} (η, x₀) cells where divergence matches the threshold; holds iff all",
+            cells.len()
+        ),
+        agree == cells.len(),
+    );
+    Ok((fig, claim, notes))
 }
