@@ -72,6 +72,31 @@ impl Config {
 /// Runs the experiment.
 pub fn run(options: &RunOptions) -> Result<Report> {
     let c: Config = options.config(ID, Config::quick(), Config::full())?;
+    check(&c)?;
+    let sharp = stand_in_minimum(1.0, 3.0, 0.1, 3.0)?;
+    let sigmas: Vec<f64> = linspace(c.sigma_min.ln(), c.sigma_max.ln(), c.sigmas)
+        .into_iter()
+        .map(f64::exp)
+        .collect();
+    let runs = sweep_settings(&c, &sigmas, sharp.x, options)?;
+    let mut report = Report::new(
+        ID,
+        "Small step plus noise of any magnitude vs a large step (stand-in)",
+    )
+    .with_config(&c)?;
+    let (table, near) = settings_table(&c, &sigmas, &runs);
+    let large = near[near.len() - 1];
+    report.claims.push(claim(&c, &near, large));
+    report.notes.push(format!(
+        "Starts: the sharp minimum x = {:.4} ± 0.05; {} steps; paper values: not available, the function is our stand-in. Small σ never leaves the sharp well; large σ leaves it but keeps the iterate spread (stationary spread ≈ σ√(η/2) around 0), so the small step cannot both escape and settle.",
+        sharp.x, c.steps
+    ));
+    report.figures.push(figure(&c, &sigmas, &near, large));
+    report.tables.push(table);
+    Ok(report)
+}
+
+fn check(c: &Config) -> Result<()> {
     config_check(
         ID,
         c.small_eta > 0.0
@@ -80,23 +105,28 @@ pub fn run(options: &RunOptions) -> Result<Report> {
             && c.runs > 0
             && c.steps > 0,
         "need 0 < small < large step, ≥ 2 σ, runs and steps",
-    )?;
+    )
+}
+
+/// Per setting and run, from beside the sharp minimum: (ended near the global minimum, final
+/// loss). Setting k < sigmas.len(): the small step with noise σ_k; the last: the large step,
+/// no noise.
+fn sweep_settings(
+    c: &Config,
+    sigmas: &[f64],
+    sharp_x: f64,
+    options: &RunOptions,
+) -> Result<Vec<(bool, f64)>> {
     let f = SharpWells::one_dimensional();
-    let sharp = stand_in_minimum(1.0, 3.0, 0.1, 3.0)?;
-    let sigmas: Vec<f64> = linspace(c.sigma_min.ln(), c.sigma_max.ln(), c.sigmas)
-        .into_iter()
-        .map(f64::exp)
-        .collect();
-    // Setting k < sigmas.len(): small step with noise σ_k; the last: large step, no noise.
     let settings = sigmas.len() + 1;
-    let runs = seeded_sweep(ID, options, settings * c.runs, c.seed, |i, rng| {
+    seeded_sweep(ID, options, settings * c.runs, c.seed, |i, rng| {
         let k = i / c.runs;
         let (eta, sigma) = if k < sigmas.len() {
             (c.small_eta, sigmas[k])
         } else {
             (c.large_eta, 0.0)
         };
-        let mut x = sharp.x + rng.random_range(-0.05..0.05);
+        let mut x = sharp_x + rng.random_range(-0.05..0.05);
         let mut g = [0.0];
         let mut ws = ();
         for _ in 0..c.steps {
@@ -112,17 +142,17 @@ pub fn run(options: &RunOptions) -> Result<Report> {
             }
         }
         Ok((x.abs() < NEAR_GLOBAL, f.loss(&[x], &mut ws)))
-    })?;
-    let mut report = Report::new(
-        ID,
-        "Small step plus noise of any magnitude vs a large step (stand-in)",
-    )
-    .with_config(&c)?;
+    })
+}
+
+/// Per setting: its step, noise, the fraction near the global minimum and the mean final loss.
+fn settings_table(c: &Config, sigmas: &[f64], runs: &[(bool, f64)]) -> (Table, Vec<f64>) {
+    let settings = sigmas.len() + 1;
     let mut table = Table::new(
         "settings",
         &["eta", "sigma", "fraction_near_global", "mean_final_loss"],
     );
-    let (mut near, mut losses) = (Vec::new(), Vec::new());
+    let mut near = Vec::new();
     for k in 0..settings {
         let g = &runs[k * c.runs..(k + 1) * c.runs];
         let frac = g.iter().filter(|r| r.0).count() as f64 / c.runs as f64;
@@ -134,22 +164,29 @@ pub fn run(options: &RunOptions) -> Result<Report> {
         };
         table.push(vec![eta, sigma, frac, mean]);
         near.push(frac);
-        losses.push(mean);
     }
-    let large = near[settings - 1];
-    let best_noisy = near[..sigmas.len()].iter().copied().fold(0.0, f64::max);
-    report.claims.push(Claim::new(
+    (table, near)
+}
+
+/// No noise level at the small step does what the large step does.
+fn claim(c: &Config, near: &[f64], large: f64) -> Claim {
+    let noisy = &near[..near.len() - 1];
+    let best_noisy = noisy.iter().copied().fold(0.0, f64::max);
+    Claim::new(
         ID,
         "no noise level at the small step gets what the large step gets (the global minimum from the sharp basin)",
         Some(large),
         best_noisy,
-        format!("best fraction within {NEAR_GLOBAL} of the global minimum over σ ∈ [{:e}, {:e}] at η = {} (measured) vs noiseless GD at η = {} (theory column); holds iff below it by more than {CLOSE}", c.sigma_min, c.sigma_max, c.small_eta, c.large_eta),
+        format!(
+            "best fraction within {NEAR_GLOBAL} of the global minimum over σ ∈ [{:e}, {:e}] at η = {} (measured) vs noiseless GD at η = {} (theory column); holds iff below it by more than {CLOSE}",
+            c.sigma_min, c.sigma_max, c.small_eta, c.large_eta
+        ),
         best_noisy < large - CLOSE,
-    ));
-    report.notes.push(format!(
-        "Starts: the sharp minimum x = {:.4} ± 0.05; {} steps; paper values: not available, the function is our stand-in. Small σ never leaves the sharp well; large σ leaves it but keeps the iterate spread (stationary spread ≈ σ√(η/2) around 0), so the small step cannot both escape and settle.",
-        sharp.x, c.steps
-    ));
+    )
+}
+
+/// The fraction near the global minimum against σ, beside the noiseless large step.
+fn figure(c: &Config, sigmas: &[f64], near: &[f64], large: f64) -> Figure {
     let mut fig = Figure::new(
         "mjs-sgd",
         "Noise at a small step vs a large step (from the sharp basin)",
@@ -159,7 +196,7 @@ pub fn run(options: &RunOptions) -> Result<Report> {
     fig.log_x = true;
     fig.points.push(Series::new(
         format!("eta = {} with noise sigma", c.small_eta),
-        sigmas.clone(),
+        sigmas.to_vec(),
         near[..sigmas.len()].to_vec(),
     ));
     fig.lines.push(Series::new(
@@ -167,7 +204,5 @@ pub fn run(options: &RunOptions) -> Result<Report> {
         vec![sigmas[0], sigmas[sigmas.len() - 1]],
         vec![large, large],
     ));
-    report.figures.push(fig);
-    report.tables.push(table);
-    Ok(report)
+    fig
 }

@@ -57,15 +57,31 @@ impl Config {
 /// Runs the experiment.
 pub fn run(options: &RunOptions) -> Result<Report> {
     let c: Config = options.config(ID, Config::quick(), Config::full())?;
+    check(&c)?;
+    let runs = sweep_steps(&c, options)?;
+    let mut report =
+        Report::new(ID, "Maps with larger singular values need smaller steps").with_config(&c)?;
+    let (table, largest) = largest_steps(&c, &runs)?;
+    report.claims.extend(claims(&c, &table, &largest));
+    report.figures.push(figure(&c, largest)?);
+    report.tables.push(table);
+    Ok(report)
+}
+
+fn check(c: &Config) -> Result<()> {
     config_check(
         ID,
         c.depth >= 2 && c.rhos.len() >= 2 && !c.eta_fractions.is_empty(),
         "need L ≥ 2, two ρ values and steps",
-    )?;
+    )
+}
+
+/// Whether GD from identity init converges, per (ρ, fraction of Corollary 1's bound).
+fn sweep_steps(c: &Config, options: &RunOptions) -> Result<Vec<bool>> {
     let n = c.relative_spectrum.len();
     let q = random_orthogonal(n, c.seed)?;
     let nf = c.eta_fractions.len();
-    let runs = seeded_sweep(ID, options, c.rhos.len() * nf, 0, |i, _| {
+    seeded_sweep(ID, options, c.rhos.len() * nf, 0, |i, _| {
         let rho = c.rhos[i / nf];
         let spectrum: Vec<f64> = c.relative_spectrum.iter().map(|s| s * rho).collect();
         let net = DeepLinear::whitened(&vec![n; c.depth + 1], symmetric_target(&spectrum, &q)?)?;
@@ -77,9 +93,12 @@ pub fn run(options: &RunOptions) -> Result<Report> {
             c.max_iterations,
         )?
         .converged)
-    })?;
-    let mut report =
-        Report::new(ID, "Maps with larger singular values need smaller steps").with_config(&c)?;
+    })
+}
+
+/// Per ρ: Corollary 1's bound and the largest step on the grid that converged.
+fn largest_steps(c: &Config, runs: &[bool]) -> Result<(Table, Vec<f64>)> {
+    let nf = c.eta_fractions.len();
     let mut table = Table::new(
         "largest-step",
         &["rho", "corollary1_bound", "largest_convergent_eta"],
@@ -94,8 +113,14 @@ pub fn run(options: &RunOptions) -> Result<Report> {
         table.push(vec![*rho, bound, best]);
         largest.push(best);
     }
+    Ok((table, largest))
+}
+
+/// The largest convergent step falls as ρ grows and never exceeds Corollary 1's bound.
+fn claims(c: &Config, table: &Table, largest: &[f64]) -> Vec<Claim> {
+    let mut claims = Vec::new();
     let decreasing = largest.windows(2).all(|w| w[1] < w[0]) && largest.iter().all(|v| *v > 0.0);
-    report.claims.push(Claim::new(
+    claims.push(Claim::new(
         ID,
         "the largest step that fits the target falls as ρ(R) grows",
         None,
@@ -104,7 +129,7 @@ pub fn run(options: &RunOptions) -> Result<Report> {
         decreasing,
     ));
     let worst = table.rows.iter().map(|r| r[2] / r[1]).fold(0.0, f64::max);
-    report.claims.push(Claim::new(
+    claims.push(Claim::new(
         ID,
         "and never exceeds Corollary 1's 2/(Lρ^{2(L−1)/L})",
         Some(1.0),
@@ -112,6 +137,11 @@ pub fn run(options: &RunOptions) -> Result<Report> {
         "max over ρ of (largest convergent η) / (Corollary 1 bound); holds iff ≤ 1",
         worst <= 1.0 + 1e-12,
     ));
+    claims
+}
+
+/// The largest convergent step against ρ, beside Corollary 1's bound.
+fn figure(c: &Config, largest: Vec<f64>) -> Result<Figure> {
     let mut fig = Figure::new(
         "ns-large-sv",
         "Largest convergent step vs largest singular value",
@@ -137,7 +167,5 @@ pub fn run(options: &RunOptions) -> Result<Report> {
         c.rhos.clone(),
         largest,
     ));
-    report.figures.push(fig);
-    report.tables.push(table);
-    Ok(report)
+    Ok(fig)
 }
