@@ -82,29 +82,8 @@ pub fn run(options: &RunOptions) -> Result<Report> {
         "Theorem 3: identity init with a negative eigenvalue converges to the nearest PSD matrix, a saddle",
     )
     .with_config(&c)?;
-    let mut table = Table::new(
-        "runs",
-        &[
-            "rotated",
-            "depth",
-            "perturbed",
-            "eta",
-            "closest",
-            "closest_at",
-            "final_distance",
-            "final_loss",
-            "limit_loss",
-        ],
-    )
-    .with_flag_legend("rotated")
-    .with_flag_legend("perturbed");
-    let mut fig = Figure::new(
-        "ns-thm3",
-        "Theorem 3: distance to the nearest PSD matrix",
-        "iteration",
-        "||W_L...W_1 - R_+||_F",
-    );
-    fig.log_y = true;
+    let mut table = runs_table();
+    let mut fig = distance_figure();
     let mut worst_closest = 0.0_f64;
     let mut worst_exact = 0.0_f64;
     let mut worst_plateau_loss = 0.0_f64;
@@ -141,14 +120,44 @@ pub fn run(options: &RunOptions) -> Result<Report> {
     report
         .claims
         .extend(claims(worst_exact, worst_closest, worst_plateau_loss));
-    report.notes.push(
-        "Finding: R₊ is a saddle (for L = 2, the pair (a, b) = (0, 0) of ½(ab − λ)² has Hessian eigenvalues ±|λ|). Whether GD leaves it is decided by rounding. With exact identity init and L = 2 the two gradients W₂ᵀG and GW₁ᵀ are exact transposes in floating point, so W₂ = W₁ᵀ bit for bit, R̂ = W₁ᵀW₁ stays PSD and GD stays on R₊ for a diagonal and a rotated R alike; a 1e-12 asymmetric perturbation is enough to escape (growth ≈ 1 + η|λ| per step) to a zero-loss minimum. For L ≥ 3 rounding alone breaks the symmetry when R is rotated, and GD leaves R₊ for another critical point; with a diagonal R the iterates stay exactly diagonal and GD stays."
-            .into(),
-    );
+    report.notes.push(SADDLE_FINDING.into());
     report.figures.push(fig);
     report.tables.push(table);
     Ok(report)
 }
+
+fn runs_table() -> Table {
+    Table::new(
+        "runs",
+        &[
+            "rotated",
+            "depth",
+            "perturbed",
+            "eta",
+            "closest",
+            "closest_at",
+            "final_distance",
+            "final_loss",
+            "limit_loss",
+        ],
+    )
+    .with_flag_legend("rotated")
+    .with_flag_legend("perturbed")
+}
+
+fn distance_figure() -> Figure {
+    let mut fig = Figure::new(
+        "ns-thm3",
+        "Theorem 3: distance to the nearest PSD matrix",
+        "iteration",
+        "||W_L...W_1 - R_+||_F",
+    );
+    fig.log_y = true;
+    fig
+}
+
+/// What the runs show about R₊ being a saddle, and how rounding decides whether GD leaves it.
+const SADDLE_FINDING: &str = "Finding: R₊ is a saddle (for L = 2, the pair (a, b) = (0, 0) of ½(ab − λ)² has Hessian eigenvalues ±|λ|). Whether GD leaves it is decided by rounding. With exact identity init and L = 2 the two gradients W₂ᵀG and GW₁ᵀ are exact transposes in floating point, so W₂ = W₁ᵀ bit for bit, R̂ = W₁ᵀW₁ stays PSD and GD stays on R₊ for a diagonal and a rotated R alike; a 1e-12 asymmetric perturbation is enough to escape (growth ≈ 1 + η|λ| per step) to a zero-loss minimum. For L ≥ 3 rounding alone breaks the symmetry when R is rotated, and GD leaves R₊ for another critical point; with a diagonal R the iterates stay exactly diagonal and GD stays.";
 
 /// Checks the config; returns λmin of the target's spectrum (negative).
 fn check(c: &Config) -> Result<f64> {
