@@ -82,15 +82,7 @@ fn w2_network(covariance: bool) -> DeepLinear {
     if covariance {
         DeepLinear::from_target(&[n; 11], x.as_ref(), r).unwrap()
     } else {
-        let mut y = faer::Mat::zeros(r.nrows(), x.ncols());
-        faer::linalg::matmul::matmul(
-            y.as_mut(),
-            faer::Accum::Replace,
-            r.as_ref(),
-            x.as_ref(),
-            1.0,
-            faer::Par::Seq,
-        );
+        let y = stepsize::models::linear_data::product(r.as_ref(), x.as_ref()).unwrap();
         DeepLinear::from_samples(&[n; 11], x, y).unwrap()
     }
 }

@@ -86,15 +86,7 @@ fn gd_steps_and_hvps_allocate_nothing() {
     for net in [
         DeepLinear::from_target(&[n; 6], x_data.as_ref(), r.clone()).unwrap(),
         {
-            let mut y = faer::Mat::zeros(r.nrows(), x_data.ncols());
-            faer::linalg::matmul::matmul(
-                y.as_mut(),
-                faer::Accum::Replace,
-                r.as_ref(),
-                x_data.as_ref(),
-                1.0,
-                faer::Par::Seq,
-            );
+            let y = stepsize::models::linear_data::product(r.as_ref(), x_data.as_ref()).unwrap();
             DeepLinear::from_samples(&[n; 6], x_data.clone(), y).unwrap()
         },
     ] {

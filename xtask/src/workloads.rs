@@ -2,8 +2,7 @@
 //! benchmark-only code paths): W1 orbit diagram of f2, W2 deep linear GD (n = 32, L = 10),
 //! W3 the Figure 2 ReLU network, W4 Lanczos sharpness. Each returns its `check` value.
 
-use faer::linalg::matmul::matmul;
-use faer::{Accum, Mat, Par};
+use faer::Mat;
 use gd_core::scalar_map::{LaneConfig, final_states};
 use gd_core::{GradientDescent, Lanczos, LanczosOptions, Objective, Schedule};
 use gd_models::f2_derivative;
@@ -101,15 +100,7 @@ impl W2 {
         let net = if covariance {
             DeepLinear::from_target(&widths, x.as_ref(), r.clone())?
         } else {
-            let mut y = Mat::zeros(r.nrows(), x.ncols());
-            matmul(
-                y.as_mut(),
-                Accum::Replace,
-                r.as_ref(),
-                x.as_ref(),
-                1.0,
-                Par::Seq,
-            );
+            let y = gd_models::linear_data::product(r.as_ref(), x.as_ref())?;
             DeepLinear::from_samples(&widths, x, y)?
         };
         let theta0 = initialize(&net, &Initialization::Identity)?;

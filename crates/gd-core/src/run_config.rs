@@ -65,21 +65,7 @@ impl RunConfig {
     /// Checks every field's range.
     pub fn validate(&self) -> Result<()> {
         let bad = |reason: String| Err(CoreError::InvalidConfig { reason });
-        if self.max_period == 0 {
-            return bad("max_period must be at least 1".into());
-        }
-        if !(self.divergence_bound.is_finite() && self.divergence_bound > 0.0) {
-            return bad(format!(
-                "divergence_bound must be finite and > 0, got {}",
-                self.divergence_bound
-            ));
-        }
-        if !(self.tolerance.is_finite() && self.tolerance >= 0.0) {
-            return bad(format!(
-                "tolerance must be finite and ≥ 0, got {}",
-                self.tolerance
-            ));
-        }
+        validate_orbit_settings(self.max_period, self.divergence_bound, self.tolerance)?;
         if let Some(g) = self.gradient_tolerance
             && !(g.is_finite() && g >= 0.0)
         {
@@ -95,4 +81,26 @@ impl RunConfig {
         }
         Ok(())
     }
+}
+
+/// The settings runs and lanes share: k_max ≥ 1, a finite positive divergence bound, a finite
+/// non-negative orbit tolerance.
+pub(crate) fn validate_orbit_settings(
+    max_period: usize,
+    divergence_bound: f64,
+    tolerance: f64,
+) -> Result<()> {
+    let bad = |reason: String| Err(CoreError::InvalidConfig { reason });
+    if max_period == 0 {
+        return bad("max_period must be at least 1, got 0".into());
+    }
+    if !(divergence_bound.is_finite() && divergence_bound > 0.0) {
+        return bad(format!(
+            "divergence_bound must be finite and > 0, got {divergence_bound}"
+        ));
+    }
+    if !(tolerance.is_finite() && tolerance >= 0.0) {
+        return bad(format!("tolerance must be finite and ≥ 0, got {tolerance}"));
+    }
+    Ok(())
 }

@@ -10,6 +10,7 @@
 
 use crate::error::{CoreError, Result};
 use crate::period::{orbit_threshold, reduced_period};
+use crate::run_config::validate_orbit_settings;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
@@ -42,23 +43,7 @@ impl LaneConfig {
 
     /// Checks every field's range.
     pub fn validate(&self) -> Result<()> {
-        let bad = |reason: String| Err(CoreError::InvalidConfig { reason });
-        if !(self.divergence_bound.is_finite() && self.divergence_bound > 0.0) {
-            return bad(format!(
-                "divergence_bound must be finite and > 0, got {}",
-                self.divergence_bound
-            ));
-        }
-        if !(self.tolerance.is_finite() && self.tolerance >= 0.0) {
-            return bad(format!(
-                "tolerance must be finite and ≥ 0, got {}",
-                self.tolerance
-            ));
-        }
-        if self.max_period == 0 {
-            return bad("max_period must be at least 1, got 0".into());
-        }
-        Ok(())
+        validate_orbit_settings(self.max_period, self.divergence_bound, self.tolerance)
     }
 }
 

@@ -3,7 +3,8 @@
 //! benchmark spec, and targets R with a given spectrum or given singular values.
 
 use crate::error::{ModelError, Result, invalid};
-use faer::Mat;
+use faer::linalg::matmul::matmul;
+use faer::{Accum, Mat, MatRef, Par};
 use rand::{Rng, RngExt, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use rand_distr::StandardNormal;
@@ -158,4 +159,24 @@ pub fn general_target(
             .map(|m| u[(i, m)] * singular_values[m] * v[(j, m)])
             .sum()
     }))
+}
+
+/// The product A·B (for example the targets Y = R X of samples X), computed with `Par::Seq`
+/// like every product of the workspace, so it is the same at any thread count.
+pub fn product(a: MatRef<'_, f64>, b: MatRef<'_, f64>) -> Result<Mat<f64>> {
+    if a.ncols() != b.nrows() {
+        return invalid(
+            "product",
+            format!(
+                "A is {} x {} and B is {} x {}: A's columns must equal B's rows",
+                a.nrows(),
+                a.ncols(),
+                b.nrows(),
+                b.ncols()
+            ),
+        );
+    }
+    let mut out = Mat::zeros(a.nrows(), b.ncols());
+    matmul(out.as_mut(), Accum::Replace, a, b, 1.0, Par::Seq);
+    Ok(out)
 }

@@ -9,7 +9,7 @@
 use crate::support::Logistic;
 use gd_core::DEFAULT_MARGINAL_TOLERANCE;
 use gd_core::scalar_map::{LaneConfig, final_states, iterate_lane};
-use gd_core::{Attractor, RunConfig, Schedule, Stability, floquet_multipliers, run_gd};
+use gd_core::{Attractor, RunConfig, Schedule, Stability, Trajectory, floquet_multipliers, run_gd};
 
 const R2: f64 = 3.449_489_742_783_178; // 1 + √6
 const R3: f64 = 3.544_090;
@@ -38,18 +38,23 @@ const STARTS: [f64; 4] = [0.1, 0.3, 0.55, 0.9];
 /// plain logistic arithmetic.
 const ETA: f64 = 0.5;
 
+/// GD with the default run settings on the logistic map's GD form from x₀.
+fn run_logistic(map: Logistic, x0: f64) -> Trajectory {
+    run_gd(
+        &map,
+        &[x0],
+        Schedule::constant(ETA).unwrap(),
+        &RunConfig::default(),
+    )
+    .unwrap()
+}
+
 #[test]
 fn run_gd_reports_the_true_period_on_both_sides_of_each_doubling() {
     for (r, expected) in cases() {
         let map = Logistic { r, eta: ETA };
         for x0 in STARTS {
-            let t = run_gd(
-                &map,
-                &[x0],
-                Schedule::constant(ETA).unwrap(),
-                &RunConfig::default(),
-            )
-            .unwrap();
+            let t = run_logistic(map, x0);
             assert_eq!(
                 t.attractor.period(),
                 Some(expected),
@@ -101,13 +106,7 @@ fn a_two_cycle_whose_float_cycle_has_length_four_is_period_two_with_its_multipli
     // r = 3.44: the 2-orbit's multiplier is g′(x₁)g′(x₂) = 4 + 2r − r² ≈ −0.9536.
     let r = 3.44;
     let map = Logistic { r, eta: ETA };
-    let t = run_gd(
-        &map,
-        &[0.3],
-        Schedule::constant(ETA).unwrap(),
-        &RunConfig::default(),
-    )
-    .unwrap();
+    let t = run_logistic(map, 0.3);
     let Attractor::Periodic {
         period,
         orbit,
@@ -142,13 +141,7 @@ fn fixed_points_with_multipliers_near_minus_one_are_period_one() {
     // Fixed point x* = 1 − 1/r with multiplier 2 − r: −0.9 at r = 2.9, −0.95 at r = 2.95.
     for r in [2.9, 2.95] {
         let map = Logistic { r, eta: ETA };
-        let t = run_gd(
-            &map,
-            &[0.3],
-            Schedule::constant(ETA).unwrap(),
-            &RunConfig::default(),
-        )
-        .unwrap();
+        let t = run_logistic(map, 0.3);
         let Attractor::FixedPoint { point, .. } = &t.attractor else {
             panic!("r = {r}: {:?}", t.attractor);
         };
@@ -169,13 +162,7 @@ fn a_bitwise_cycle_is_reported_exact() {
     // Far from any doubling (r = 3.2, multiplier of the 2-orbit 4 + 2r − r² = 0.16) rounding
     // damps out and the float 2-cycle is the orbit itself.
     let map = Logistic { r: 3.2, eta: ETA };
-    let t = run_gd(
-        &map,
-        &[0.3],
-        Schedule::constant(ETA).unwrap(),
-        &RunConfig::default(),
-    )
-    .unwrap();
+    let t = run_logistic(map, 0.3);
     assert!(
         matches!(
             t.attractor,

@@ -88,15 +88,6 @@ fn deep_linear_in_both_forms_and_rectangular_shapes() {
         let r = general_target(nl, n0, &[2.0, 0.7], k as u64).unwrap();
         let x = whitened_samples(n0, 16, 3).unwrap();
         let cov = DeepLinear::from_target(widths, x.as_ref(), r.clone()).unwrap();
-        let mut y = Mat::<f64>::zeros(nl, 16);
-        faer::linalg::matmul::matmul(
-            y.as_mut(),
-            faer::Accum::Replace,
-            r.as_ref(),
-            x.as_ref(),
-            1.0,
-            faer::Par::Seq,
-        );
         let mut rng = ChaCha8Rng::seed_from_u64(9);
         let xr = gaussian_matrix(&mut rng, n0, 16);
         let samples =

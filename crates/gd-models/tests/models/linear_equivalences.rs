@@ -1,7 +1,6 @@
 //! The deep linear network's two forms give the same trajectory; the residual net from zero
 //! init follows the deep linear net from identity init; balanced factors multiply to R.
 
-use faer::Mat;
 use gd_core::{GradientDescent, Objective, Schedule};
 use gd_models::linear_data::{
     gaussian_matrix, general_target, random_orthogonal, symmetric_target, whitened_samples,
@@ -25,15 +24,7 @@ fn covariance_and_sample_forms_give_the_same_1000_step_trajectory() {
     // Not whitened: Σ = XXᵀ/N ≠ I, so the test covers the general covariance form.
     let x = gaussian_matrix(&mut rng, 4, 64);
     let r = general_target(3, 4, &[1.2, 0.8, 0.3], 2).unwrap();
-    let mut y = Mat::<f64>::zeros(3, 64);
-    faer::linalg::matmul::matmul(
-        y.as_mut(),
-        faer::Accum::Replace,
-        r.as_ref(),
-        x.as_ref(),
-        1.0,
-        faer::Par::Seq,
-    );
+    let y = gd_models::linear_data::product(r.as_ref(), x.as_ref()).unwrap();
     let cov = DeepLinear::from_target(&widths, x.as_ref(), r).unwrap();
     let samples = DeepLinear::from_samples(&widths, x, y).unwrap();
     assert!(cov.is_covariance_form() && !samples.is_covariance_form());
