@@ -31,9 +31,11 @@ pub enum Attractor {
         /// (false when the float cycle is a multiple of k, or repeats only within tolerance).
         exact: bool,
     },
-    /// The iterate left the finite numbers or exceeded the divergence bound.
+    /// The iterate left the finite numbers or exceeded the divergence bound, or the end state's
+    /// loss or gradient is not finite (its next step leaves the finite numbers).
     Diverged {
-        /// The first iteration whose state (or loss) was non-finite or out of bounds.
+        /// The first iteration whose state (or its loss or gradient) was non-finite or out of
+        /// bounds.
         at_iteration: usize,
     },
     /// None of the above within the iteration budget (slow convergence, long period, chaos).

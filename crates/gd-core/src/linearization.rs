@@ -114,6 +114,9 @@ pub fn gd_jacobian(hessian: MatRef<'_, f64>, eta: f64) -> Result<Mat<f64>> {
     validate_eta(eta)?;
     check_dimension("Hessian columns", hessian.nrows(), hessian.ncols())?;
     let n = hessian.nrows();
+    if (0..n).any(|j| (0..n).any(|i| !hessian[(i, j)].is_finite())) {
+        return Err(CoreError::NonFinite { what: "Hessian" });
+    }
     Ok(Mat::from_fn(n, n, |i, j| {
         let id = if i == j { 1.0 } else { 0.0 };
         id - eta * hessian[(i, j)]

@@ -27,7 +27,7 @@ pub fn run_gd<O: Objective>(
     config.validate()?;
     let autonomous = schedule.as_constant().is_some();
     let mut gd = GradientDescent::new(objective, schedule.clone(), theta0)?;
-    iterate(objective, &mut gd, &schedule, config, autonomous)
+    iterate(objective, &mut gd, &schedule, config, autonomous).map(diverged_if_not_finite)
 }
 
 /// Settings of SGD's mini-batches.
@@ -70,7 +70,27 @@ pub fn run_sgd<O: SampleObjective>(
         workspace: objective.workspace(),
         record_norm: config.observe.gradient_norm_every > 0,
     };
-    iterate(objective, &mut run, &schedule, config, false)
+    iterate(objective, &mut run, &schedule, config, false).map(diverged_if_not_finite)
+}
+
+/// A run whose end state has a non-finite loss or gradient diverges at its next step: it is
+/// reported as `Diverged` at the end state's iteration, so that no NaN or infinity is ever
+/// inside a result.
+fn diverged_if_not_finite(trajectory: Trajectory) -> Trajectory {
+    let finite = trajectory
+        .final_state
+        .as_ref()
+        .is_none_or(|s| s.loss.is_finite() && s.gradient_norm.is_finite());
+    if finite {
+        return trajectory;
+    }
+    Trajectory {
+        attractor: Attractor::Diverged {
+            at_iteration: trajectory.iterations,
+        },
+        final_state: None,
+        ..trajectory
+    }
 }
 
 /// What the run loop drives: a GD or SGD stepper.

@@ -149,3 +149,40 @@ fn malformed_configs_and_shard_files_are_rejected() {
         Err(CoreError::Io { .. })
     ));
 }
+
+#[test]
+fn a_non_finite_gradient_or_hessian_is_never_inside_a_result() {
+    // f(x) = |x| with a gradient that is NaN from 0 on: from x₀ = 1 at η = 0.25 the state
+    // reaches 0 exactly at the fourth step, the last of the budget, so the gradient first turns
+    // NaN at the end state. That state diverges at its next step: Diverged, not a NaN residual.
+    let f = crate::support::Scalar {
+        f: |x| x.abs(),
+        df: |x| if x > 0.0 { 1.0 } else { f64::NAN },
+        d2f: |_| 0.0,
+    };
+    let config = RunConfig {
+        max_iterations: 4,
+        ..RunConfig::default()
+    };
+    let t = run_gd(&f, &[1.0], Schedule::constant(0.25).unwrap(), &config).unwrap();
+    assert_eq!(
+        t.attractor,
+        Attractor::Diverged { at_iteration: 4 },
+        "{t:?}"
+    );
+    assert!(t.final_state.is_none());
+    // One step earlier the end state is finite and the run is reported as such.
+    let config = RunConfig {
+        max_iterations: 3,
+        ..RunConfig::default()
+    };
+    let t = run_gd(&f, &[1.0], Schedule::constant(0.25).unwrap(), &config).unwrap();
+    let state = t.final_state.unwrap();
+    assert!(state.loss.is_finite() && state.gradient_norm.is_finite());
+
+    let nan = faer::Mat::<f64>::from_fn(2, 2, |i, j| if i == j { f64::NAN } else { 0.0 });
+    assert!(matches!(
+        gd_core::gd_jacobian(nan.as_ref(), 0.1),
+        Err(CoreError::NonFinite { what: "Hessian" })
+    ));
+}
