@@ -109,10 +109,7 @@ fn main() -> ExitCode {
 }
 
 fn rayon_threads(n: usize) -> Result<(), String> {
-    if n == 0 {
-        return Err("--threads must be at least 1".into());
-    }
-    gd_repro::set_threads(n).map_err(|e| e.to_string())
+    gd_repro::set_threads(n)
 }
 
 mod bench;

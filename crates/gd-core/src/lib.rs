@@ -48,7 +48,7 @@ pub use lyapunov::{LyapunovEstimate, largest_lyapunov_exponent};
 pub use objective::{Objective, SampleObjective};
 pub use record::{FinalState, ObservableSeries, Record, SharpnessSample, Trajectory};
 pub use run::{MinibatchConfig, run_gd, run_sgd};
-pub use run_config::{Observe, RunConfig};
+pub use run_config::{MAX_ITERATIONS, Observe, RunConfig};
 pub use schedule::Schedule;
 pub use sgd::{Sampling, StochasticGradientDescent};
 pub use sharpness::{

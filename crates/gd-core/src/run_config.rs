@@ -25,7 +25,7 @@ pub struct Observe {
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RunConfig {
-    /// Step budget.
+    /// Step budget, at most [`MAX_ITERATIONS`].
     pub max_iterations: usize,
     /// k_max: the longest period detected (also the number of past states kept).
     pub max_period: usize,
@@ -66,6 +66,7 @@ impl RunConfig {
     pub fn validate(&self) -> Result<()> {
         let bad = |reason: String| Err(CoreError::InvalidConfig { reason });
         validate_orbit_settings(self.max_period, self.divergence_bound, self.tolerance)?;
+        validate_iterations("max_iterations", self.max_iterations)?;
         if let Some(g) = self.gradient_tolerance
             && !(g.is_finite() && g >= 0.0)
         {
@@ -81,6 +82,22 @@ impl RunConfig {
         }
         Ok(())
     }
+}
+
+/// The longest run accepted: 10⁹ steps (minutes for a cheap objective, far beyond any
+/// experiment here); a larger budget is refused rather than left to look like a hang.
+pub const MAX_ITERATIONS: usize = 1_000_000_000;
+
+/// Refuses a step budget above [`MAX_ITERATIONS`].
+pub(crate) fn validate_iterations(field: &str, iterations: usize) -> Result<()> {
+    if iterations > MAX_ITERATIONS {
+        return Err(CoreError::InvalidConfig {
+            reason: format!(
+                "{field} = {iterations} is above the cap of {MAX_ITERATIONS} steps; split the run or lower the budget"
+            ),
+        });
+    }
+    Ok(())
 }
 
 /// The settings runs and lanes share: k_max ≥ 1, a finite positive divergence bound, a finite

@@ -10,7 +10,7 @@
 
 use crate::error::{CoreError, Result};
 use crate::period::{orbit_threshold, reduced_period};
-use crate::run_config::validate_orbit_settings;
+use crate::run_config::{validate_iterations, validate_orbit_settings};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
@@ -18,7 +18,7 @@ use serde::{Deserialize, Serialize};
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct LaneConfig {
-    /// GD steps per lane.
+    /// GD steps per lane, at most [`crate::MAX_ITERATIONS`].
     pub iterations: usize,
     /// A lane with |x| above this (or NaN) is frozen and marked diverged.
     pub divergence_bound: f64,
@@ -43,7 +43,8 @@ impl LaneConfig {
 
     /// Checks every field's range.
     pub fn validate(&self) -> Result<()> {
-        validate_orbit_settings(self.max_period, self.divergence_bound, self.tolerance)
+        validate_orbit_settings(self.max_period, self.divergence_bound, self.tolerance)?;
+        validate_iterations("iterations", self.iterations)
     }
 }
 

@@ -186,3 +186,22 @@ fn a_non_finite_gradient_or_hessian_is_never_inside_a_result() {
         Err(CoreError::NonFinite { what: "Hessian" })
     ));
 }
+
+#[test]
+fn budgets_beyond_the_cap_are_refused_with_the_cap_in_the_message() {
+    let config = RunConfig {
+        max_iterations: usize::MAX,
+        ..RunConfig::default()
+    };
+    let err = run_gd(&f1(), &[1.0], Schedule::constant(0.1).unwrap(), &config).unwrap_err();
+    assert!(
+        err.to_string().contains("max_iterations")
+            && err
+                .to_string()
+                .contains(&gd_core::MAX_ITERATIONS.to_string()),
+        "{err}"
+    );
+    let lanes = gd_core::scalar_map::LaneConfig::new(gd_core::MAX_ITERATIONS + 1, 1e6);
+    let err = gd_core::scalar_map::final_states(|x| x, &[0.1], &[1.0], &lanes).unwrap_err();
+    assert!(err.to_string().contains("iterations"), "{err}");
+}
