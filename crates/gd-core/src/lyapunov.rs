@@ -121,16 +121,12 @@ pub fn largest_lyapunov_exponent<O: Objective>(
 /// [b·n/B, (b+1)·n/B).
 fn block_standard_error(block_sums: &[f64], iterations: usize) -> f64 {
     let blocks = block_sums.len();
-    let means: [f64; BLOCKS] = std::array::from_fn(|b| {
-        if b < blocks {
-            let length = (b + 1) * iterations / blocks - b * iterations / blocks;
-            block_sums[b] / length as f64
-        } else {
-            0.0
-        }
-    });
-    let means = &means[..blocks];
-    let grand = means.iter().sum::<f64>() / blocks as f64;
-    let variance = means.iter().map(|m| (m - grand).powi(2)).sum::<f64>() / (blocks - 1) as f64;
+    let mean = |b: usize| {
+        let length = (b + 1) * iterations / blocks - b * iterations / blocks;
+        block_sums[b] / length as f64
+    };
+    let grand = (0..blocks).map(mean).sum::<f64>() / blocks as f64;
+    let variance =
+        (0..blocks).map(|b| (mean(b) - grand).powi(2)).sum::<f64>() / (blocks - 1) as f64;
     (variance / blocks as f64).sqrt()
 }

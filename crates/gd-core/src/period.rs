@@ -19,6 +19,24 @@
 //! ~10⁻⁴ of r₁). *Merging a true doubling* needs the two halves of a genuine 2k-orbit closer
 //! than the tolerance: they separate like c·√(distance to the bifurcation), so with c = O(1)
 //! only within ~10⁻²⁴ of it. Between those two distances, the reported period is the true one.
+//!
+//! # Example
+//! The logistic map g(x) = r·x(1 − x) at r = 3.44 has a stable 2-orbit whose multiplier is
+//! −0.95; written as the GD map of f′(x) = x − g(x) with η = 1, it is reported as period 2
+//! whatever length of floating-point cycle its iterates settle on.
+//! ```
+//! use gd_core::scalar_map::{LaneConfig, iterate_lane};
+//!
+//! let r = 3.44;
+//! let derivative = |x: f64| x - r * x * (1.0 - x);
+//! let lane = iterate_lane(&derivative, 1.0, 0.3, &LaneConfig::new(100_000, 1e6))?;
+//! assert_eq!(lane.period, Some(2));
+//! // Just below the first doubling (r = 2.95, multiplier −0.95) the fixed point is period 1.
+//! let derivative = |x: f64| x - 2.95 * x * (1.0 - x);
+//! let lane = iterate_lane(&derivative, 1.0, 0.3, &LaneConfig::new(100_000, 1e6))?;
+//! assert_eq!(lane.period, Some(1));
+//! # Ok::<(), gd_core::CoreError>(())
+//! ```
 
 /// The distance under which two states of an orbit whose largest norm is `scale` count as the
 /// same point: `tolerance · max(1, scale)`.

@@ -33,11 +33,12 @@ impl LaneConfig {
     /// `iterations` steps, frozen beyond `divergence_bound`, with `RunConfig`'s defaults for
     /// the tolerance (10⁻¹²) and the longest period (64).
     pub fn new(iterations: usize, divergence_bound: f64) -> Self {
+        let run = crate::RunConfig::default();
         Self {
             iterations,
             divergence_bound,
-            tolerance: 1e-12,
-            max_period: 64,
+            tolerance: run.tolerance,
+            max_period: run.max_period,
         }
     }
 
