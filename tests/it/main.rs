@@ -1,5 +1,6 @@
 //! Cross-crate checks: the architecture's invariants, and theory against simulation.
 
 mod architecture;
+mod bad_input;
 mod theory_deep_linear;
 mod theory_scalar;

@@ -68,7 +68,7 @@ fn main() -> ExitCode {
                 && let Err(e) = rayon_threads(n)
             {
                 eprintln!("error: {e}");
-                return ExitCode::FAILURE;
+                return ExitCode::from(BAD_INPUT);
             }
             let out = out.unwrap_or_else(|| project_root().join("paper-repro"));
             let request = repro::Request {
@@ -81,7 +81,11 @@ fn main() -> ExitCode {
             match repro::run(&request) {
                 Ok(true) => ExitCode::SUCCESS,
                 Ok(false) => ExitCode::FAILURE,
-                Err(e) => {
+                Err(repro::Failure::Input(e)) => {
+                    eprintln!("error: {e}");
+                    ExitCode::from(BAD_INPUT)
+                }
+                Err(repro::Failure::Run(e)) => {
                     eprintln!("error: {e}");
                     ExitCode::FAILURE
                 }
@@ -107,6 +111,10 @@ fn main() -> ExitCode {
         },
     }
 }
+
+/// The exit code of bad input (flags, override file, configs), as clap uses for bad flags;
+/// 1 means a claim failed, `--check` found a difference, or writing failed.
+const BAD_INPUT: u8 = 2;
 
 fn rayon_threads(n: usize) -> Result<(), String> {
     gd_repro::set_threads(n)

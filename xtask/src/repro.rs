@@ -1,7 +1,8 @@
 //! `cargo xtask repro`: run with a progress bar per experiment, write or compare, print.
 
 use gd_repro::{
-    Overrides, Report, RunOptions, Verdict, claims_table, run_experiments, write_outputs,
+    Overrides, Report, ReproError, RunOptions, Verdict, check_outputs, claims_table,
+    run_experiments, write_outputs,
 };
 use indicatif::{MultiProgress, ProgressBar, ProgressStyle};
 use std::collections::HashMap;
@@ -9,6 +10,26 @@ use std::io::{IsTerminal, Write};
 use std::path::Path;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
+
+/// Why a run stopped: the user's input (flags, override file, configs), or a failure while
+/// running or writing.
+pub enum Failure {
+    /// Bad input: nothing was run or written.
+    Input(ReproError),
+    /// Running or writing failed.
+    Run(ReproError),
+}
+
+impl From<ReproError> for Failure {
+    fn from(e: ReproError) -> Self {
+        match e {
+            ReproError::Config { .. }
+            | ReproError::Parse { .. }
+            | ReproError::UnknownExperiment(..) => Self::Input(e),
+            e => Self::Run(e),
+        }
+    }
+}
 
 /// What the user asked for.
 pub struct Request<'a> {
@@ -61,9 +82,17 @@ fn verdict_counts(report: &Report) -> String {
 
 /// Runs the selection, writes (or checks) the outputs, prints the claims table. Returns
 /// whether every claim held (and, with `check`, nothing differed).
-pub fn run(request: &Request<'_>) -> Result<bool, Box<dyn std::error::Error>> {
+pub fn run(request: &Request<'_>) -> Result<bool, Failure> {
     let overrides = match request.config {
-        Some(path) => Overrides::parse(&std::fs::read_to_string(path)?)?,
+        Some(path) => {
+            let text = std::fs::read_to_string(path).map_err(|source| {
+                Failure::Input(ReproError::Io {
+                    path: path.display().to_string(),
+                    source,
+                })
+            })?;
+            Overrides::parse(&path.display().to_string(), &text)?
+        }
         None => Overrides::default(),
     };
     let seconds: Arc<Mutex<Vec<(String, f64)>>> = Arc::default();
@@ -108,11 +137,7 @@ pub fn run(request: &Request<'_>) -> Result<bool, Box<dyn std::error::Error>> {
     );
     let all_hold = reports.iter().all(|r| r.all_hold());
     if request.check {
-        let tmp = std::env::temp_dir().join(format!("stepsize-repro-check-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&tmp);
-        write_outputs(&tmp, &reports)?;
-        let differences = gd_repro::compare_trees(&tmp, request.out, request.only.is_none())?;
-        std::fs::remove_dir_all(&tmp)?;
+        let differences = check_outputs(request.out, &reports)?;
         if !differences.is_empty() {
             eprintln!(
                 "{} differs from a fresh regeneration:",

@@ -43,7 +43,7 @@ pub enum Attractor {
         /// The largest Lyapunov exponent from the last state, averaged over the run's
         /// `lyapunov_iterations`, with its standard error: clearly positive suggests chaos,
         /// clearly negative a slow approach to a stable set. `None` when the continuation left
-        /// the finite numbers.
+        /// the finite numbers or the tangent vector was mapped exactly to zero (superstable).
         lyapunov: Option<LyapunovEstimate>,
     },
 }

@@ -143,7 +143,7 @@ pub(crate) fn classify_end<O: Objective>(
     let lyapunov =
         match largest_lyapunov_exponent(objective, &theta, eta, 0, config.lyapunov_iterations) {
             Ok(estimate) => Some(estimate),
-            Err(CoreError::NonFinite { .. }) => None,
+            Err(CoreError::NonFinite { .. } | CoreError::Superstable { .. }) => None,
             Err(e) => return Err(e),
         };
     let state = final_state(objective, &theta, ws);

@@ -39,6 +39,15 @@ pub enum CoreError {
         /// Which input is not finite.
         what: &'static str,
     },
+    /// The tangent map sent the tangent vector exactly to zero: the orbit is superstable and
+    /// its Lyapunov exponent is −∞; classify it with `run_gd` instead.
+    #[error(
+        "the tangent vector was mapped exactly to zero at step {iteration}: the orbit is superstable (Lyapunov exponent −∞); classify it with run_gd"
+    )]
+    Superstable {
+        /// The step (counting the transient) at which the tangent vanished.
+        iteration: usize,
+    },
     /// A matrix that must be symmetric is not, beyond rounding.
     #[error("{what} is not symmetric: |A - A^T| reaches {asymmetry:e} (tolerance {tolerance:e})")]
     NotSymmetric {
@@ -50,7 +59,7 @@ pub enum CoreError {
         tolerance: f64,
     },
     /// A grid or task list with no tasks.
-    #[error("the grid {what} is empty: a sweep needs at least one task")]
+    #[error("the {what} is empty: at least one element is needed")]
     EmptyGrid {
         /// Which axis or list is empty.
         what: &'static str,
@@ -68,11 +77,15 @@ pub enum CoreError {
         /// The budget.
         budget: usize,
     },
-    /// A configuration value is out of its valid range.
-    #[error("invalid configuration: {reason}")]
-    InvalidConfig {
-        /// What is wrong and what is accepted.
-        reason: String,
+    /// A parameter outside the values it may take.
+    #[error("{field} = {value} is not allowed: {allowed}")]
+    OutOfRange {
+        /// The parameter, as the caller spells it (a field, an argument or a variable).
+        field: &'static str,
+        /// The rejected value, printed.
+        value: String,
+        /// What is accepted.
+        allowed: String,
     },
     /// The dense problem is too large for a dense method.
     #[error("dimension {dim} is too large for {what} (limit {limit}); use the Lanczos path")]
@@ -117,6 +130,19 @@ pub enum CoreError {
 /// Result alias for gd-core.
 pub type Result<T> = std::result::Result<T, CoreError>;
 
+/// The error for `field = value`, which must be `allowed`.
+pub(crate) fn out_of_range(
+    field: &'static str,
+    value: impl std::fmt::Display,
+    allowed: impl Into<String>,
+) -> CoreError {
+    CoreError::OutOfRange {
+        field,
+        value: value.to_string(),
+        allowed: allowed.into(),
+    }
+}
+
 /// Returns η if it is a valid step size.
 pub(crate) fn validate_eta(eta: f64) -> Result<f64> {
     if eta.is_finite() && eta > 0.0 {
@@ -145,5 +171,18 @@ pub(crate) fn check_finite(what: &'static str, values: &[f64]) -> Result<()> {
         Ok(())
     } else {
         Err(CoreError::NonFinite { what })
+    }
+}
+
+/// Refuses an objective with no parameters: it has no Hessian to take extremes of.
+pub(crate) fn check_nonempty_objective(dim: usize) -> Result<()> {
+    if dim == 0 {
+        Err(out_of_range(
+            "objective dimension",
+            0,
+            "at least 1 (a Hessian needs a parameter)",
+        ))
+    } else {
+        Ok(())
     }
 }

@@ -1,7 +1,7 @@
 //! The dense Hessian ∇²f(θ), assembled column by column from Hessian-vector products, for
 //! small dimensions (linearization, Floquet multipliers, the dense sharpness path).
 
-use crate::error::{CoreError, Result, check_dimension, check_finite};
+use crate::error::{CoreError, Result, check_dimension, check_finite, check_nonempty_objective};
 use crate::objective::Objective;
 use faer::Mat;
 
@@ -19,6 +19,7 @@ pub fn dense_hessian<O: Objective>(
     let d = objective.dim();
     check_dimension("theta", d, theta.len())?;
     check_finite("theta", theta)?;
+    check_nonempty_objective(d)?;
     if d > DENSE_HESSIAN_MAX_DIM {
         return Err(CoreError::TooLargeForDense {
             what: "a dense Hessian",

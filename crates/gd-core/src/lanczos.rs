@@ -4,7 +4,9 @@
 //! large negative eigenvalue as "sharpness"), a residual and a converged flag per Ritz value,
 //! and a warm start from a previous eigenvector.
 
-use crate::error::{CoreError, Result, check_dimension, check_finite};
+use crate::error::{
+    CoreError, Result, check_dimension, check_finite, check_nonempty_objective, out_of_range,
+};
 use crate::objective::Objective;
 use crate::spectrum::symmetric_eigen_unchecked;
 use crate::vector::{dot, norm};
@@ -106,25 +108,21 @@ impl Lanczos {
     /// A solver with validated options.
     pub fn new(options: LanczosOptions) -> Result<Self> {
         if options.top_k == 0 {
-            return Err(CoreError::InvalidConfig {
-                reason: "lanczos top_k must be at least 1".into(),
-            });
+            return Err(out_of_range("lanczos top_k", 0, "at least 1"));
         }
         if !(options.relative_tolerance.is_finite() && options.relative_tolerance > 0.0) {
-            return Err(CoreError::InvalidConfig {
-                reason: format!(
-                    "lanczos relative_tolerance must be finite and > 0, got {}",
-                    options.relative_tolerance
-                ),
-            });
+            return Err(out_of_range(
+                "lanczos relative_tolerance",
+                options.relative_tolerance,
+                "finite and > 0",
+            ));
         }
         if options.max_iterations < options.top_k + 1 {
-            return Err(CoreError::InvalidConfig {
-                reason: format!(
-                    "lanczos max_iterations ({}) must exceed top_k ({})",
-                    options.max_iterations, options.top_k
-                ),
-            });
+            return Err(out_of_range(
+                "lanczos max_iterations",
+                options.max_iterations,
+                format!("more than top_k ({})", options.top_k),
+            ));
         }
         Ok(Self {
             options,
@@ -152,11 +150,7 @@ impl Lanczos {
         let d = objective.dim();
         check_dimension("theta", d, theta.len())?;
         check_finite("theta", theta)?;
-        if d == 0 {
-            return Err(CoreError::EmptyGrid {
-                what: "parameter vector",
-            });
-        }
+        check_nonempty_objective(d)?;
         let m_max = self.options.max_iterations.min(d);
         let k = self.options.top_k.min(d);
         // The basis grows by one vector per iteration (capacity kept between calls): sizing
@@ -179,9 +173,11 @@ impl Lanczos {
             }
             let n0 = norm(q0);
             if n0 == 0.0 {
-                return Err(CoreError::InvalidConfig {
-                    reason: "lanczos start vector is zero".into(),
-                });
+                return Err(out_of_range(
+                    "lanczos start vector",
+                    "0",
+                    "a nonzero vector",
+                ));
             }
             q0.iter_mut().for_each(|v| *v /= n0);
         }

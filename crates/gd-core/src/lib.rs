@@ -12,6 +12,7 @@
 /// re-export to be sure of the same version.
 pub use faer;
 
+pub mod atomic_file;
 mod attractor;
 mod classification;
 mod error;
@@ -48,7 +49,7 @@ pub use lyapunov::{LyapunovEstimate, largest_lyapunov_exponent};
 pub use objective::{Objective, SampleObjective};
 pub use record::{FinalState, ObservableSeries, Record, SharpnessSample, Trajectory};
 pub use run::{MinibatchConfig, run_gd, run_sgd};
-pub use run_config::{MAX_ITERATIONS, Observe, RunConfig};
+pub use run_config::{MAX_ITERATIONS, MAX_PERIOD, Observe, RunConfig};
 pub use schedule::Schedule;
 pub use sgd::{Sampling, StochasticGradientDescent};
 pub use sharpness::{

@@ -5,7 +5,7 @@
 
 use crate::attractor::Attractor;
 use crate::classification::{classify_end, finish_repeat, fixed_point};
-use crate::error::Result;
+use crate::error::{Result, out_of_range};
 use crate::gd::{GradientDescent, StepInfo};
 use crate::history::{History, state_hash};
 use crate::objective::{Objective, SampleObjective};
@@ -76,6 +76,9 @@ pub fn run_sgd<O: SampleObjective>(
 /// A run whose end state has a non-finite loss or gradient diverges at its next step: it is
 /// reported as `Diverged` at the end state's iteration, so that no NaN or infinity is ever
 /// inside a result.
+/// The most numbers the state history of one run may hold: 2²⁷ (1 GiB of f64).
+const MAX_HISTORY_VALUES: usize = 1 << 27;
+
 fn diverged_if_not_finite(trajectory: Trajectory) -> Trajectory {
     let finite = trajectory
         .final_state
@@ -158,6 +161,19 @@ fn iterate<O: Objective>(
     } else {
         None
     };
+    let history_len = d
+        .checked_mul(config.max_period)
+        .filter(|n| *n <= MAX_HISTORY_VALUES);
+    if history_len.is_none() {
+        return Err(out_of_range(
+            "max_period",
+            config.max_period,
+            format!(
+                "at most {} in dimension {d}: the run keeps max_period states ({MAX_HISTORY_VALUES} numbers at most)",
+                MAX_HISTORY_VALUES / d.max(1)
+            ),
+        ));
+    }
     let mut record = Record::default();
     let mut history = History::new(d, config.max_period);
     history.push(stepper.theta(), state_hash(stepper.theta()));

@@ -1,7 +1,7 @@
 //! Settings of a run: the step budget, the stop rules, the classification tolerances and the
 //! observables to record.
 
-use crate::error::{CoreError, Result};
+use crate::error::{Result, out_of_range};
 use crate::sharpness::SharpnessOptions;
 use serde::{Deserialize, Serialize};
 
@@ -64,20 +64,18 @@ impl Default for RunConfig {
 impl RunConfig {
     /// Checks every field's range.
     pub fn validate(&self) -> Result<()> {
-        let bad = |reason: String| Err(CoreError::InvalidConfig { reason });
         validate_orbit_settings(self.max_period, self.divergence_bound, self.tolerance)?;
         validate_iterations("max_iterations", self.max_iterations)?;
         if let Some(g) = self.gradient_tolerance
             && !(g.is_finite() && g >= 0.0)
         {
-            return bad(format!(
-                "gradient_tolerance must be finite and ≥ 0, got {g}"
-            ));
+            return Err(out_of_range("gradient_tolerance", g, "finite and ≥ 0"));
         }
         if self.lyapunov_iterations < 2 {
-            return bad(format!(
-                "lyapunov_iterations must be at least 2 (its error estimate needs two blocks), got {}",
-                self.lyapunov_iterations
+            return Err(out_of_range(
+                "lyapunov_iterations",
+                self.lyapunov_iterations,
+                "at least 2 (its error estimate needs two blocks)",
             ));
         }
         Ok(())
@@ -89,16 +87,20 @@ impl RunConfig {
 pub const MAX_ITERATIONS: usize = 1_000_000_000;
 
 /// Refuses a step budget above [`MAX_ITERATIONS`].
-pub(crate) fn validate_iterations(field: &str, iterations: usize) -> Result<()> {
+pub(crate) fn validate_iterations(field: &'static str, iterations: usize) -> Result<()> {
     if iterations > MAX_ITERATIONS {
-        return Err(CoreError::InvalidConfig {
-            reason: format!(
-                "{field} = {iterations} is above the cap of {MAX_ITERATIONS} steps; split the run or lower the budget"
-            ),
-        });
+        return Err(out_of_range(
+            field,
+            iterations,
+            format!("at most the cap of {MAX_ITERATIONS} steps; split the run or lower the budget"),
+        ));
     }
     Ok(())
 }
+
+/// The longest period a run or lane looks for: 2¹⁶. Longer cycles of a float map are
+/// reported as `Unresolved`, which is what they look like at any practical budget.
+pub const MAX_PERIOD: usize = 1 << 16;
 
 /// The settings runs and lanes share: k_max ≥ 1, a finite positive divergence bound, a finite
 /// non-negative orbit tolerance.
@@ -107,17 +109,22 @@ pub(crate) fn validate_orbit_settings(
     divergence_bound: f64,
     tolerance: f64,
 ) -> Result<()> {
-    let bad = |reason: String| Err(CoreError::InvalidConfig { reason });
-    if max_period == 0 {
-        return bad("max_period must be at least 1, got 0".into());
+    if !(1..=MAX_PERIOD).contains(&max_period) {
+        return Err(out_of_range(
+            "max_period",
+            max_period,
+            format!("in 1..={MAX_PERIOD}"),
+        ));
     }
     if !(divergence_bound.is_finite() && divergence_bound > 0.0) {
-        return bad(format!(
-            "divergence_bound must be finite and > 0, got {divergence_bound}"
+        return Err(out_of_range(
+            "divergence_bound",
+            divergence_bound,
+            "finite and > 0",
         ));
     }
     if !(tolerance.is_finite() && tolerance >= 0.0) {
-        return bad(format!("tolerance must be finite and ≥ 0, got {tolerance}"));
+        return Err(out_of_range("tolerance", tolerance, "finite and ≥ 0"));
     }
     Ok(())
 }

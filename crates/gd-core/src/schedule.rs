@@ -2,7 +2,7 @@
 //! steps. A `Schedule` can only be built through constructors that check every step, so
 //! η_k is finite and positive at every k and stepping never fails.
 
-use crate::error::{CoreError, Result, validate_eta};
+use crate::error::{CoreError, Result, out_of_range, validate_eta};
 use std::fmt;
 use std::sync::Arc;
 
@@ -55,18 +55,21 @@ impl Schedule {
     /// increasing, one more step than boundaries.
     pub fn piecewise(boundaries: Vec<usize>, etas: Vec<f64>) -> Result<Self> {
         if etas.len() != boundaries.len() + 1 {
-            return Err(CoreError::InvalidConfig {
-                reason: format!(
-                    "piecewise schedule needs one more eta than boundaries, got {} etas and {} boundaries",
-                    etas.len(),
+            return Err(out_of_range(
+                "piecewise etas",
+                format!("{} values", etas.len()),
+                format!(
+                    "one more value than boundaries ({} boundaries)",
                     boundaries.len()
                 ),
-            });
+            ));
         }
         if boundaries.windows(2).any(|w| w[0] >= w[1]) {
-            return Err(CoreError::InvalidConfig {
-                reason: format!("piecewise boundaries must increase strictly, got {boundaries:?}"),
-            });
+            return Err(out_of_range(
+                "piecewise boundaries",
+                format!("{boundaries:?}"),
+                "strictly increasing",
+            ));
         }
         for eta in &etas {
             validate_eta(*eta)?;
@@ -79,9 +82,7 @@ impl Schedule {
     pub fn exponential(eta0: f64, gamma: f64) -> Result<Self> {
         validate_eta(eta0)?;
         if !(gamma.is_finite() && gamma > 0.0 && gamma <= 1.0) {
-            return Err(CoreError::InvalidConfig {
-                reason: format!("exponential decay gamma must lie in (0, 1], got {gamma}"),
-            });
+            return Err(out_of_range("gamma", gamma, "in (0, 1]"));
         }
         Ok(Self(Kind::Exponential { eta0, gamma }))
     }
@@ -94,12 +95,11 @@ impl Schedule {
             });
         }
         if etas.len() > MAX_TABULATED_STEPS {
-            return Err(CoreError::InvalidConfig {
-                reason: format!(
-                    "a tabulated schedule holds at most {MAX_TABULATED_STEPS} steps, got {}",
-                    etas.len()
-                ),
-            });
+            return Err(out_of_range(
+                "tabulated schedule length",
+                etas.len(),
+                format!("at most {MAX_TABULATED_STEPS} steps"),
+            ));
         }
         if let Some((iteration, &eta)) = etas
             .iter()
@@ -115,11 +115,11 @@ impl Schedule {
     /// ([`Schedule::tabulated`]); the step at `steps − 1` holds after.
     pub fn from_fn(steps: usize, eta: impl Fn(usize) -> f64) -> Result<Self> {
         if steps > MAX_TABULATED_STEPS {
-            return Err(CoreError::InvalidConfig {
-                reason: format!(
-                    "a tabulated schedule holds at most {MAX_TABULATED_STEPS} steps, got {steps}"
-                ),
-            });
+            return Err(out_of_range(
+                "steps",
+                steps,
+                format!("at most {MAX_TABULATED_STEPS} (a tabulated schedule's cap)"),
+            ));
         }
         Self::tabulated((0..steps).map(eta).collect())
     }

@@ -1,7 +1,7 @@
 //! Stochastic gradient descent θ ← θ − η_k g_B(θ) with seeded mini-batches B, drawn with or
 //! without replacement. The batch buffer and gradient are reused: no allocation per step.
 
-use crate::error::{CoreError, Result, check_dimension, check_finite};
+use crate::error::{Result, check_dimension, check_finite, out_of_range};
 use crate::gd::StepInfo;
 use crate::objective::SampleObjective;
 use crate::schedule::Schedule;
@@ -52,14 +52,14 @@ impl<'a, O: SampleObjective> StochasticGradientDescent<'a, O> {
         check_finite("theta0", theta0)?;
         let n = objective.num_samples();
         if n == 0 {
-            return Err(CoreError::EmptyGrid { what: "sample set" });
+            return Err(out_of_range("objective samples", 0, "at least 1 for SGD"));
         }
         if batch_size == 0 || (sampling == Sampling::WithoutReplacement && batch_size > n) {
-            return Err(CoreError::InvalidConfig {
-                reason: format!(
-                    "batch size must be in 1..={n} for {n} samples without replacement (≥ 1 with replacement), got {batch_size}"
-                ),
-            });
+            return Err(out_of_range(
+                "batch_size",
+                batch_size,
+                format!("in 1..={n} for {n} samples without replacement (≥ 1 with replacement)"),
+            ));
         }
         let mut rng = ChaCha8Rng::seed_from_u64(seed);
         rng.set_stream(stream);

@@ -1,7 +1,7 @@
 //! Sharpness λmax(∇²f(θ)) and the most negative curvature λmin: a dense symmetric
 //! eigensolver for small d, Lanczos on Hessian-vector products above a threshold.
 
-use crate::error::Result;
+use crate::error::{Result, check_nonempty_objective};
 use crate::hessian::dense_hessian;
 use crate::lanczos::{ExtremeEigenvalues, Lanczos, LanczosOptions, RitzValue};
 use crate::objective::Objective;
@@ -113,6 +113,7 @@ impl Sharpness {
         warm_start: bool,
         workspace: &mut O::Workspace,
     ) -> Result<ExtremeEigenvalues> {
+        check_nonempty_objective(objective.dim())?;
         let result = if objective.dim() <= self.options.dense_max_dim {
             dense_extreme_eigenvalues(objective, theta, self.options.lanczos.top_k, workspace)?
         } else {

@@ -4,7 +4,7 @@
 //! one shard of its tasks and write it to a file; shards merge back in task order, so a big
 //! sweep can be spread over a cluster's array jobs.
 
-use crate::error::{CoreError, Result};
+use crate::error::{CoreError, Result, out_of_range};
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 use rayon::prelude::*;
@@ -169,26 +169,59 @@ pub struct Shard {
 impl Shard {
     /// A validated shard.
     pub fn new(index: usize, count: usize) -> Result<Self> {
-        if count == 0 || index >= count {
-            return Err(CoreError::InvalidConfig {
-                reason: format!("shard index must be in 0..{count}, got {index}"),
-            });
+        if count == 0 {
+            return Err(out_of_range("shard count", count, "at least 1"));
+        }
+        if index >= count {
+            return Err(out_of_range(
+                "shard index",
+                index,
+                format!("in 0..{count} (0-based, below the shard count)"),
+            ));
         }
         Ok(Self { index, count })
     }
 
     /// The shard of a Slurm array job: `SLURM_ARRAY_TASK_ID − SLURM_ARRAY_TASK_MIN` of
-    /// `SLURM_ARRAY_TASK_COUNT`. `None` outside an array job.
+    /// `SLURM_ARRAY_TASK_COUNT`. `None` outside an array job (no `SLURM_ARRAY_TASK_ID`); an
+    /// error when a variable is not a non-negative integer, when the count is missing, or when
+    /// the id lies outside `MIN..MIN + COUNT`.
     pub fn from_slurm_env() -> Option<Result<Self>> {
-        let var = |name: &str| {
-            std::env::var(name)
-                .ok()
-                .and_then(|v| v.parse::<usize>().ok())
+        Self::from_slurm_variables(|name| std::env::var(name).ok())
+    }
+
+    /// [`Shard::from_slurm_env`] with the variables read through `lookup`.
+    pub fn from_slurm_variables(lookup: impl Fn(&str) -> Option<String>) -> Option<Result<Self>> {
+        let id = lookup("SLURM_ARRAY_TASK_ID")?;
+        let parse = |name: &'static str, text: &str| {
+            text.trim()
+                .parse::<usize>()
+                .map_err(|_| out_of_range(name, format!("{text:?}"), "a non-negative integer"))
         };
-        let id = var("SLURM_ARRAY_TASK_ID")?;
-        let count = var("SLURM_ARRAY_TASK_COUNT")?;
-        let min = var("SLURM_ARRAY_TASK_MIN").unwrap_or(0);
-        Some(Self::new(id.saturating_sub(min), count))
+        let shard = || {
+            let id = parse("SLURM_ARRAY_TASK_ID", &id)?;
+            let count = lookup("SLURM_ARRAY_TASK_COUNT").ok_or_else(|| {
+                out_of_range(
+                    "SLURM_ARRAY_TASK_COUNT",
+                    "(unset)",
+                    "set in an array job (SLURM_ARRAY_TASK_ID is set)",
+                )
+            })?;
+            let count = parse("SLURM_ARRAY_TASK_COUNT", &count)?;
+            let min = match lookup("SLURM_ARRAY_TASK_MIN") {
+                Some(text) => parse("SLURM_ARRAY_TASK_MIN", &text)?,
+                None => 0,
+            };
+            let index = id.checked_sub(min).ok_or_else(|| {
+                out_of_range(
+                    "SLURM_ARRAY_TASK_ID",
+                    id,
+                    format!("at least SLURM_ARRAY_TASK_MIN ({min})"),
+                )
+            })?;
+            Self::new(index, count)
+        };
+        Some(shard())
     }
 
     /// The task range of this shard among `tasks`.
@@ -249,7 +282,7 @@ pub fn merge_shards<R>(mut shards: Vec<ShardResults<R>>) -> Result<Vec<R>> {
         return bad(format!("expected {count} shards, got {}", shards.len()));
     }
     shards.sort_by_key(|s| s.shard.index);
-    let mut merged = Vec::with_capacity(total);
+    let mut merged = Vec::new();
     for (i, s) in shards.into_iter().enumerate() {
         if s.total_tasks != total || s.seed != seed || s.shard.count != count {
             return bad(format!(
@@ -285,9 +318,7 @@ pub fn write_shard<R: Serialize>(path: &Path, shard: &ShardResults<R>) -> Result
         path: path.display().to_string(),
         source,
     })?;
-    let tmp = path.with_extension("json.tmp");
-    std::fs::write(&tmp, text).map_err(io)?;
-    std::fs::rename(&tmp, path).map_err(io)
+    crate::atomic_file::write(path, &text).map_err(io)
 }
 
 /// Reads a shard written by [`write_shard`].

@@ -75,10 +75,9 @@ pub fn gaussian_mixture(
 ) -> Result<Dataset> {
     if dim == 0 || classes < 2 || per_class == 0 {
         return invalid(
-            "mixture",
-            format!(
-                "need dim ≥ 1, ≥ 2 classes, ≥ 1 point per class; got {dim}, {classes}, {per_class}"
-            ),
+            "mixture (dim, classes, per_class)",
+            format!("({dim}, {classes}, {per_class})"),
+            "dim ≥ 1, classes ≥ 2, per_class ≥ 1",
         );
     }
     let mut rng = ChaCha8Rng::seed_from_u64(seed);

@@ -79,19 +79,44 @@ fn check_finite(what: &'static str, m: MatRef<'_, f64>) -> Result<()> {
     Ok(())
 }
 
+/// The most parameters (and entries of the n_0 × n_0 input covariance) a deep linear net may
+/// have: 2²⁸, i.e. 2 GiB of f64, checked before anything is allocated.
+pub const MAX_PARAMETERS: usize = 1 << 28;
+
+/// Checks n_0..n_L: at least two widths, none zero, and Σ n_j·n_(j−1) and n_0² within
+/// [`MAX_PARAMETERS`] (overflow-checked).
+fn check_widths(widths: &[usize]) -> Result<()> {
+    if widths.len() < 2 {
+        return invalid(
+            "widths",
+            format!("{widths:?}"),
+            "n_0..n_L with L ≥ 1 (at least 2 widths)",
+        );
+    }
+    if widths.contains(&0) {
+        return Err(ModelError::Empty {
+            what: "layer width",
+        });
+    }
+    let parameters = widths
+        .windows(2)
+        .try_fold(0_usize, |sum, w| sum.checked_add(w[0].checked_mul(w[1])?));
+    let covariance = widths[0].checked_mul(widths[0]);
+    match (parameters, covariance) {
+        (Some(p), Some(c)) if p <= MAX_PARAMETERS && c <= MAX_PARAMETERS => Ok(()),
+        _ => invalid(
+            "widths",
+            format!("{widths:?}"),
+            format!(
+                "at most {MAX_PARAMETERS} parameters and n_0² ≤ {MAX_PARAMETERS} (2 GiB of f64)"
+            ),
+        ),
+    }
+}
+
 impl DeepLinear {
     fn with_data(widths: &[usize], data: Data) -> Result<Self> {
-        if widths.len() < 2 {
-            return invalid(
-                "widths",
-                format!("need n_0..n_L with L ≥ 1, got {} widths", widths.len()),
-            );
-        }
-        if widths.contains(&0) {
-            return Err(ModelError::Empty {
-                what: "layer width",
-            });
-        }
+        check_widths(widths)?;
         let mut offsets = Vec::with_capacity(widths.len());
         let mut off = 0;
         for j in 1..widths.len() {
@@ -109,7 +134,8 @@ impl DeepLinear {
     /// The covariance form for whitened data (Σ = I): loss ½‖W_L⋯W_1 − R‖_F² (Theorem 1's
     /// setting). `target` is n_L × n_0.
     pub fn whitened(widths: &[usize], target: Mat<f64>) -> Result<Self> {
-        let n0 = *widths.first().unwrap_or(&0);
+        check_widths(widths)?;
+        let n0 = widths[0];
         Self::covariance(widths, Mat::identity(n0, n0), target, true)
     }
 
@@ -227,7 +253,8 @@ impl DeepLinear {
         if layers.len() != self.depth() {
             return invalid(
                 "layers",
-                format!("expected {} matrices, got {}", self.depth(), layers.len()),
+                format!("{} matrices", layers.len()),
+                format!("one per layer ({})", self.depth()),
             );
         }
         let mut theta = vec![0.0; self.offsets[self.depth()]];

@@ -89,10 +89,7 @@ fn check_scale(scale: f64) -> Result<()> {
     if scale.is_finite() && scale >= 0.0 {
         Ok(())
     } else {
-        invalid(
-            "initialization scale",
-            format!("must be finite and ≥ 0, got {scale}"),
-        )
+        invalid("initialization scale", scale, "finite and ≥ 0")
     }
 }
 
@@ -108,7 +105,8 @@ pub fn balanced(model: &DeepLinear, target: &Mat<f64>) -> Result<Vec<f64>> {
     if w.iter().any(|n| *n < k) {
         return invalid(
             "widths",
-            format!("a balanced factorization of rank {k} needs every width ≥ {k}, got {w:?}"),
+            format!("{w:?}"),
+            format!("every width ≥ the target's rank {k} (balanced factorization)"),
         );
     }
     let svd = thin_svd(target.as_ref())?;

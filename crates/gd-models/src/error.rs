@@ -21,12 +21,14 @@ pub enum ModelError {
         what: &'static str,
     },
     /// A parameter out of its valid range.
-    #[error("invalid {what}: {reason}")]
+    #[error("{field} = {value} is not allowed: {allowed}")]
     Invalid {
-        /// Which parameter.
-        what: &'static str,
-        /// Why, and what is accepted.
-        reason: String,
+        /// The parameter.
+        field: &'static str,
+        /// The rejected value, printed.
+        value: String,
+        /// What is accepted.
+        allowed: String,
     },
     /// Input data with NaN or infinity.
     #[error("{what} contains a non-finite value")]
@@ -42,9 +44,14 @@ pub enum ModelError {
 /// Result alias for gd-models.
 pub type Result<T> = std::result::Result<T, ModelError>;
 
-pub(crate) fn invalid<T>(what: &'static str, reason: impl Into<String>) -> Result<T> {
+pub(crate) fn invalid<T>(
+    field: &'static str,
+    value: impl std::fmt::Display,
+    allowed: impl Into<String>,
+) -> Result<T> {
     Err(ModelError::Invalid {
-        what,
-        reason: reason.into(),
+        field,
+        value: value.to_string(),
+        allowed: allowed.into(),
     })
 }

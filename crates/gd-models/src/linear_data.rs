@@ -29,7 +29,8 @@ pub fn orthonormalize_columns(a: &mut Mat<f64>) -> Result<()> {
     if cols > rows {
         return invalid(
             "orthonormal columns",
-            format!("{cols} columns cannot be orthonormal in dimension {rows}"),
+            cols,
+            format!("at most the dimension {rows}"),
         );
     }
     for _pass in 0..2 {
@@ -42,7 +43,11 @@ pub fn orthonormalize_columns(a: &mut Mat<f64>) -> Result<()> {
             }
             let n = (0..rows).map(|i| a[(i, j)] * a[(i, j)]).sum::<f64>().sqrt();
             if n < 1e-10 {
-                return invalid("orthonormal columns", "columns are linearly dependent");
+                return invalid(
+                    "orthonormal columns",
+                    format!("column {j} (norm 0 after projection)"),
+                    "linearly independent random columns",
+                );
             }
             for i in 0..rows {
                 a[(i, j)] /= n;
@@ -74,7 +79,8 @@ pub fn whitened_samples(d: usize, n: usize, seed: u64) -> Result<Mat<f64>> {
     if n < d {
         return invalid(
             "sample count",
-            format!("whitening in dimension {d} needs at least {d} samples, got {n}"),
+            n,
+            format!("at least the dimension {d} (whitening)"),
         );
     }
     let q = random_orthonormal_columns(n, d, seed)?;
@@ -99,10 +105,7 @@ pub fn dct2(n: usize) -> Mat<f64> {
 /// The deterministic whitened data of benchmark spec W2: X = √N C_N[0..d, :] (d × N).
 pub fn dct_whitened_samples(d: usize, n: usize) -> Result<Mat<f64>> {
     if d == 0 || n < d {
-        return invalid(
-            "sample count",
-            format!("need 0 < d ≤ N, got d = {d}, N = {n}"),
-        );
+        return invalid("sample count", format!("N = {n} with d = {d}"), "0 < d ≤ N");
     }
     let c = dct2(n);
     let s = (n as f64).sqrt();
@@ -146,11 +149,16 @@ pub fn general_target(
     if k > rows.min(cols) {
         return invalid(
             "singular values",
-            format!("{k} singular values do not fit a {rows} x {cols} matrix"),
+            format!("{k} values"),
+            format!("at most min({rows}, {cols}) for a {rows} x {cols} matrix"),
         );
     }
     if singular_values.iter().any(|s| !s.is_finite() || *s < 0.0) {
-        return invalid("singular values", "must be finite and non-negative");
+        return invalid(
+            "singular values",
+            format!("{singular_values:?}"),
+            "finite and ≥ 0",
+        );
     }
     let u = random_orthonormal_columns(rows, k, seed)?;
     let v = random_orthonormal_columns(cols, k, seed ^ 0x9e37_79b9_7f4a_7c15)?;
@@ -166,14 +174,15 @@ pub fn general_target(
 pub fn product(a: MatRef<'_, f64>, b: MatRef<'_, f64>) -> Result<Mat<f64>> {
     if a.ncols() != b.nrows() {
         return invalid(
-            "product",
+            "product shapes",
             format!(
-                "A is {} x {} and B is {} x {}: A's columns must equal B's rows",
+                "A {} x {}, B {} x {}",
                 a.nrows(),
                 a.ncols(),
                 b.nrows(),
                 b.ncols()
             ),
+            "A's columns equal to B's rows",
         );
     }
     let mut out = Mat::zeros(a.nrows(), b.ncols());

@@ -91,7 +91,8 @@ impl Mlp {
         if sizes.len() < 2 {
             return invalid(
                 "sizes",
-                format!("need at least input and output sizes, got {sizes:?}"),
+                format!("{sizes:?}"),
+                "at least the input and output sizes",
             );
         }
         if sizes.contains(&0) {

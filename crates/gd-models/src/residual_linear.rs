@@ -26,7 +26,8 @@ impl ResidualLinear {
         if w.iter().any(|n| *n != w[0]) {
             return invalid(
                 "widths",
-                format!("a residual net needs square layers, got widths {w:?}"),
+                format!("{w:?}"),
+                "all equal (a residual net has square layers)",
             );
         }
         let n = w[0];

@@ -135,7 +135,7 @@ pub fn example2() -> Scalar {
 /// Example 3: f3(x) = x^L for even L > 2.
 pub fn example3(l: u32) -> Result<Scalar> {
     if l <= 2 || !l.is_multiple_of(2) {
-        return invalid("power L", format!("Example 3 needs an even L > 2, got {l}"));
+        return invalid("power L", l, "even and > 2 (Example 3)");
     }
     let li = l as i32;
     let lf = l as f64;

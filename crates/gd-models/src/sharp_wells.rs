@@ -44,11 +44,9 @@ impl SharpWells {
             }
             if !(w.depth.is_finite() && w.depth > 0.0 && w.width.is_finite() && w.width > 0.0) {
                 return invalid(
-                    "well",
-                    format!(
-                        "depth and width must be finite and > 0, got {} and {}",
-                        w.depth, w.width
-                    ),
+                    "well depth and width",
+                    format!("{} and {}", w.depth, w.width),
+                    "finite and > 0",
                 );
             }
             if w.center.iter().any(|c| !c.is_finite()) {

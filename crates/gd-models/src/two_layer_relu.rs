@@ -84,8 +84,9 @@ impl TwoLayerRelu {
         }
         if !x.len().is_multiple_of(n) {
             return invalid(
-                "inputs",
-                format!("length {} is not a multiple of n = {n}", x.len()),
+                "inputs length",
+                x.len(),
+                format!("a multiple of the input width n = {n}"),
             );
         }
         let samples = x.len() / n;

@@ -3,8 +3,12 @@
 //! Unknown fields are rejected, so a typo is an error, not a silent default.
 
 use crate::error::ReproError;
+use crate::field_check::excerpt;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
+
+/// Characters of context shown on either side of a parse error.
+const PARSE_CONTEXT: usize = 30;
 
 /// User overrides: a TOML table of tables keyed by experiment id.
 #[derive(Clone, Debug, Default)]
@@ -13,14 +17,21 @@ pub struct Overrides {
 }
 
 impl Overrides {
-    /// Parses overrides from TOML text.
-    pub fn parse(text: &str) -> Result<Self, ReproError> {
+    /// Parses overrides from TOML text; `path` names the source in error messages.
+    pub fn parse(path: &str, text: &str) -> Result<Self, ReproError> {
         let table: toml::Table = text
             .parse()
-            .map_err(|e: toml::de::Error| ReproError::Config {
-                id: "(file)".into(),
-                reason: e.to_string(),
-            })?;
+            .map_err(|e: toml::de::Error| parse_error(path, text, &e))?;
+        for (id, value) in &table {
+            if !value.is_table() {
+                return Err(ReproError::Config {
+                    id: id.clone(),
+                    field: "(table)".into(),
+                    value: excerpt(&value.to_string()),
+                    allowed: format!("a table of fields, `[{id}]`"),
+                });
+            }
+        }
         Ok(Self { table })
     }
 
@@ -29,28 +40,66 @@ impl Overrides {
         self.table.keys()
     }
 
-    /// The preset, with the fields of `[id]` replaced by the overrides.
+    /// The preset, with the fields of `[id]` replaced by the overrides. Each overridden field
+    /// is tried alone first, so an unknown field or a wrong type names the field.
     pub fn apply<C: Serialize + DeserializeOwned>(
         &self,
         id: &str,
         preset: C,
     ) -> Result<C, ReproError> {
-        let Some(over) = self.table.get(id) else {
+        let Some(toml::Value::Table(over)) = self.table.get(id) else {
             return Ok(preset);
         };
-        let err = |reason: String| ReproError::Config {
+        let error = |field: &str, value: &toml::Value, e: toml::de::Error| ReproError::Config {
             id: id.into(),
-            reason,
+            field: field.into(),
+            value: excerpt(&value.to_string()),
+            allowed: e.message().trim().to_string(),
         };
-        let toml::Value::Table(over) = over else {
-            return Err(err("expected a table of fields".into()));
-        };
-        let mut base = toml::Table::try_from(&preset).map_err(|e| err(e.to_string()))?;
-        for (k, v) in over {
-            base.insert(k.clone(), v.clone());
+        let base = toml::Table::try_from(&preset).map_err(|e| ReproError::Config {
+            id: id.into(),
+            field: "(preset)".into(),
+            value: "(preset)".into(),
+            allowed: e.to_string(),
+        })?;
+        for (field, value) in over {
+            let mut one = base.clone();
+            one.insert(field.clone(), value.clone());
+            toml::Value::Table(one)
+                .try_into::<C>()
+                .map_err(|e| error(field, value, e))?;
         }
-        toml::Value::Table(base)
-            .try_into()
-            .map_err(|e: toml::de::Error| err(e.to_string()))
+        let mut all = base;
+        all.extend(over.iter().map(|(k, v)| (k.clone(), v.clone())));
+        let all = toml::Value::Table(all);
+        all.clone()
+            .try_into::<C>()
+            .map_err(|e| error("(fields together)", &all, e))
+    }
+}
+
+/// A parse error with its line, column and a short excerpt around the position (a long line
+/// is not echoed whole).
+fn parse_error(path: &str, text: &str, e: &toml::de::Error) -> ReproError {
+    let at = e.span().map_or(0, |s| s.start).min(text.len());
+    let at = (0..=at)
+        .rev()
+        .find(|i| text.is_char_boundary(*i))
+        .unwrap_or(0);
+    let line_start = text[..at].rfind('\n').map_or(0, |i| i + 1);
+    let line_end = text[at..].find('\n').map_or(text.len(), |i| at + i);
+    let before: String = {
+        let chars: Vec<char> = text[line_start..at].chars().collect();
+        chars[chars.len().saturating_sub(PARSE_CONTEXT)..]
+            .iter()
+            .collect()
+    };
+    let after: String = text[at..line_end].chars().take(PARSE_CONTEXT).collect();
+    ReproError::Parse {
+        path: path.to_string(),
+        line: text[..at].matches('\n').count() + 1,
+        column: text[line_start..at].chars().count() + 1,
+        message: e.message().trim().to_string(),
+        excerpt: format!("{before}⟨here⟩{after}"),
     }
 }

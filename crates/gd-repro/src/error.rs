@@ -16,13 +16,31 @@ pub enum ReproError {
     /// `--only` named no registered experiment.
     #[error("no experiment matches '{0}'; known ids: {1}")]
     UnknownExperiment(String, String),
-    /// A malformed or out-of-range configuration.
-    #[error("configuration of {id}: {reason}")]
+    /// A config field outside the values it may take (or not a field of the config).
+    #[error("configuration of {id}: {field} = {value} is not allowed: {allowed}")]
     Config {
-        /// The experiment.
+        /// The experiment (or `(file)` for the override file as a whole).
         id: String,
-        /// What is wrong.
-        reason: String,
+        /// The field, e.g. `eta_max` or `setting.sizes[1]`.
+        field: String,
+        /// The rejected value, printed (at most 60 characters).
+        value: String,
+        /// What is accepted.
+        allowed: String,
+    },
+    /// The override file is not valid TOML.
+    #[error("{path}:{line}:{column}: {message}\n  near: {excerpt}")]
+    Parse {
+        /// The file.
+        path: String,
+        /// 1-based line of the error.
+        line: usize,
+        /// 1-based column (in characters) of the error.
+        column: usize,
+        /// The parser's message.
+        message: String,
+        /// Up to 30 characters either side of the error's position, on its line.
+        excerpt: String,
     },
     /// Writing an output file failed.
     #[error("I/O error on {path}: {source}")]
@@ -31,6 +49,16 @@ pub enum ReproError {
         path: String,
         /// The underlying error.
         source: std::io::Error,
+    },
+    /// Another run holds the lock of the output folder.
+    #[error(
+        "another run is writing {path} (it holds {lock}); wait for it to finish or choose another --out"
+    )]
+    Busy {
+        /// The output folder.
+        path: String,
+        /// The lock file.
+        lock: String,
     },
     /// Serializing data failed.
     #[error("could not serialize {what}: {reason}")]
@@ -44,15 +72,3 @@ pub enum ReproError {
 
 /// Result alias for gd-repro.
 pub type Result<T> = std::result::Result<T, ReproError>;
-
-/// Rejects a config whose field is out of range.
-pub fn config_check(id: &str, ok: bool, reason: impl Into<String>) -> Result<()> {
-    if ok {
-        Ok(())
-    } else {
-        Err(ReproError::Config {
-            id: id.into(),
-            reason: reason.into(),
-        })
-    }
-}

@@ -6,6 +6,7 @@
 mod config;
 mod error;
 mod experiments;
+mod field_check;
 mod figure_svg;
 mod json_number;
 mod numerics;
@@ -18,7 +19,8 @@ mod settings;
 
 pub use config::Overrides;
 pub use error::{ReproError, Result};
-pub use output::{compare_trees, write_outputs};
+pub use field_check::{MAX_COUNT, MAX_STEPS, MAX_TASKS};
+pub use output::{check_outputs, render_tree, write_outputs};
 pub use registry::{Experiment, experiments, run_experiments};
 pub use report::{Claim, Figure, Report, Series, Table, Verdict, claims_table};
 pub use run_options::{FinishedFn, ProgressFn, RunOptions};

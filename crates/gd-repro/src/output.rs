@@ -1,25 +1,24 @@
 //! Writes `paper-repro/`: `data/<id>.json` (the whole report), `data/<id>-<table>.csv`,
-//! `figures/<name>.svg` and REPORT.md, each atomically (temp file + rename); and compares a fresh
-//! generation with the committed tree for `--check`.
+//! `figures/<name>.svg` and REPORT.md. The whole tree is rendered in memory, staged in a
+//! uniquely named folder beside the target, synced, and swapped in as one step, so a reader sees
+//! the complete old tree or the complete new one. A lock file beside the target makes a second
+//! concurrent writer fail; staging folders of killed runs are removed by the next run.
+//! `--check` compares the rendered tree with the committed one without writing anything.
 
 use crate::error::ReproError;
 use crate::report::{Report, Table, claims_table};
+use std::collections::BTreeMap;
+use std::fs::File;
 use std::path::{Path, PathBuf};
 
-/// Writes `contents` to `path` through a temporary file and a rename, so a reader never sees
-/// a half-written file.
-pub fn write_atomically(path: &Path, contents: &[u8]) -> Result<(), ReproError> {
-    let io = |source| ReproError::Io {
+/// The files of an output tree: relative path → contents.
+type Tree = BTreeMap<PathBuf, Vec<u8>>;
+
+fn io_error(path: &Path) -> impl Fn(std::io::Error) -> ReproError + '_ {
+    move |source| ReproError::Io {
         path: path.display().to_string(),
         source,
-    };
-    if let Some(parent) = path.parent() {
-        std::fs::create_dir_all(parent).map_err(io)?;
     }
-    let mut tmp = path.as_os_str().to_owned();
-    tmp.push(".tmp");
-    std::fs::write(&tmp, contents).map_err(io)?;
-    std::fs::rename(&tmp, path).map_err(io)
 }
 
 fn number(v: Option<f64>) -> String {
@@ -83,46 +82,228 @@ fn csv_text(table: &Table) -> Result<Vec<u8>, ReproError> {
     w.into_inner().map_err(|e| err(e.to_string()))
 }
 
-fn data_path(dir: &Path, id: &str) -> PathBuf {
-    dir.join("data").join(format!("{id}.json"))
+fn data_path(id: &str) -> PathBuf {
+    PathBuf::from("data").join(format!("{id}.json"))
 }
 
-/// Writes each report's JSON (compact: the files hold every number, often many thousands), CSV tables and SVG figures under `dir`, then rebuilds REPORT.md
-/// from the data files of every registered experiment present there (so `--only` updates one
-/// section and keeps the others).
-pub fn write_outputs(dir: &Path, reports: &[Report]) -> Result<(), ReproError> {
-    for r in reports {
-        let mut json = serde_json::to_vec(r)
-            .map_err(|e| serialize_error(format!("report {}", r.id))(e.to_string()))?;
-        json.push(b'\n');
-        write_atomically(&data_path(dir, &r.id), &json)?;
-        for t in &r.tables {
-            write_atomically(
-                &dir.join("data").join(format!("{}-{}.csv", r.id, t.name)),
-                &csv_text(t)?,
-            )?;
-        }
-        for f in &r.figures {
-            let svg = crate::figure_svg::render(f)
-                .map_err(serialize_error(format!("figure {}", f.name)))?;
-            write_atomically(
-                &dir.join("figures").join(format!("{}.svg", f.name)),
-                svg.as_bytes(),
-            )?;
-        }
+/// The files of one report: its JSON (compact: the files hold every number, often many
+/// thousands), its CSV tables and its SVG figures.
+fn report_files(report: &Report, tree: &mut Tree) -> Result<(), ReproError> {
+    let mut json = serde_json::to_vec(report)
+        .map_err(|e| serialize_error(format!("report {}", report.id))(e.to_string()))?;
+    json.push(b'\n');
+    tree.insert(data_path(&report.id), json);
+    for t in &report.tables {
+        tree.insert(
+            PathBuf::from("data").join(format!("{}-{}.csv", report.id, t.name)),
+            csv_text(t)?,
+        );
     }
+    for f in &report.figures {
+        let svg =
+            crate::figure_svg::render(f).map_err(serialize_error(format!("figure {}", f.name)))?;
+        tree.insert(
+            PathBuf::from("figures").join(format!("{}.svg", f.name)),
+            svg.into_bytes(),
+        );
+    }
+    Ok(())
+}
+
+/// Reads `dir/rel` if it exists.
+fn read_existing(dir: &Path, rel: &Path) -> Result<Option<Vec<u8>>, ReproError> {
+    let path = dir.join(rel);
+    match std::fs::read(&path) {
+        Ok(bytes) => Ok(Some(bytes)),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(io_error(&path)(e)),
+    }
+}
+
+/// The tree a run of `reports` leaves in `dir`: their files; for every other registered
+/// experiment with a report in `dir` (an `--only` run), that report's files as they are; and
+/// REPORT.md over all of them, in registry order (reports of unregistered ids last). Nothing else: files of earlier
+/// configurations are dropped.
+pub fn render_tree(dir: &Path, reports: &[Report]) -> Result<Tree, ReproError> {
+    let mut tree = Tree::new();
     let mut all = Vec::new();
     for e in crate::registry::experiments() {
-        let path = data_path(dir, e.id);
-        if let Ok(bytes) = std::fs::read(&path) {
-            let report: Report = serde_json::from_slice(&bytes)
-                .map_err(|e| serialize_error(path.display().to_string())(e.to_string()))?;
-            all.push(report);
+        if let Some(r) = reports.iter().find(|r| r.id == e.id) {
+            report_files(r, &mut tree)?;
+            all.push(r.clone());
+            continue;
         }
+        let rel = data_path(e.id);
+        let Some(bytes) = read_existing(dir, &rel)? else {
+            continue;
+        };
+        let path = dir.join(&rel);
+        let kept: Report = serde_json::from_slice(&bytes).map_err(|e| ReproError::Parse {
+            path: path.display().to_string(),
+            line: e.line(),
+            column: e.column(),
+            message: e.to_string(),
+            excerpt: String::new(),
+        })?;
+        let mut own = Tree::new();
+        report_files(&kept, &mut own)?;
+        for rel in own.into_keys() {
+            if let Some(bytes) = read_existing(dir, &rel)? {
+                tree.insert(rel, bytes);
+            }
+        }
+        all.push(kept);
     }
-    write_atomically(&dir.join("REPORT.md"), report_markdown(&all).as_bytes())
+    let registered: Vec<&str> = crate::registry::experiments()
+        .iter()
+        .map(|e| e.id)
+        .collect();
+    for r in reports
+        .iter()
+        .filter(|r| !registered.contains(&r.id.as_str()))
+    {
+        report_files(r, &mut tree)?;
+        all.push(r.clone());
+    }
+    tree.insert(
+        PathBuf::from("REPORT.md"),
+        report_markdown(&all).into_bytes(),
+    );
+    Ok(tree)
 }
 
+/// The sibling `.<name>.<what>` of `dir` (lock file, staging and retired folders).
+fn sibling(dir: &Path, what: &str) -> PathBuf {
+    let name = dir
+        .file_name()
+        .map_or_else(|| "output".into(), |n| n.to_string_lossy().into_owned());
+    dir.with_file_name(format!(".{name}.{what}"))
+}
+
+/// The parent folder of `dir` (`.` for a bare name).
+fn parent(dir: &Path) -> &Path {
+    match dir.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    }
+}
+
+/// Holds the exclusive lock of `dir`'s writers (an OS file lock, released when the process
+/// ends, however it ends).
+fn lock(dir: &Path) -> Result<File, ReproError> {
+    std::fs::create_dir_all(parent(dir)).map_err(io_error(parent(dir)))?;
+    let path = sibling(dir, "lock");
+    let file = File::create(&path).map_err(io_error(&path))?;
+    match file.try_lock() {
+        Ok(()) => Ok(file),
+        Err(std::fs::TryLockError::WouldBlock) => Err(ReproError::Busy {
+            path: dir.display().to_string(),
+            lock: path.display().to_string(),
+        }),
+        Err(std::fs::TryLockError::Error(e)) => Err(io_error(&path)(e)),
+    }
+}
+
+/// Removes staging and retired folders that killed runs left beside `dir` (only a holder of
+/// the lock calls this, so none of them belongs to a live run). If a run was killed between
+/// the two renames of the non-Linux swap, its retired tree is put back first.
+fn clean_stale(dir: &Path) -> Result<(), ReproError> {
+    let prefix = sibling(dir, "")
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let entries = std::fs::read_dir(parent(dir)).map_err(io_error(parent(dir)))?;
+    let mut stale: Vec<PathBuf> = entries
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| {
+            p.file_name().is_some_and(|n| {
+                let n = n.to_string_lossy();
+                n.starts_with(&prefix) && (n.contains(".staging-") || n.contains(".retired-"))
+            })
+        })
+        .collect();
+    stale.sort();
+    if !dir.exists()
+        && let Some(retired) = stale
+            .iter()
+            .find(|p| p.to_string_lossy().contains(".retired-"))
+    {
+        std::fs::rename(retired, dir).map_err(io_error(retired))?;
+    }
+    for p in stale.iter().filter(|p| p.exists()) {
+        std::fs::remove_dir_all(p).map_err(io_error(p))?;
+    }
+    Ok(())
+}
+
+/// Writes `tree` into a new folder and syncs every file and folder.
+fn stage(staging: &Path, tree: &Tree) -> Result<(), ReproError> {
+    use std::io::Write;
+    std::fs::create_dir(staging).map_err(io_error(staging))?;
+    let mut folders = vec![staging.to_path_buf()];
+    for (rel, contents) in tree {
+        let path = staging.join(rel);
+        if let Some(folder) = path.parent()
+            && !folders.iter().any(|f| f == folder)
+        {
+            std::fs::create_dir_all(folder).map_err(io_error(folder))?;
+            folders.push(folder.to_path_buf());
+        }
+        let mut file = File::create(&path).map_err(io_error(&path))?;
+        file.write_all(contents).map_err(io_error(&path))?;
+        file.sync_all().map_err(io_error(&path))?;
+    }
+    for folder in folders.iter().rev() {
+        File::open(folder)
+            .and_then(|f| f.sync_all())
+            .map_err(io_error(folder))?;
+    }
+    Ok(())
+}
+
+/// Puts `staging` in the place of `dir` in one step (Linux: renameat2 with RENAME_EXCHANGE),
+/// then removes the old tree.
+#[cfg(target_os = "linux")]
+fn swap_in(staging: &Path, dir: &Path) -> Result<(), ReproError> {
+    use rustix::fs::{CWD, RenameFlags, renameat_with};
+    if !dir.exists() {
+        return std::fs::rename(staging, dir).map_err(io_error(dir));
+    }
+    renameat_with(CWD, staging, CWD, dir, RenameFlags::EXCHANGE)
+        .map_err(|e| io_error(dir)(e.into()))?;
+    std::fs::remove_dir_all(staging).map_err(io_error(staging))
+}
+
+/// Puts `staging` in the place of `dir`: `dir` is renamed aside, then `staging` into place
+/// (a killed run between the two is repaired by the next run's [`clean_stale`]).
+#[cfg(not(target_os = "linux"))]
+fn swap_in(staging: &Path, dir: &Path) -> Result<(), ReproError> {
+    if dir.exists() {
+        let retired = sibling(dir, &format!("retired-{}", std::process::id()));
+        std::fs::rename(dir, &retired).map_err(io_error(dir))?;
+        std::fs::rename(staging, dir).map_err(io_error(dir))?;
+        return std::fs::remove_dir_all(&retired).map_err(io_error(&retired));
+    }
+    std::fs::rename(staging, dir).map_err(io_error(dir))
+}
+
+/// Writes the outputs of `reports` to `dir` as one new tree ([`render_tree`]): rendered in
+/// memory, staged beside `dir`, synced and swapped in whole, under a lock. On any error `dir`
+/// is as it was.
+pub fn write_outputs(dir: &Path, reports: &[Report]) -> Result<(), ReproError> {
+    let _lock = lock(dir)?;
+    clean_stale(dir)?;
+    let tree = render_tree(dir, reports)?;
+    let staging = sibling(dir, &format!("staging-{}", std::process::id()));
+    let staged = stage(&staging, &tree).and_then(|()| swap_in(&staging, dir));
+    if staged.is_err() && staging.exists() {
+        let _ = std::fs::remove_dir_all(&staging);
+    }
+    staged
+}
+
+/// Every file below `root`, relative to it, sorted.
 fn files_below(root: &Path) -> Result<Vec<PathBuf>, ReproError> {
     let mut out = Vec::new();
     let mut stack = vec![root.to_path_buf()];
@@ -130,12 +311,7 @@ fn files_below(root: &Path) -> Result<Vec<PathBuf>, ReproError> {
         let entries = match std::fs::read_dir(&dir) {
             Ok(e) => e,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
-            Err(source) => {
-                return Err(ReproError::Io {
-                    path: dir.display().to_string(),
-                    source,
-                });
-            }
+            Err(e) => return Err(io_error(&dir)(e)),
         };
         for entry in entries.flatten() {
             let path = entry.path();
@@ -150,37 +326,21 @@ fn files_below(root: &Path) -> Result<Vec<PathBuf>, ReproError> {
     Ok(out)
 }
 
-/// Lists every difference between a fresh generation and the committed tree: files that
-/// differ or are missing, and (when `complete`) committed files no longer generated.
-pub fn compare_trees(
-    generated: &Path,
-    committed: &Path,
-    complete: bool,
-) -> Result<Vec<String>, ReproError> {
+/// Lists every difference between the tree `reports` would leave in `dir` and the tree there
+/// now: files that differ, are missing, or would be dropped (stale). Writes nothing.
+pub fn check_outputs(dir: &Path, reports: &[Report]) -> Result<Vec<String>, ReproError> {
+    let tree = render_tree(dir, reports)?;
     let mut differences = Vec::new();
-    let fresh = files_below(generated)?;
-    for rel in &fresh {
-        if !complete && rel == Path::new("REPORT.md") {
-            continue;
-        }
-        match std::fs::read(committed.join(rel)) {
-            Ok(old) => {
-                let new = std::fs::read(generated.join(rel)).map_err(|source| ReproError::Io {
-                    path: rel.display().to_string(),
-                    source,
-                })?;
-                if old != new {
-                    differences.push(format!("changed: {}", rel.display()));
-                }
-            }
-            Err(_) => differences.push(format!("missing: {}", rel.display())),
+    for (rel, new) in &tree {
+        match read_existing(dir, rel)? {
+            Some(old) if &old == new => {}
+            Some(_) => differences.push(format!("changed: {}", rel.display())),
+            None => differences.push(format!("missing: {}", rel.display())),
         }
     }
-    if complete {
-        for rel in files_below(committed)? {
-            if !fresh.contains(&rel) {
-                differences.push(format!("stale: {}", rel.display()));
-            }
+    for rel in files_below(dir)? {
+        if !tree.contains_key(&rel) {
+            differences.push(format!("stale: {}", rel.display()));
         }
     }
     Ok(differences)

@@ -15,6 +15,20 @@ pub struct Experiment {
     pub id: &'static str,
     /// Runs the experiment.
     pub run: fn(&RunOptions) -> Result<Report>,
+    /// Builds and checks the experiment's config (preset, overrides, field checks) without
+    /// running anything.
+    pub check: fn(&RunOptions) -> Result<()>,
+}
+
+/// `(id, run, check)` of one experiment module.
+macro_rules! experiment {
+    ($module:ident) => {
+        Experiment {
+            id: $module::ID,
+            run: $module::run,
+            check: |options| $module::config(options).map(drop),
+        }
+    };
 }
 
 /// Every registered experiment, in report order.
@@ -24,43 +38,44 @@ pub fn experiments() -> Vec<Experiment> {
 
 /// Every experiment, in report order.
 fn table() -> Vec<Experiment> {
-    [
-        (ns_ex1::ID, ns_ex1::run as fn(&RunOptions) -> Result<Report>),
-        (ns_ex2::ID, ns_ex2::run),
-        (ns_ex3::ID, ns_ex3::run),
-        (ns_thm1::ID, ns_thm1::run),
-        (ns_thm2::ID, ns_thm2::run),
-        (ns_thm3::ID, ns_thm3::run),
-        (ns_thm4::ID, ns_thm4::run),
-        (ns_fig2::ID, ns_fig2::run),
-        (ns_depth::ID, ns_depth::run),
-        (ns_large_sv::ID, ns_large_sv::run),
-        (ns_residual::ID, ns_residual::run),
-        (mjs_gd::ID, mjs_gd::run),
-        (mjs_sgd::ID, mjs_sgd::run),
-        (mjs_escape::ID, mjs_escape::run),
-        (mjs_sharpness::ID, mjs_sharpness::run),
-        (mjs_noise::ID, mjs_noise::run),
+    vec![
+        experiment!(ns_ex1),
+        experiment!(ns_ex2),
+        experiment!(ns_ex3),
+        experiment!(ns_thm1),
+        experiment!(ns_thm2),
+        experiment!(ns_thm3),
+        experiment!(ns_thm4),
+        experiment!(ns_fig2),
+        experiment!(ns_depth),
+        experiment!(ns_large_sv),
+        experiment!(ns_residual),
+        experiment!(mjs_gd),
+        experiment!(mjs_sgd),
+        experiment!(mjs_escape),
+        experiment!(mjs_sharpness),
+        experiment!(mjs_noise),
     ]
-    .into_iter()
-    .map(|(id, run)| Experiment { id, run })
-    .collect()
 }
 
 /// Runs the experiments whose id starts with `only` (all when `None`), in registry order.
+/// Every experiment's config (selected or not) is built and checked first, so a bad override
+/// anywhere in the file fails before anything runs.
 pub fn run_experiments(only: Option<&str>, options: &RunOptions) -> Result<Vec<Report>> {
     let all = experiments();
     let known: Vec<&str> = all.iter().map(|e| e.id).collect();
     for id in options.overrides.ids() {
         if !known.contains(&id.as_str()) {
             return Err(ReproError::Config {
-                id: id.clone(),
-                reason: format!(
-                    "the override file names an unknown experiment; known ids: {}",
-                    known.join(", ")
-                ),
+                id: "(file)".into(),
+                field: format!("[{id}]"),
+                value: id.clone(),
+                allowed: format!("a registered experiment id: {}", known.join(", ")),
             });
         }
+    }
+    for e in &all {
+        (e.check)(options)?;
     }
     let selected: Vec<&Experiment> = all
         .iter()

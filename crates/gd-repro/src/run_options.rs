@@ -3,6 +3,7 @@
 
 use crate::config::Overrides;
 use crate::error::Result;
+use crate::field_check::Fields;
 use crate::report::Report;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -27,15 +28,19 @@ pub struct RunOptions {
 }
 
 impl RunOptions {
-    /// The config of experiment `id`: the quick or full preset, with overrides applied.
+    /// The config of experiment `id`: the quick or full preset, with overrides applied, and
+    /// the checks every config gets (finite floats, capped counts and lists).
     pub fn config<C: serde::Serialize + serde::de::DeserializeOwned>(
         &self,
-        id: &str,
+        id: &'static str,
         quick: C,
         full: C,
     ) -> Result<C> {
-        self.overrides
-            .apply(id, if self.quick { quick } else { full })
+        let config = self
+            .overrides
+            .apply(id, if self.quick { quick } else { full })?;
+        Fields::of(id).every_field(&config)?;
+        Ok(config)
     }
 
     /// Reports progress of experiment `id`.

@@ -6,7 +6,7 @@ use gd_repro::{Overrides, ReproError, RunOptions, run_experiments};
 fn options(toml: &str) -> RunOptions {
     RunOptions {
         quick: true,
-        overrides: Overrides::parse(toml).unwrap(),
+        overrides: Overrides::parse("test.toml", toml).unwrap(),
         ..RunOptions::default()
     }
 }
@@ -38,7 +38,10 @@ fn unknown_fields_ids_and_bad_values_are_errors() {
         "{err}"
     );
     let err = run_experiments(Some("ns-ex1"), &options("[ns-ex9]\nseed = 1\n")).unwrap_err();
-    assert!(err.to_string().contains("unknown experiment"), "{err}");
+    assert!(
+        err.to_string().contains("registered experiment id"),
+        "{err}"
+    );
     let err = run_experiments(
         Some("ns-ex1"),
         &options("[ns-ex1]\netas = [-0.1]\nstarts_per_eta = 2\n"),
@@ -48,7 +51,7 @@ fn unknown_fields_ids_and_bad_values_are_errors() {
     let err =
         run_experiments(Some("ns-ex1"), &options("[ns-ex1]\nstarts_per_eta = 0\n")).unwrap_err();
     assert!(matches!(err, ReproError::Config { .. }), "{err}");
-    assert!(Overrides::parse("[ns-ex1\n").is_err());
+    assert!(Overrides::parse("test.toml", "[ns-ex1\n").is_err());
     assert!(matches!(
         run_experiments(Some("zz"), &RunOptions::default()),
         Err(ReproError::UnknownExperiment(..))
@@ -73,7 +76,7 @@ fn every_report_carries_the_whole_config_it_was_produced_with() {
         let overrides = toml::to_string(&document).unwrap();
         let from_config = RunOptions {
             quick: false,
-            overrides: Overrides::parse(&overrides).unwrap(),
+            overrides: Overrides::parse("config.toml", &overrides).unwrap(),
             ..RunOptions::default()
         };
         let again = (experiment.run)(&from_config).unwrap();

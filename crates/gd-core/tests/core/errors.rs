@@ -123,7 +123,10 @@ fn malformed_configs_and_shard_files_are_rejected() {
     };
     assert!(matches!(
         run_gd(&f1(), &[1.0], Schedule::constant(0.1).unwrap(), &bad),
-        Err(CoreError::InvalidConfig { .. })
+        Err(CoreError::OutOfRange {
+            field: "max_period",
+            ..
+        })
     ));
     assert!(Shard::new(4, 4).is_err());
     assert!(

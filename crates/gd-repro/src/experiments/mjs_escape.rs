@@ -3,7 +3,8 @@
 //! step, then continue (a) at the same step and (b) at 1.5× the largest stable step 2/λmax of
 //! the settled point. Paper values: not available.
 
-use crate::error::{Result, config_check};
+use crate::error::Result;
+use crate::field_check::Fields;
 use crate::report::{Claim, Figure, Report, Series, Table};
 use crate::run_options::RunOptions;
 use crate::settings::mlp::MlpSetting;
@@ -50,10 +51,17 @@ impl Config {
     }
 }
 
+/// The config a run uses: the preset (quick or full) with the overrides, checked field by
+/// field.
+pub fn config(options: &RunOptions) -> Result<Config> {
+    let config: Config = options.config(ID, Config::preset(), Config::preset())?;
+    check(&config)?;
+    Ok(config)
+}
+
 /// Runs the experiment.
 pub fn run(options: &RunOptions) -> Result<Report> {
-    let c: Config = options.config(ID, Config::preset(), Config::preset())?;
-    check(&c)?;
+    let c = config(options)?;
     let (mlp, theta0) = c.setting.build()?;
     let (settled, settled_at) = settle(&c, &mlp, &theta0, options)?;
     let mut report = Report::new(
@@ -171,11 +179,17 @@ fn verdict(
 }
 
 fn check(c: &Config) -> Result<()> {
-    config_check(
-        ID,
-        c.small_eta > 0.0 && c.large_factor >= 1.0 && c.continuation > 0,
-        "need η > 0, large_factor ≥ 1, a continuation",
-    )
+    let f = Fields::of(ID);
+    f.positive("small_eta", c.small_eta)?;
+    f.require(
+        c.large_factor >= 1.0,
+        "large_factor",
+        c.large_factor,
+        "at least 1",
+    )?;
+    f.at_least("continuation", c.continuation, 1)?;
+    f.at_least("settle_budget", c.settle_budget, 1)?;
+    c.setting.check(&f, "setting")
 }
 
 /// GD at the small step until ‖∇f‖ < SETTLED (or the budget ends): the point reached and the

@@ -4,7 +4,8 @@
 //! gradient flow ends. Paper values are not available: the function is the catalogue's
 //! stand-in f(x) = ½‖x‖² − Σ A exp(−‖x − c‖²/(2w²)).
 
-use crate::error::{Result, config_check};
+use crate::error::Result;
+use crate::field_check::Fields;
 use crate::numerics::linspace;
 use crate::report::{Claim, Figure, Report, Series, Table};
 use crate::run_options::RunOptions;
@@ -106,10 +107,35 @@ fn end_point<O: Objective>(
     })
 }
 
+/// The config a run uses: the preset (quick or full) with the overrides, checked field by
+/// field.
+pub fn config(options: &RunOptions) -> Result<Config> {
+    let config: Config = options.config(ID, Config::quick(), Config::full())?;
+    check(&config)?;
+    Ok(config)
+}
+
+/// The sharp minimum (in the well), the flat one (the bowl) and the steps 2/λ of each; an
+/// error when the well is not sharper than the bowl.
+fn minima(c: &Config) -> Result<(CriticalPoint, CriticalPoint, (f64, f64))> {
+    let sharp = stand_in_minimum(c.depth, c.center, c.width, c.center)?;
+    let flat = stand_in_minimum(c.depth, c.center, c.width, 0.0)?;
+    let Some(steps) = escape_step_range(sharp.curvature, flat.curvature) else {
+        return Err(Fields::of(ID).error(
+            "width",
+            c.width,
+            format!(
+                "narrow enough that the well (curvature {:.3e}) is sharper than the bowl around it ({:.3e})",
+                sharp.curvature, flat.curvature
+            ),
+        ));
+    };
+    Ok((sharp, flat, steps))
+}
+
 /// Runs the experiment.
 pub fn run(options: &RunOptions) -> Result<Report> {
-    let c: Config = options.config(ID, Config::quick(), Config::full())?;
-    check(&c)?;
+    let c = config(options)?;
     let f = SharpWells::new(
         1,
         vec![Well {
@@ -118,14 +144,7 @@ pub fn run(options: &RunOptions) -> Result<Report> {
             width: c.width,
         }],
     )?;
-    let sharp = stand_in_minimum(c.depth, c.center, c.width, c.center)?;
-    let flat = stand_in_minimum(c.depth, c.center, c.width, 0.0)?;
-    let Some((eta_sharp, eta_flat)) = escape_step_range(sharp.curvature, flat.curvature) else {
-        return Err(crate::error::ReproError::Config {
-            id: ID.into(),
-            reason: "the well must be sharper than the bowl".into(),
-        });
-    };
+    let (sharp, flat, (eta_sharp, eta_flat)) = minima(&c)?;
     let etas: Vec<f64> = linspace(c.eta_min.ln(), c.eta_max.ln(), c.etas)
         .into_iter()
         .map(f64::exp)
@@ -151,16 +170,19 @@ pub fn run(options: &RunOptions) -> Result<Report> {
 }
 
 fn check(c: &Config) -> Result<()> {
-    config_check(
-        ID,
-        c.depth > 0.0 && c.width > 0.0 && c.etas >= 2 && c.starts > 0,
-        "need A, w > 0, ≥ 2 steps, starts",
-    )?;
-    config_check(
-        ID,
-        c.eta_min > 0.0 && c.eta_max > c.eta_min && c.flow_eta > 0.0,
-        "need 0 < eta_min < eta_max, flow_eta > 0",
-    )
+    let f = Fields::of(ID);
+    f.positive("depth", c.depth)?;
+    f.positive("width", c.width)?;
+    f.positive("flow_eta", c.flow_eta)?;
+    f.positive("eta_min", c.eta_min)?;
+    f.increasing("eta_min", c.eta_min, "eta_max", c.eta_max)?;
+    f.half_width("x_max", c.x_max)?;
+    f.positive("well_radius", c.well_radius)?;
+    f.at_least("etas", c.etas, 2)?;
+    f.at_least("starts", c.starts, 1)?;
+    f.at_least("dim", c.dim, 1)?;
+    f.tasks("etas × starts", &[c.etas, c.starts])?;
+    minima(c).map(drop)
 }
 
 /// Per random start and η: where GD ends and where gradient flow (a tiny step) ends, coded

@@ -4,7 +4,8 @@
 //! g̃ = g_B + √(η_L/η_S − 1)·(g_B′ − g_B″)/√2 (two more independent mini-batches), each followed
 //! by a common small-step phase; several seeds; train loss, test accuracy, final λmax.
 
-use crate::error::{Result, config_check};
+use crate::error::Result;
+use crate::field_check::Fields;
 use crate::report::{Claim, Figure, Report, Series, Table, Verdict};
 use crate::run_options::RunOptions;
 use crate::seeded_sweep::seeded_sweep;
@@ -77,10 +78,17 @@ impl Config {
 
 const VARIANTS: [&str; 3] = ["large step", "small step", "small step + noise"];
 
+/// The config a run uses: the preset (quick or full) with the overrides, checked field by
+/// field.
+pub fn config(options: &RunOptions) -> Result<Config> {
+    let config: Config = options.config(ID, Config::quick(), Config::full())?;
+    check(&config)?;
+    Ok(config)
+}
+
 /// Runs the experiment.
 pub fn run(options: &RunOptions) -> Result<Report> {
-    let c: Config = options.config(ID, Config::quick(), Config::full())?;
-    check(&c)?;
+    let c = config(options)?;
     let runs = sweep_variants(&c, options)?;
     let mut report = Report::new(
         ID,
@@ -100,17 +108,31 @@ pub fn run(options: &RunOptions) -> Result<Report> {
 }
 
 fn check(c: &Config) -> Result<()> {
-    config_check(
-        ID,
-        c.small_eta > 0.0 && c.large_eta > c.small_eta && c.batch > 0 && c.seeds > 0,
-        "need 0 < η_S < η_L, a batch size and seeds",
-    )
+    let f = Fields::of(ID);
+    f.positive("small_eta", c.small_eta)?;
+    f.increasing("small_eta", c.small_eta, "large_eta", c.large_eta)?;
+    f.at_least("batch", c.batch, 1)?;
+    let samples = 2 * c.train_per_class;
+    f.require(
+        c.batch <= samples,
+        "batch",
+        c.batch,
+        format!("at most the {samples} training samples (2 × train_per_class)"),
+    )?;
+    f.at_least("seeds", c.seeds, 1)?;
+    f.at_least("train_per_class", c.train_per_class, 1)?;
+    f.at_least("test_per_class", c.test_per_class, 1)?;
+    f.list("sizes", &c.sizes, 2)?;
+    f.each("sizes", &c.sizes, |n| n >= 1, "at least 1")?;
+    f.require(c.jitter >= 0.0, "jitter", c.jitter, "≥ 0")?;
+    f.tasks("seeds × 3 variants", &[c.seeds, 3])?;
+    Ok(())
 }
 
 /// Per variant and seed: (final train loss, test accuracy, final λmax) after both phases.
 fn sweep_variants(c: &Config, options: &RunOptions) -> Result<Vec<(f64, f64, f64)>> {
     let train = two_spirals(c.train_per_class, c.turns, c.jitter, c.seed)?;
-    let test = two_spirals(c.test_per_class, c.turns, c.jitter, c.seed + 1)?;
+    let test = two_spirals(c.test_per_class, c.turns, c.jitter, c.seed.wrapping_add(1))?;
     let mlp = Mlp::new(
         &c.sizes,
         Activation::Tanh,
@@ -120,11 +142,13 @@ fn sweep_variants(c: &Config, options: &RunOptions) -> Result<Vec<(f64, f64, f64
     )?;
     let test_mlp = mlp.with_data(test.x, test.y)?;
     let n = mlp.num_samples();
-    config_check(ID, c.batch <= n, "batch larger than the data set")?;
     let scale = (c.large_eta / c.small_eta - 1.0).sqrt() / 2f64.sqrt();
     seeded_sweep(ID, options, VARIANTS.len() * c.seeds, c.seed, |i, rng| {
         let variant = i / c.seeds;
-        let mut theta = mlp.initialize(1.0, c.seed * 1000 + (i % c.seeds) as u64);
+        let mut theta = mlp.initialize(
+            1.0,
+            c.seed.wrapping_mul(1000).wrapping_add((i % c.seeds) as u64),
+        );
         let mut ws = mlp.workspace();
         let d = mlp.dim();
         let (mut g, mut g1, mut g2) = (vec![0.0; d], vec![0.0; d], vec![0.0; d]);

@@ -3,7 +3,8 @@
 //! starts in the sharp basin: GD with the gradient plus N(0, σ²) noise at a small step, σ over
 //! orders of magnitude, against noiseless GD at a large step. Paper values: not available.
 
-use crate::error::{Result, config_check};
+use crate::error::Result;
+use crate::field_check::Fields;
 use crate::numerics::linspace;
 use crate::report::{Claim, Figure, Report, Series, Table};
 use crate::run_options::RunOptions;
@@ -69,10 +70,17 @@ impl Config {
     }
 }
 
+/// The config a run uses: the preset (quick or full) with the overrides, checked field by
+/// field.
+pub fn config(options: &RunOptions) -> Result<Config> {
+    let config: Config = options.config(ID, Config::quick(), Config::full())?;
+    check(&config)?;
+    Ok(config)
+}
+
 /// Runs the experiment.
 pub fn run(options: &RunOptions) -> Result<Report> {
-    let c: Config = options.config(ID, Config::quick(), Config::full())?;
-    check(&c)?;
+    let c = config(options)?;
     let sharp = stand_in_minimum(1.0, 3.0, 0.1, 3.0)?;
     let sigmas: Vec<f64> = linspace(c.sigma_min.ln(), c.sigma_max.ln(), c.sigmas)
         .into_iter()
@@ -97,15 +105,16 @@ pub fn run(options: &RunOptions) -> Result<Report> {
 }
 
 fn check(c: &Config) -> Result<()> {
-    config_check(
-        ID,
-        c.small_eta > 0.0
-            && c.large_eta > c.small_eta
-            && c.sigmas >= 2
-            && c.runs > 0
-            && c.steps > 0,
-        "need 0 < small < large step, ≥ 2 σ, runs and steps",
-    )
+    let f = Fields::of(ID);
+    f.positive("small_eta", c.small_eta)?;
+    f.increasing("small_eta", c.small_eta, "large_eta", c.large_eta)?;
+    f.require(c.sigma_min >= 0.0, "sigma_min", c.sigma_min, "≥ 0")?;
+    f.increasing("sigma_min", c.sigma_min, "sigma_max", c.sigma_max)?;
+    f.at_least("sigmas", c.sigmas, 2)?;
+    f.at_least("runs", c.runs, 1)?;
+    f.at_least("steps", c.steps, 1)?;
+    f.tasks("sigmas × runs", &[c.sigmas, c.runs])?;
+    Ok(())
 }
 
 /// Per setting and run, from beside the sharp minimum: (ended near the global minimum, final

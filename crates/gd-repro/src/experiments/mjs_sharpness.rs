@@ -3,7 +3,8 @@
 //! held at about 2/η while the small-step run settles where λmax is higher. λmax is tracked by
 //! Lanczos on Hessian-vector products, warm-started from the previous eigenvectors.
 
-use crate::error::{Result, config_check};
+use crate::error::Result;
+use crate::field_check::Fields;
 use crate::report::{Claim, Figure, Report, Series, Table};
 use crate::run_options::RunOptions;
 use crate::settings::mlp::MlpSetting;
@@ -55,10 +56,17 @@ impl Config {
     }
 }
 
+/// The config a run uses: the preset (quick or full) with the overrides, checked field by
+/// field.
+pub fn config(options: &RunOptions) -> Result<Config> {
+    let config: Config = options.config(ID, Config::quick(), Config::full())?;
+    check(&config)?;
+    Ok(config)
+}
+
 /// Runs the experiment.
 pub fn run(options: &RunOptions) -> Result<Report> {
-    let c: Config = options.config(ID, Config::quick(), Config::full())?;
-    check(&c)?;
+    let c = config(options)?;
     let (mlp, theta0) = c.setting.build()?;
     let mut report = Report::new(
         ID,
@@ -95,11 +103,20 @@ pub fn run(options: &RunOptions) -> Result<Report> {
 }
 
 fn check(c: &Config) -> Result<()> {
-    config_check(
-        ID,
-        c.small_eta > 0.0 && c.large_eta > c.small_eta && c.every > 0 && c.steps >= 4 * c.every,
-        "need 0 < small < large, and ≥ 4 samples",
-    )
+    let f = Fields::of(ID);
+    f.positive("small_eta", c.small_eta)?;
+    f.increasing("small_eta", c.small_eta, "large_eta", c.large_eta)?;
+    f.at_least("every", c.every, 1)?;
+    f.require(
+        c.steps / c.every >= 4,
+        "steps",
+        c.steps,
+        format!(
+            "at least 4 × every ({}), for 4 sharpness samples",
+            4 * c.every
+        ),
+    )?;
+    c.setting.check(&f, "setting")
 }
 
 /// A run's (η, mean and max λmax over its second half, converged estimates, estimates).

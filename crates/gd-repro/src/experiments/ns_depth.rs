@@ -3,7 +3,8 @@
 //! L ρ^{2(L−1)/L} > 2/η; Theorem 2 guarantees convergence from identity init while
 //! L ρ^{2(L−1)/L} ≤ 1/η.
 
-use crate::error::{Result, config_check};
+use crate::error::Result;
+use crate::field_check::Fields;
 use crate::report::{Claim, Figure, Report, Series, Table};
 use crate::run_options::RunOptions;
 use crate::seeded_sweep::seeded_sweep;
@@ -59,10 +60,17 @@ impl Config {
     }
 }
 
+/// The config a run uses: the preset (quick or full) with the overrides, checked field by
+/// field.
+pub fn config(options: &RunOptions) -> Result<Config> {
+    let config: Config = options.config(ID, Config::quick(), Config::full())?;
+    check(&config)?;
+    Ok(config)
+}
+
 /// Runs the experiment.
 pub fn run(options: &RunOptions) -> Result<Report> {
-    let c: Config = options.config(ID, Config::quick(), Config::full())?;
-    check(&c)?;
+    let c = config(options)?;
     let runs = sweep_depths(&c, options)?;
     let mut report =
         Report::new(ID, "Deeper linear networks fit worse at a fixed step size").with_config(&c)?;
@@ -75,21 +83,27 @@ pub fn run(options: &RunOptions) -> Result<Report> {
 }
 
 fn check(c: &Config) -> Result<()> {
-    config_check(
-        ID,
-        c.eta > 0.0 && !c.rhos.is_empty() && !c.depths.is_empty(),
-        "need η > 0, ρ values and depths",
+    let f = Fields::of(ID);
+    f.positive("eta", c.eta)?;
+    f.list("rhos", &c.rhos, 1)?;
+    f.list("depths", &c.depths, 1)?;
+    f.list("relative_spectrum", &c.relative_spectrum, 1)?;
+    f.each("depths", &c.depths, |l| l >= 1, "at least 1")?;
+    f.each(
+        "relative_spectrum",
+        &c.relative_spectrum,
+        |s| s > 0.0,
+        "> 0",
     )?;
-    config_check(ID, c.depths.iter().all(|l| *l >= 1), "depths must be ≥ 1")?;
     for rho in &c.rhos {
-        config_check(
-            ID,
-            c.relative_spectrum
-                .iter()
-                .all(|s| *s > 0.0 && (s * rho - 1.0).abs() > 1e-3),
-            "target eigenvalues must be > 0 and ≠ 1",
+        f.each(
+            "relative_spectrum",
+            &c.relative_spectrum,
+            |s| (s * rho - 1.0).abs() > 1e-3,
+            &format!("ρ·s ≠ 1 (within 1e-3) for ρ = {rho}: an eigenvalue 1 of the target is already reached at the identity"),
         )?;
     }
+    f.tasks("rhos × depths", &[c.rhos.len(), c.depths.len()])?;
     Ok(())
 }
 

@@ -1,7 +1,8 @@
 //! ns-ex1 — Nar & Sastry, Example 1: GD on the convex f1 = (2/3)|x|^{3/2} converges to the
 //! period-2 orbit ±η²/4 from almost every start, never to the minimum 0.
 
-use crate::error::{Result, config_check};
+use crate::error::Result;
+use crate::field_check::Fields;
 use crate::numerics::{linspace, slope};
 use crate::report::{Claim, Figure, Report, Series, Table};
 use crate::run_options::RunOptions;
@@ -66,10 +67,17 @@ struct Outcome {
     stable: bool,
 }
 
-/// Runs the experiment.
-pub fn run(options: &RunOptions) -> Result<Report> {
+/// The config a run uses: the preset (quick or full) with the overrides, checked field by
+/// field.
+pub fn config(options: &RunOptions) -> Result<Config> {
     let config: Config = options.config(ID, Config::quick(), Config::full())?;
     check(&config)?;
+    Ok(config)
+}
+
+/// Runs the experiment.
+pub fn run(options: &RunOptions) -> Result<Report> {
+    let config = config(options)?;
     let outcomes = sweep_random_starts(&config, options)?;
     let mut report = Report::new(
         ID,
@@ -89,16 +97,16 @@ pub fn run(options: &RunOptions) -> Result<Report> {
 }
 
 fn check(config: &Config) -> Result<()> {
-    config_check(
-        ID,
-        !config.etas.is_empty() && config.starts_per_eta > 0,
-        "needs at least one η and one start",
+    let f = Fields::of(ID);
+    f.list("etas", &config.etas, 1)?;
+    f.each("etas", &config.etas, |e| e > 0.0, "> 0")?;
+    f.at_least("starts_per_eta", config.starts_per_eta, 1)?;
+    f.half_width("x_max", config.x_max)?;
+    f.tasks(
+        "etas × starts_per_eta",
+        &[config.etas.len(), config.starts_per_eta],
     )?;
-    config_check(
-        ID,
-        config.x_max.is_finite() && config.x_max > 0.0,
-        "x_max must be finite and > 0",
-    )
+    Ok(())
 }
 
 /// Where GD ends from `starts_per_eta` uniform random starts at each η.

@@ -2,7 +2,8 @@
 //! step size selects the minimum: x = 2 (f″ = 10) is unreachable for η > 0.2, x = 1 (f″ = 4)
 //! for η > 0.5, and with η = 0.3 every convergent run ends at x = 1.
 
-use crate::error::{Result, config_check};
+use crate::error::Result;
+use crate::field_check::Fields;
 use crate::numerics::linspace;
 use crate::report::{Claim, Figure, Report, Series, Table};
 use crate::run_options::RunOptions;
@@ -110,10 +111,17 @@ fn outcome(x0: f64, eta: f64, config: &Config) -> Result<Outcome> {
     })
 }
 
+/// The config a run uses: the preset (quick or full) with the overrides, checked field by
+/// field.
+pub fn config(options: &RunOptions) -> Result<Config> {
+    let config: Config = options.config(ID, Config::quick(), Config::full())?;
+    check(&config)?;
+    Ok(config)
+}
+
 /// Runs the experiment.
 pub fn run(options: &RunOptions) -> Result<Report> {
-    let c: Config = options.config(ID, Config::quick(), Config::full())?;
-    check(&c)?;
+    let c = config(options)?;
     let f2 = example2();
     let limit1 = max_stable_step(f2.second_derivative(1.0))?;
     let limit2 = max_stable_step(f2.second_derivative(2.0))?;
@@ -147,16 +155,23 @@ pub fn run(options: &RunOptions) -> Result<Report> {
 }
 
 fn check(c: &Config) -> Result<()> {
-    config_check(
-        ID,
-        c.etas > 0 && c.starts_per_eta > 0 && c.basin_resolution > 0 && c.orbit_etas > 0,
-        "grid sizes must be ≥ 1",
+    let f = Fields::of(ID);
+    f.at_least("etas", c.etas, 1)?;
+    f.at_least("starts_per_eta", c.starts_per_eta, 1)?;
+    f.at_least("starts_at_eta_03", c.starts_at_eta_03, 1)?;
+    f.at_least("orbit_etas", c.orbit_etas, 1)?;
+    f.at_least("orbit_points", c.orbit_points, 1)?;
+    f.at_least("basin_resolution", c.basin_resolution, 1)?;
+    f.positive("eta_min", c.eta_min)?;
+    f.increasing("eta_min", c.eta_min, "eta_max", c.eta_max)?;
+    f.increasing("x_min", c.x_min, "x_max", c.x_max)?;
+    f.tasks("etas × starts_per_eta", &[c.etas, c.starts_per_eta])?;
+    f.tasks("orbit_etas × orbit_points", &[c.orbit_etas, c.orbit_points])?;
+    f.tasks(
+        "basin_resolution²",
+        &[c.basin_resolution, c.basin_resolution],
     )?;
-    config_check(
-        ID,
-        c.eta_min > 0.0 && c.eta_max > c.eta_min && c.x_max > c.x_min,
-        "ranges must be non-empty, η > 0",
-    )
+    Ok(())
 }
 
 /// Per η, the fraction of random starts ending at x = 1, at x = 2, elsewhere, or diverging.

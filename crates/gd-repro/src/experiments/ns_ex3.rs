@@ -1,7 +1,8 @@
 //! ns-ex3 — Nar & Sastry, Example 3: on f3 = x^L (L even, > 2) GD converges to 0 iff
 //! x₀^{L−2} < 2/(ηL), and diverges above: the step size and the initial point together decide.
 
-use crate::error::{Result, config_check};
+use crate::error::Result;
+use crate::field_check::Fields;
 use crate::numerics::linspace;
 use crate::report::{Claim, Figure, Report, Series, Table};
 use crate::run_options::RunOptions;
@@ -52,10 +53,17 @@ impl Config {
     }
 }
 
+/// The config a run uses: the preset (quick or full) with the overrides, checked field by
+/// field.
+pub fn config(options: &RunOptions) -> Result<Config> {
+    let config: Config = options.config(ID, Config::quick(), Config::full())?;
+    check(&config)?;
+    Ok(config)
+}
+
 /// Runs the experiment.
 pub fn run(options: &RunOptions) -> Result<Report> {
-    let c: Config = options.config(ID, Config::quick(), Config::full())?;
-    check(&c)?;
+    let c = config(options)?;
     let n = c.resolution;
     let etas = linspace(c.eta_min, c.eta_max, n);
     let starts: Vec<f64> = (1..=n).map(|i| c.x0_max * i as f64 / n as f64).collect();
@@ -86,16 +94,18 @@ pub fn run(options: &RunOptions) -> Result<Report> {
 }
 
 fn check(c: &Config) -> Result<()> {
-    config_check(
-        ID,
-        c.resolution > 1 && !c.powers.is_empty(),
-        "resolution ≥ 2 and at least one power",
+    let f = Fields::of(ID);
+    f.at_least("resolution", c.resolution, 2)?;
+    f.list("powers", &c.powers, 1)?;
+    f.each("powers", &c.powers, |l| l > 2 && l % 2 == 0, "even and > 2")?;
+    f.positive("eta_min", c.eta_min)?;
+    f.increasing("eta_min", c.eta_min, "eta_max", c.eta_max)?;
+    f.positive("x0_max", c.x0_max)?;
+    f.tasks(
+        "powers × resolution²",
+        &[c.powers.len(), c.resolution, c.resolution],
     )?;
-    config_check(
-        ID,
-        c.eta_min > 0.0 && c.eta_max > c.eta_min && c.x0_max > 0.0,
-        "ranges must be non-empty, η > 0",
-    )
+    Ok(())
 }
 
 /// Per (η, x₀) cell of the grid: (η, x₀, the threshold, whether GD diverged or moved away).

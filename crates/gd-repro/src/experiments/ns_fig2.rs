@@ -3,7 +3,8 @@
 //! fixed point at a small step and a period-2 orbit at a larger one. We show the paper's pair
 //! from a declared seed, and the outcome fractions over many seeds.
 
-use crate::error::{Result, config_check};
+use crate::error::Result;
+use crate::field_check::Fields;
 use crate::report::{Claim, Figure, Report, Series, Table};
 use crate::run_options::RunOptions;
 use crate::seeded_sweep::seeded_sweep;
@@ -206,10 +207,17 @@ fn train(seed: u64, eta: f64, max_iterations: usize) -> Result<Outcome> {
     Ok(out)
 }
 
+/// The config a run uses: the preset (quick or full) with the overrides, checked field by
+/// field.
+pub fn config(options: &RunOptions) -> Result<Config> {
+    let config: Config = options.config(ID, Config::quick(), Config::full())?;
+    check(&config)?;
+    Ok(config)
+}
+
 /// Runs the experiment.
 pub fn run(options: &RunOptions) -> Result<Report> {
-    let c: Config = options.config(ID, Config::quick(), Config::full())?;
-    check(&c)?;
+    let c = config(options)?;
     let (ne, ns) = (c.etas.len(), c.seeds.len());
     let outcomes = seeded_sweep(ID, options, ne * ns, 0, |i, _| {
         train(c.seeds[i % ns], c.etas[i / ns], c.max_iterations)
@@ -233,16 +241,15 @@ pub fn run(options: &RunOptions) -> Result<Report> {
 }
 
 fn check(c: &Config) -> Result<()> {
-    config_check(
-        ID,
-        !c.etas.is_empty() && !c.seeds.is_empty(),
-        "need step sizes and seeds",
-    )?;
-    config_check(
-        ID,
-        c.etas.iter().all(|e| *e > 0.0) && c.max_iterations > 0,
-        "η > 0 and a positive budget",
-    )
+    let f = Fields::of(ID);
+    f.list("etas", &c.etas, 1)?;
+    f.list("seeds", &c.seeds, 1)?;
+    f.each("etas", &c.etas, |e| e > 0.0, "> 0")?;
+    f.positive("pair_small_eta", c.pair_small_eta)?;
+    f.positive("pair_large_eta", c.pair_large_eta)?;
+    f.at_least("max_iterations", c.max_iterations, 1)?;
+    f.tasks("etas × seeds", &[c.etas.len(), c.seeds.len()])?;
+    Ok(())
 }
 
 /// Every run as a row, and per η the fraction of each fate (also returned for the fixed points).

@@ -1,7 +1,8 @@
 //! ns-large-sv — Nar & Sastry's claim: linear maps with large singular values are harder to
 //! fit: the largest step that converges shrinks with ρ(R) like 2/(Lρ^{2(L−1)/L}).
 
-use crate::error::{Result, config_check};
+use crate::error::Result;
+use crate::field_check::Fields;
 use crate::report::{Claim, Figure, Report, Series, Table};
 use crate::run_options::RunOptions;
 use crate::seeded_sweep::seeded_sweep;
@@ -54,10 +55,17 @@ impl Config {
     }
 }
 
+/// The config a run uses: the preset (quick or full) with the overrides, checked field by
+/// field.
+pub fn config(options: &RunOptions) -> Result<Config> {
+    let config: Config = options.config(ID, Config::quick(), Config::full())?;
+    check(&config)?;
+    Ok(config)
+}
+
 /// Runs the experiment.
 pub fn run(options: &RunOptions) -> Result<Report> {
-    let c: Config = options.config(ID, Config::quick(), Config::full())?;
-    check(&c)?;
+    let c = config(options)?;
     let runs = sweep_steps(&c, options)?;
     let mut report =
         Report::new(ID, "Maps with larger singular values need smaller steps").with_config(&c)?;
@@ -69,11 +77,17 @@ pub fn run(options: &RunOptions) -> Result<Report> {
 }
 
 fn check(c: &Config) -> Result<()> {
-    config_check(
-        ID,
-        c.depth >= 2 && c.rhos.len() >= 2 && !c.eta_fractions.is_empty(),
-        "need L ≥ 2, two ρ values and steps",
-    )
+    let f = Fields::of(ID);
+    f.at_least("depth", c.depth, 2)?;
+    f.list("rhos", &c.rhos, 2)?;
+    f.list("eta_fractions", &c.eta_fractions, 1)?;
+    f.list("relative_spectrum", &c.relative_spectrum, 1)?;
+    f.each("eta_fractions", &c.eta_fractions, |e| e > 0.0, "> 0")?;
+    f.tasks(
+        "rhos × eta_fractions",
+        &[c.rhos.len(), c.eta_fractions.len()],
+    )?;
+    Ok(())
 }
 
 /// Whether GD from identity init converges, per (ρ, fraction of Corollary 1's bound).

@@ -3,7 +3,8 @@
 //! same depth. The convergent set need not be an interval, so we report the largest step at
 //! which every seed converged, per initialization.
 
-use crate::error::{Result, config_check};
+use crate::error::Result;
+use crate::field_check::Fields;
 use crate::numerics::linspace;
 use crate::report::{Claim, Figure, Report, Series, Table};
 use crate::run_options::RunOptions;
@@ -65,10 +66,17 @@ impl Config {
 
 const INITS: [&str; 4] = ["identity", "gaussian", "orthogonal", "identity+noise"];
 
+/// The config a run uses: the preset (quick or full) with the overrides, checked field by
+/// field.
+pub fn config(options: &RunOptions) -> Result<Config> {
+    let config: Config = options.config(ID, Config::quick(), Config::full())?;
+    check(&config)?;
+    Ok(config)
+}
+
 /// Runs the experiment.
 pub fn run(options: &RunOptions) -> Result<Report> {
-    let c: Config = options.config(ID, Config::quick(), Config::full())?;
-    check(&c)?;
+    let c = config(options)?;
     let runs = sweep_inits(&c, options)?;
     let mut report = Report::new(
         ID,
@@ -87,11 +95,21 @@ pub fn run(options: &RunOptions) -> Result<Report> {
 }
 
 fn check(c: &Config) -> Result<()> {
-    config_check(
-        ID,
-        c.depth >= 2 && c.seeds > 0 && !c.eta_fractions.is_empty(),
-        "need L ≥ 2, seeds and steps",
-    )
+    let f = Fields::of(ID);
+    f.at_least("depth", c.depth, 2)?;
+    f.at_least("seeds", c.seeds, 1)?;
+    f.list("spectrum", &c.spectrum, 1)?;
+    f.list("eta_fractions", &c.eta_fractions, 1)?;
+    f.each("eta_fractions", &c.eta_fractions, |e| e > 0.0, "> 0")?;
+    f.require(
+        c.gaussian_scale >= 0.0,
+        "gaussian_scale",
+        c.gaussian_scale,
+        "≥ 0",
+    )?;
+    f.require(c.noise_scale >= 0.0, "noise_scale", c.noise_scale, "≥ 0")?;
+    f.tasks("seeds × eta_fractions", &[c.seeds, c.eta_fractions.len()])?;
+    Ok(())
 }
 
 /// Whether each (init, η fraction, seed) run converged, in that order.
@@ -104,7 +122,10 @@ fn sweep_inits(c: &Config, options: &RunOptions) -> Result<Vec<bool>> {
     let tasks = INITS.len() * nf * ns;
     seeded_sweep(ID, options, tasks, c.seed, |i, _| {
         let (init, rest) = (i / (nf * ns), i % (nf * ns));
-        let (f, s) = (rest / ns, (rest % ns) as u64 + c.seed * 100);
+        let (f, s) = (
+            rest / ns,
+            ((rest % ns) as u64).wrapping_add(c.seed.wrapping_mul(100)),
+        );
         let rule = match init {
             0 => Initialization::Identity,
             1 => Initialization::Gaussian {

@@ -3,7 +3,8 @@
 //! reachable above 2/(Lρ^{2(L−1)/L}) (Corollary 1), and a solution reached with step η has
 //! ρ(R̂) ≤ (2/(Lη))^{L/(2L−2)} (Corollary 2).
 
-use crate::error::{Result, config_check};
+use crate::error::Result;
+use crate::field_check::Fields;
 use crate::numerics::linspace;
 use crate::report::{Claim, Figure, Report, Series, Table};
 use crate::run_options::RunOptions;
@@ -68,10 +69,17 @@ impl Config {
     }
 }
 
+/// The config a run uses: the preset (quick or full) with the overrides, checked field by
+/// field.
+pub fn config(options: &RunOptions) -> Result<Config> {
+    let config: Config = options.config(ID, Config::quick(), Config::full())?;
+    check(&config)?;
+    Ok(config)
+}
+
 /// Runs the experiment.
 pub fn run(options: &RunOptions) -> Result<Report> {
-    let c: Config = options.config(ID, Config::quick(), Config::full())?;
-    check(&c)?;
+    let c = config(options)?;
     let r = symmetric_target(&c.spectrum, &random_orthogonal(c.width, c.seed)?)?;
     let rho = spectral_norm(r.as_ref())?;
     let cor1 = corollary1_bound(rho, c.depth)?;
@@ -94,16 +102,21 @@ pub fn run(options: &RunOptions) -> Result<Report> {
 }
 
 fn check(c: &Config) -> Result<()> {
-    config_check(
-        ID,
-        c.width > 0 && c.depth >= 2 && c.spectrum.len() == c.width,
-        "need width = spectrum length, depth ≥ 2",
+    let f = Fields::of(ID);
+    f.at_least("width", c.width, 1)?;
+    f.at_least("depth", c.depth, 2)?;
+    f.require(
+        c.spectrum.len() == c.width,
+        "spectrum",
+        format!("{} values", c.spectrum.len()),
+        format!("one value per unit of width ({})", c.width),
     )?;
-    config_check(
-        ID,
-        c.seeds > 0 && !c.eta_fractions.is_empty(),
-        "need seeds and step sizes",
-    )
+    f.at_least("seeds", c.seeds, 1)?;
+    f.list("eta_fractions", &c.eta_fractions, 1)?;
+    f.each("eta_fractions", &c.eta_fractions, |e| e > 0.0, "> 0")?;
+    f.require(c.init_scale >= 0.0, "init_scale", c.init_scale, "≥ 0")?;
+    f.tasks("seeds × eta_fractions", &[c.seeds, c.eta_fractions.len()])?;
+    Ok(())
 }
 
 /// One run: (η, converged, Theorem 1 bound of the solution, ρ(R̂), λmax at the end).

@@ -2,7 +2,8 @@
 //! η ≤ min{1/L, 1/(Lρ^{2(L−1)/L})}, every W_j converges to R^{1/L} at a linear rate; the
 //! largest step that converges from identity init approaches the Corollary 1 bound.
 
-use crate::error::{Result, config_check};
+use crate::error::Result;
+use crate::field_check::Fields;
 use crate::numerics::linspace;
 use crate::report::{Claim, Figure, Report, Series, Table};
 use crate::run_options::RunOptions;
@@ -73,10 +74,17 @@ impl Config {
     }
 }
 
+/// The config a run uses: the preset (quick or full) with the overrides, checked field by
+/// field.
+pub fn config(options: &RunOptions) -> Result<Config> {
+    let config: Config = options.config(ID, Config::quick(), Config::full())?;
+    check(&config)?;
+    Ok(config)
+}
+
 /// Runs the experiment.
 pub fn run(options: &RunOptions) -> Result<Report> {
-    let c: Config = options.config(ID, Config::quick(), Config::full())?;
-    check(&c)?;
+    let c = config(options)?;
     let n = c.spectrum.len();
     let r = symmetric_target(&c.spectrum, &random_orthogonal(n, c.seed)?)?;
     let rho = spectral_norm(r.as_ref())?;
@@ -129,21 +137,25 @@ pub fn run(options: &RunOptions) -> Result<Report> {
 }
 
 fn check(c: &Config) -> Result<()> {
-    config_check(
-        ID,
-        c.spectrum.iter().all(|v| *v > 0.0 && *v != 1.0),
-        "spectrum must be > 0 and avoid 1",
+    let f = Fields::of(ID);
+    f.list("spectrum", &c.spectrum, 1)?;
+    f.each(
+        "spectrum",
+        &c.spectrum,
+        |v| v > 0.0 && v != 1.0,
+        "> 0 and ≠ 1",
     )?;
-    config_check(
-        ID,
-        !c.depths.is_empty() && c.depths.iter().all(|l| *l >= 1),
-        "depths must be ≥ 1",
-    )?;
-    config_check(
-        ID,
+    f.list("depths", &c.depths, 1)?;
+    f.each("depths", &c.depths, |l| l >= 1, "at least 1")?;
+    f.require(
         c.eta_fraction > 0.0 && c.eta_fraction <= 1.0,
-        "eta_fraction must be in (0, 1]",
-    )
+        "eta_fraction",
+        c.eta_fraction,
+        "in (0, 1]",
+    )?;
+    f.at_least("search_depth", c.search_depth, 1)?;
+    f.each("search_fractions", &c.search_fractions, |e| e > 0.0, "> 0")?;
+    Ok(())
 }
 
 /// One depth's run from identity init at 0.9× Theorem 2's bound.

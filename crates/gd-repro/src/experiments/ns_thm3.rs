@@ -3,7 +3,8 @@
 //! floating point does there is a finding we report: it depends on whether rounding breaks the
 //! symmetry of the factors.
 
-use crate::error::{Result, config_check};
+use crate::error::Result;
+use crate::field_check::Fields;
 use crate::report::{Claim, Figure, Report, Series, Table};
 use crate::run_options::RunOptions;
 use faer::Mat;
@@ -68,10 +69,18 @@ impl Config {
     }
 }
 
+/// The config a run uses: the preset (quick or full) with the overrides, checked field by
+/// field.
+pub fn config(options: &RunOptions) -> Result<Config> {
+    let config: Config = options.config(ID, Config::quick(), Config::full())?;
+    check(&config)?;
+    Ok(config)
+}
+
 /// Runs the experiment.
 pub fn run(options: &RunOptions) -> Result<Report> {
-    let c: Config = options.config(ID, Config::quick(), Config::full())?;
-    let lambda_min = check(&c)?;
+    let c = config(options)?;
+    let lambda_min = smallest_eigenvalue(&c.spectrum);
     let n = c.spectrum.len();
     let bases = [
         ("diagonal", Mat::identity(n, n)),
@@ -160,19 +169,24 @@ fn distance_figure() -> Figure {
 const SADDLE_FINDING: &str = "Finding: R₊ is a saddle (for L = 2, the pair (a, b) = (0, 0) of ½(ab − λ)² has Hessian eigenvalues ±|λ|). Whether GD leaves it is decided by rounding. With exact identity init and L = 2 the two gradients W₂ᵀG and GW₁ᵀ are exact transposes in floating point, so W₂ = W₁ᵀ bit for bit, R̂ = W₁ᵀW₁ stays PSD and GD stays on R₊ for a diagonal and a rotated R alike; a 1e-12 asymmetric perturbation is enough to escape (growth ≈ 1 + η|λ| per step) to a zero-loss minimum. For L ≥ 3 rounding alone breaks the symmetry when R is rotated, and GD leaves R₊ for another critical point; with a diagonal R the iterates stay exactly diagonal and GD stays.";
 
 /// Checks the config; returns λmin of the target's spectrum (negative).
-fn check(c: &Config) -> Result<f64> {
-    let lambda_min = c.spectrum.iter().copied().fold(f64::INFINITY, f64::min);
-    config_check(
-        ID,
-        lambda_min < 0.0,
-        "the spectrum needs a negative eigenvalue",
+fn check(c: &Config) -> Result<()> {
+    let f = Fields::of(ID);
+    f.require(
+        smallest_eigenvalue(&c.spectrum) < 0.0,
+        "spectrum",
+        format!("{:?}", c.spectrum),
+        "at least one negative eigenvalue (Theorem 3's setting)",
     )?;
-    config_check(
-        ID,
-        c.steps > 0 && !c.depths.is_empty(),
-        "steps and depths must be non-empty",
-    )?;
-    Ok(lambda_min)
+    f.at_least("steps", c.steps, 1)?;
+    f.list("depths", &c.depths, 1)?;
+    f.each("depths", &c.depths, |l| l >= 1, "at least 1")?;
+    f.require(c.eta_fraction > 0.0, "eta_fraction", c.eta_fraction, "> 0")?;
+    f.require(c.perturbation >= 0.0, "perturbation", c.perturbation, "≥ 0")
+}
+
+/// The smallest entry of the target's spectrum (+∞ for an empty one).
+fn smallest_eigenvalue(spectrum: &[f64]) -> f64 {
+    spectrum.iter().copied().fold(f64::INFINITY, f64::min)
 }
 
 /// One run from identity (or perturbed identity) init.

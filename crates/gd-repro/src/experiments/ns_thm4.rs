@@ -3,7 +3,8 @@
 //! only for c = η|x||y| ≤ 1, and near c = 1 it sits at the flattest zero-loss solution,
 //! λmax = 2|x||y|.
 
-use crate::error::{Result, config_check};
+use crate::error::Result;
+use crate::field_check::Fields;
 use crate::numerics::linspace;
 use crate::report::{Claim, Figure, Report, Series, Table};
 use crate::run_options::RunOptions;
@@ -76,10 +77,17 @@ enum Fate {
     Other,
 }
 
+/// The config a run uses: the preset (quick or full) with the overrides, checked field by
+/// field.
+pub fn config(options: &RunOptions) -> Result<Config> {
+    let config: Config = options.config(ID, Config::quick(), Config::full())?;
+    check(&config)?;
+    Ok(config)
+}
+
 /// Runs the experiment.
 pub fn run(options: &RunOptions) -> Result<Report> {
-    let c: Config = options.config(ID, Config::quick(), Config::full())?;
-    check(&c)?;
+    let c = config(options)?;
     let runs = sweep_inits(&c, options)?;
     let mut report = Report::new(
         ID,
@@ -95,16 +103,16 @@ pub fn run(options: &RunOptions) -> Result<Report> {
 }
 
 fn check(c: &Config) -> Result<()> {
-    config_check(
-        ID,
-        c.x != 0.0 && c.y != 0.0 && c.hidden > 0 && c.seeds > 0,
-        "need x, y ≠ 0, hidden ≥ 1, seeds ≥ 1",
-    )?;
-    config_check(
-        ID,
-        c.c_values.iter().all(|v| *v > 0.0),
-        "c values must be > 0",
-    )
+    let f = Fields::of(ID);
+    f.require(c.x != 0.0, "x", c.x, "≠ 0")?;
+    f.require(c.y != 0.0, "y", c.y, "≠ 0")?;
+    f.at_least("hidden", c.hidden, 1)?;
+    f.at_least("seeds", c.seeds, 1)?;
+    f.list("c_values", &c.c_values, 1)?;
+    f.each("c_values", &c.c_values, |v| v > 0.0, "> 0")?;
+    f.require(c.init_scale >= 0.0, "init_scale", c.init_scale, "≥ 0")?;
+    f.tasks("c_values × seeds", &[c.c_values.len(), c.seeds])?;
+    Ok(())
 }
 
 /// Per (c, seed): the fate of GD from a random init, η·|x||f̂(x)| and λmax/(2|x||y|) at a

@@ -4,6 +4,7 @@
 //! ResNet-18 on CIFAR-10 on a GPU.
 
 use crate::error::Result;
+use crate::field_check::Fields;
 use gd_models::datasets::teacher_regression;
 use gd_models::{Activation, Mlp, MlpLoss};
 use serde::{Deserialize, Serialize};
@@ -40,6 +41,34 @@ impl Default for MlpSetting {
 }
 
 impl MlpSetting {
+    /// Checks the sizes (at least input and output, none zero, student and teacher with the
+    /// same input and output widths, at most [`crate::MAX_TASKS`] weights each), the sample
+    /// count and the gain; `prefix` is the field's name in the experiment's config.
+    pub fn check(&self, f: &Fields, prefix: &str) -> Result<()> {
+        for (name, sizes) in [("teacher", &self.teacher), ("student", &self.student)] {
+            let field = format!("{prefix}.{name}");
+            f.list(&field, sizes, 2)?;
+            f.each(&field, sizes, |n| n >= 1, "at least 1")?;
+            for pair in sizes.windows(2) {
+                f.tasks(&format!("{field} (weights of one layer)"), pair)?;
+            }
+        }
+        f.require(
+            self.teacher.first() == self.student.first()
+                && self.teacher.last() == self.student.last(),
+            format!("{prefix}.student"),
+            format!("{:?}", self.student),
+            format!("the teacher's input and output sizes ({:?})", self.teacher),
+        )?;
+        f.at_least(&format!("{prefix}.samples"), self.samples, 1)?;
+        f.require(
+            self.init_gain >= 0.0,
+            format!("{prefix}.init_gain"),
+            self.init_gain,
+            "≥ 0",
+        )
+    }
+
     /// The student network on the teacher's data, and its initial parameters.
     pub fn build(&self) -> Result<(Mlp, Vec<f64>)> {
         let data = teacher_regression(&self.teacher, self.samples, self.data_seed)?;
