@@ -2,7 +2,7 @@
 //! data with loss ½‖W_L⋯W_1 − R‖_F² (+ const), and the limits of identity initialization.
 //! ρ(·) is the largest singular value.
 
-use crate::error::{Result, TheoryError, check_depth, check_eta, outside};
+use crate::error::{Result, check_depth, check_eta, outside};
 use faer::linalg::matmul::matmul;
 use faer::{Accum, Mat, MatRef, Par};
 use gd_core::spectrum::{symmetric_eigen, thin_svd, validate_symmetric};
@@ -34,14 +34,15 @@ pub fn theorem1(layers: &[MatRef<'_, f64>]) -> Result<Theorem1> {
     for j in 1..l {
         if layers[j].ncols() != layers[j - 1].nrows() {
             return outside(
-                "Theorem 1 factors",
+                "layers",
                 format!(
-                    "W_{} has {} columns but W_{} has {} rows",
+                    "W_{} with {} columns after W_{} with {} rows",
                     j + 1,
                     layers[j].ncols(),
                     j,
                     layers[j - 1].nrows()
                 ),
+                "chained shapes: each W_(j+1) has as many columns as W_j has rows (Theorem 1)",
             );
         }
     }
@@ -61,8 +62,9 @@ pub fn theorem1(layers: &[MatRef<'_, f64>]) -> Result<Theorem1> {
     let svd = thin_svd(product.as_ref())?;
     if svd.s.first().is_none_or(|s| *s == 0.0) {
         return outside(
-            "Theorem 1",
-            "the product R̂ is zero: it has no top singular pair",
+            "layers",
+            "a zero product R̂",
+            "a nonzero product (Theorem 1 needs its top singular pair)",
         );
     }
     let mut x: Vec<f64> = (0..svd.v.nrows()).map(|i| svd.v[(i, 0)]).collect();
@@ -95,7 +97,7 @@ pub fn theorem1(layers: &[MatRef<'_, f64>]) -> Result<Theorem1> {
 pub fn corollary1_bound(rho: f64, depth: usize) -> Result<f64> {
     let l = check_depth(depth)?;
     if !(rho.is_finite() && rho > 0.0) {
-        return outside("ρ(R)", format!("must be finite and > 0, got {rho}"));
+        return outside("ρ(R)", rho, "finite and > 0");
     }
     Ok(2.0 / (l * rho.powf(2.0 * (l - 1.0) / l)))
 }
@@ -107,8 +109,9 @@ pub fn corollary2_singular_value_bound(eta: f64, depth: usize) -> Result<f64> {
     let l = check_depth(depth)?;
     if depth < 2 {
         return outside(
-            "Corollary 2",
-            "needs L ≥ 2 (for L = 1 the bound does not involve ρ)",
+            "depth",
+            depth,
+            "at least 2 (Corollary 2; for L = 1 the bound does not involve ρ)",
         );
     }
     Ok((2.0 / (l * eta)).powf(l / (2.0 * l - 2.0)))
@@ -120,7 +123,7 @@ pub fn corollary2_singular_value_bound(eta: f64, depth: usize) -> Result<f64> {
 pub fn theorem2_step_bound(rho: f64, depth: usize) -> Result<f64> {
     let l = check_depth(depth)?;
     if !(rho.is_finite() && rho >= 0.0) {
-        return outside("ρ(R)", format!("must be finite and ≥ 0, got {rho}"));
+        return outside("ρ(R)", rho, "finite and ≥ 0");
     }
     Ok((1.0 / l).min(1.0 / (l * rho.powf(2.0 * (l - 1.0) / l))))
 }
@@ -150,10 +153,11 @@ pub fn theorem2_limit(r: MatRef<'_, f64>, depth: usize) -> Result<Mat<f64>> {
     let (values, _) = symmetric_eigen(r)?;
     let scale = values.iter().fold(0.0_f64, |m, v| m.max(v.abs()));
     if let Some(v) = values.iter().find(|v| **v < -PSD_TOLERANCE * scale) {
-        return Err(TheoryError::OutsideConditions {
-            what: "Theorem 2",
-            reason: format!("R must be positive semi-definite; it has eigenvalue {v}"),
-        });
+        return outside(
+            "an eigenvalue of R",
+            v,
+            "≥ 0 (Theorem 2 needs R positive semi-definite)",
+        );
     }
     eigen_map(r, |v| v.max(0.0).powf(1.0 / l))
 }
@@ -162,7 +166,7 @@ pub fn theorem2_limit(r: MatRef<'_, f64>, depth: usize) -> Result<Mat<f64>> {
 /// with λmin(R) < 0, and η ≤ min{1/(1 − λmin), 1/L, 1/(L ρ^{2(L−1)/L})}.
 pub fn theorem3_step_bound(lambda_min: f64, rho: f64, depth: usize) -> Result<f64> {
     if !(lambda_min.is_finite() && lambda_min < 0.0) {
-        return outside("Theorem 3", format!("needs λmin(R) < 0, got {lambda_min}"));
+        return outside("λmin(R)", lambda_min, "< 0 (Theorem 3)");
     }
     Ok((1.0 / (1.0 - lambda_min)).min(theorem2_step_bound(rho, depth)?))
 }

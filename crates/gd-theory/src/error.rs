@@ -11,12 +11,14 @@ pub enum TheoryError {
         eta: f64,
     },
     /// A parameter outside the formula's conditions.
-    #[error("{what}: {reason}")]
+    #[error("{field} = {value} is outside the result's conditions: {allowed}")]
     OutsideConditions {
-        /// Which formula or argument.
-        what: &'static str,
-        /// The condition that fails.
-        reason: String,
+        /// The argument.
+        field: &'static str,
+        /// The rejected value, printed.
+        value: String,
+        /// What the result needs.
+        allowed: String,
     },
     /// A linear-algebra failure (non-finite input, no convergence).
     #[error(transparent)]
@@ -34,16 +36,21 @@ pub(crate) fn check_eta(eta: f64) -> Result<f64> {
     }
 }
 
-pub(crate) fn outside<T>(what: &'static str, reason: impl Into<String>) -> Result<T> {
+pub(crate) fn outside<T>(
+    field: &'static str,
+    value: impl std::fmt::Display,
+    allowed: impl Into<String>,
+) -> Result<T> {
     Err(TheoryError::OutsideConditions {
-        what,
-        reason: reason.into(),
+        field,
+        value: value.to_string(),
+        allowed: allowed.into(),
     })
 }
 
 pub(crate) fn check_depth(depth: usize) -> Result<f64> {
     if depth == 0 {
-        outside("depth", "L must be at least 1")
+        outside("depth", depth, "at least 1")
     } else {
         Ok(depth as f64)
     }

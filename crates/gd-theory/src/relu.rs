@@ -11,7 +11,7 @@ pub fn theorem4_bound(eta: f64, half: bool, mean_over: Option<usize>) -> Result<
     let mut bound = if half { 1.0 / eta } else { 1.0 / (2.0 * eta) };
     if let Some(n) = mean_over {
         if n == 0 {
-            return outside("Theorem 4", "a mean over zero samples");
+            return outside("samples", 0, "at least 1 (Theorem 4 averages over them)");
         }
         bound *= n as f64;
     }
@@ -22,12 +22,9 @@ pub fn theorem4_bound(eta: f64, half: bool, mean_over: Option<usize>) -> Result<
 pub fn theorem4_statistic(input_norms: &[f64], output_norms: &[f64]) -> Result<f64> {
     if input_norms.len() != output_norms.len() || input_norms.is_empty() {
         return outside(
-            "Theorem 4 statistic",
-            format!(
-                "needs equal, non-empty lists, got {} and {}",
-                input_norms.len(),
-                output_norms.len()
-            ),
+            "input and output norms",
+            format!("{} and {} values", input_norms.len(), output_norms.len()),
+            "two non-empty lists of equal length (Theorem 4 statistic)",
         );
     }
     Ok(input_norms

@@ -9,10 +9,7 @@ pub fn max_stable_step(curvature: f64) -> Result<f64> {
     if curvature.is_finite() && curvature > 0.0 {
         Ok(2.0 / curvature)
     } else {
-        outside(
-            "curvature",
-            format!("a minimum's f″ must be finite and > 0, got {curvature}"),
-        )
+        outside("curvature", curvature, "finite and > 0 (f″ at a minimum)")
     }
 }
 
@@ -54,10 +51,7 @@ pub fn example1_convergent_starts(eta: f64, count: usize) -> Result<Vec<f64>> {
 pub fn example3_threshold(eta: f64, power: u32) -> Result<f64> {
     check_eta(eta)?;
     if power <= 2 || power % 2 == 1 {
-        return outside(
-            "Example 3 power",
-            format!("L must be even and > 2, got {power}"),
-        );
+        return outside("power L", power, "even and > 2 (Example 3)");
     }
     let l = power as f64;
     Ok((2.0 / (eta * l)).powf(1.0 / (l - 2.0)))

@@ -29,10 +29,9 @@ fn derivatives(x: f64, depth: f64, center: f64, width: f64) -> (f64, f64, f64) {
 pub fn stand_in_minimum(depth: f64, center: f64, width: f64, start: f64) -> Result<CriticalPoint> {
     if !(depth > 0.0 && width > 0.0 && center.is_finite() && start.is_finite()) {
         return outside(
-            "stand-in constants",
-            format!(
-                "need A > 0, w > 0, finite c and start; got A = {depth}, w = {width}, c = {center}"
-            ),
+            "stand-in constants (A, w, c, start)",
+            format!("({depth}, {width}, {center}, {start})"),
+            "A > 0, w > 0, c and start finite",
         );
     }
     let mut x = start;
@@ -51,8 +50,9 @@ pub fn stand_in_minimum(depth: f64, center: f64, width: f64, start: f64) -> Resu
     let (g, h, _) = derivatives(x, depth, center, width);
     if g.abs() > 1e-10 || h <= 0.0 {
         return outside(
-            "stand-in minimum",
-            format!("Newton from {start} did not find a minimum (f′ = {g}, f″ = {h})"),
+            "start",
+            start,
+            format!("a start from which Newton finds a minimum (it ended at f′ = {g}, f″ = {h})"),
         );
     }
     Ok(CriticalPoint { x, curvature: h })
