@@ -2,5 +2,6 @@
 
 mod architecture;
 mod bad_input;
+mod own_loss;
 mod theory_deep_linear;
 mod theory_scalar;

@@ -12,9 +12,15 @@
 /// re-export to be sure of the same version.
 pub use faer;
 
+/// num-dual 0.15, whose number types a [`Loss`] is written for.
+pub use num_dual;
+
+pub mod analyses;
 pub mod atomic_file;
 mod attractor;
+mod autodiff;
 mod classification;
+mod closure_objective;
 mod error;
 pub mod finite_difference;
 mod gd;
@@ -37,6 +43,8 @@ mod sweep;
 pub mod vector;
 
 pub use attractor::Attractor;
+pub use autodiff::{Autodiff, AutodiffWorkspace, Loss};
+pub use closure_objective::{ClosureWorkspace, FromClosures};
 pub use error::{CoreError, Result};
 pub use gd::{GradientDescent, StepInfo};
 pub use hessian::{DENSE_HESSIAN_MAX_DIM, dense_hessian};

@@ -1,0 +1,25 @@
+//! The one-call analyses: where GD from θ₀ at η ends, the stability of a point, an orbit
+//! diagram over η, a basin map over a plane of starts, the empirical stability boundary of a
+//! minimum, and sharpness along a trajectory. Each takes any [`crate::Objective`] (a model, a
+//! [`crate::Loss`] written once, closures), checks its input into typed errors, and gives the
+//! same bits at any thread count; the sweeps take an optional progress hook.
+
+mod axis;
+mod basins;
+mod end_state;
+mod orbit_diagram;
+mod point_stability;
+mod sharpness_along;
+mod stability_boundary;
+
+pub use axis::Axis;
+pub use basins::{BasinAttractor, BasinMap, BasinOptions, Plane, basins};
+pub use end_state::{attractor_of, run_config_for_analysis};
+pub use orbit_diagram::{Minimum, OrbitColumn, OrbitDiagram, OrbitDiagramOptions, orbit_diagram};
+pub use point_stability::{PointStability, stability};
+pub use sharpness_along::sharpness_along;
+pub use stability_boundary::{BoundaryOptions, StabilityBoundary, stability_boundary};
+
+/// Called with (tasks done, tasks in all) as a sweep progresses, from any thread; the results
+/// do not depend on it.
+pub type Progress<'a> = &'a (dyn Fn(usize, usize) + Sync);

@@ -1,0 +1,254 @@
+//! The orbit diagram: for each η of a list and each start, the points GD visits after a
+//! transient, beside the minima found and their 2/λmax.
+
+use super::Progress;
+use super::end_state::attractor_of;
+use super::point_stability::stability;
+use crate::attractor::Attractor;
+use crate::error::{Result, check_dimension, check_finite, out_of_range, validate_eta};
+use crate::objective::Objective;
+use crate::run_config::validate_iterations;
+use crate::sweep::{SweepOptions, sweep};
+use serde::{Deserialize, Serialize};
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+/// Steps of the orbit diagram.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub struct OrbitDiagramOptions {
+    /// Steps taken and discarded before plotting.
+    pub transient: usize,
+    /// Iterates kept per (η, start) after the transient.
+    pub points: usize,
+    /// |θᵢ| beyond which a trajectory counts as diverged (no points kept).
+    pub divergence_bound: f64,
+    /// Two fixed points closer than this (largest coordinate difference) are one minimum.
+    pub merge_tolerance: f64,
+}
+
+impl Default for OrbitDiagramOptions {
+    /// 1000 transient steps, 64 points, divergence beyond 10⁶, minima merged within 1e-6.
+    fn default() -> Self {
+        Self {
+            transient: 1000,
+            points: 64,
+            divergence_bound: 1e6,
+            merge_tolerance: 1e-6,
+        }
+    }
+}
+
+/// The points after the transient from one start at one η.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct OrbitColumn {
+    /// The step size.
+    pub eta: f64,
+    /// Index of the start in the list given.
+    pub start: usize,
+    /// The kept iterates (empty when the trajectory diverged).
+    pub points: Vec<Vec<f64>>,
+    /// Whether the trajectory left the bound or the finite numbers.
+    pub diverged: bool,
+}
+
+/// A minimum found from the starts, with what limits the step there.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Minimum {
+    /// The point.
+    pub point: Vec<f64>,
+    /// f at the point.
+    pub loss: f64,
+    /// λmax of ∇²f there.
+    pub sharpness: f64,
+    /// λmin of ∇²f there (> 0 at a strict minimum).
+    pub lambda_min: f64,
+    /// 2/λmax: above it GD cannot converge to this minimum.
+    pub max_stable_step: f64,
+}
+
+/// An orbit diagram.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct OrbitDiagram {
+    /// One column per (η, start), η outer.
+    pub columns: Vec<OrbitColumn>,
+    /// The distinct minima that GD reaches from the starts at small steps, in order of first
+    /// appearance.
+    pub minima: Vec<Minimum>,
+}
+
+/// For each η of `etas` and each start, the `points` iterates after `transient` steps; and the
+/// minima GD reaches from the starts at the smallest η (halved up to 10 times until it
+/// converges), each with 2/λmax. Tasks run in parallel; the result is the same at any thread
+/// count.
+///
+/// # Example
+/// ```
+/// use gd_core::analyses::{OrbitDiagramOptions, orbit_diagram};
+/// use gd_core::{Autodiff, Loss, num_dual::DualNum};
+///
+/// struct DoubleWell; // (x² − 1)²: f″(±1) = 8, 2/λmax = 0.25
+/// impl Loss for DoubleWell {
+///     fn dim(&self) -> usize { 1 }
+///     fn loss<D: DualNum<Primitive = f64> + Copy>(&self, t: &[D]) -> D {
+///         (t[0] * t[0] - 1.0).powi(2)
+///     }
+/// }
+/// let options = OrbitDiagramOptions { transient: 500, points: 8, ..Default::default() };
+/// let d = orbit_diagram(&Autodiff::new(DoubleWell), &[0.2, 0.3], &[vec![0.5]], &options, None).unwrap();
+/// assert_eq!(d.minima.len(), 1);
+/// assert!((d.minima[0].max_stable_step - 0.25).abs() < 1e-9);
+/// let below = &d.columns[0].points; // η = 0.2: every point at x = 1
+/// assert!(below.iter().all(|p| (p[0] - 1.0).abs() < 1e-9));
+/// let above = &d.columns[1].points; // η = 0.3: a 2-cycle around x = 1
+/// assert!((above[0][0] - above[1][0]).abs() > 0.1);
+/// ```
+pub fn orbit_diagram<O: Objective>(
+    objective: &O,
+    etas: &[f64],
+    starts: &[Vec<f64>],
+    options: &OrbitDiagramOptions,
+    progress: Option<Progress<'_>>,
+) -> Result<OrbitDiagram> {
+    if etas.is_empty() {
+        return Err(out_of_range("etas", "[]", "at least one step size"));
+    }
+    if starts.is_empty() {
+        return Err(out_of_range("starts", "[]", "at least one start"));
+    }
+    for eta in etas {
+        validate_eta(*eta)?;
+    }
+    for start in starts {
+        check_dimension("start", objective.dim(), start.len())?;
+        check_finite("start", start)?;
+    }
+    validate_iterations("transient", options.transient)?;
+    validate_iterations("points", options.points)?;
+    if !(options.divergence_bound.is_finite() && options.divergence_bound > 0.0) {
+        return Err(out_of_range(
+            "divergence_bound",
+            options.divergence_bound,
+            "finite and > 0",
+        ));
+    }
+    if !(options.merge_tolerance.is_finite() && options.merge_tolerance >= 0.0) {
+        return Err(out_of_range(
+            "merge_tolerance",
+            options.merge_tolerance,
+            "finite and ≥ 0",
+        ));
+    }
+    let tasks = etas.len().saturating_mul(starts.len());
+    let sweep_options = SweepOptions {
+        bytes_per_result: Some(
+            options
+                .points
+                .saturating_mul(objective.dim().saturating_add(3))
+                .saturating_mul(8)
+                .saturating_add(64),
+        ),
+        ..SweepOptions::seeded(0)
+    };
+    let done = AtomicUsize::new(0);
+    let columns = sweep(tasks, &sweep_options, |i, _| {
+        let column = orbit_column(
+            objective,
+            etas[i / starts.len()],
+            i % starts.len(),
+            &starts[i % starts.len()],
+            options,
+        );
+        if let Some(p) = progress {
+            p(done.fetch_add(1, Ordering::Relaxed) + 1, tasks);
+        }
+        column
+    })?;
+    let minima = minima_from(objective, etas, starts, options.merge_tolerance)?;
+    Ok(OrbitDiagram { columns, minima })
+}
+
+/// The iterates of one (η, start) after the transient.
+fn orbit_column<O: Objective>(
+    objective: &O,
+    eta: f64,
+    start: usize,
+    theta0: &[f64],
+    options: &OrbitDiagramOptions,
+) -> OrbitColumn {
+    let mut ws = objective.workspace();
+    let mut theta = theta0.to_vec();
+    let mut gradient = vec![0.0; theta.len()];
+    let mut points = Vec::with_capacity(options.points);
+    let out_of_bounds = |t: &[f64]| {
+        t.iter()
+            .any(|x| x.is_nan() || x.abs() > options.divergence_bound)
+    };
+    for k in 0..options.transient + options.points {
+        objective.loss_and_gradient(&theta, &mut gradient, &mut ws);
+        for (t, g) in theta.iter_mut().zip(&gradient) {
+            *t -= eta * g;
+        }
+        if out_of_bounds(&theta) {
+            return OrbitColumn {
+                eta,
+                start,
+                points: Vec::new(),
+                diverged: true,
+            };
+        }
+        if k >= options.transient {
+            points.push(theta.clone());
+        }
+    }
+    OrbitColumn {
+        eta,
+        start,
+        points,
+        diverged: false,
+    }
+}
+
+/// The distinct strict minima GD reaches from the starts at a small step.
+fn minima_from<O: Objective>(
+    objective: &O,
+    etas: &[f64],
+    starts: &[Vec<f64>],
+    merge_tolerance: f64,
+) -> Result<Vec<Minimum>> {
+    let smallest = etas.iter().copied().fold(f64::INFINITY, f64::min);
+    let ends = sweep(starts.len(), &SweepOptions::seeded(0), |i, _| {
+        let mut eta = smallest;
+        for _ in 0..=10 {
+            match attractor_of(objective, &starts[i], eta).map(|t| t.attractor) {
+                Ok(Attractor::FixedPoint { point, .. }) => return Some(point),
+                Ok(_) => eta /= 2.0,
+                Err(_) => return None,
+            }
+        }
+        None
+    })?;
+    let mut minima: Vec<Minimum> = Vec::new();
+    for point in ends.into_iter().flatten() {
+        let known = minima.iter().any(|m| {
+            m.point
+                .iter()
+                .zip(&point)
+                .all(|(a, b)| (a - b).abs() <= merge_tolerance)
+        });
+        if known {
+            continue;
+        }
+        let s = stability(objective, &point, None)?;
+        if s.extremes.smallest.value > 0.0
+            && let Some(max_stable_step) = s.max_stable_step
+        {
+            minima.push(Minimum {
+                point,
+                loss: s.loss,
+                sharpness: s.extremes.sharpness(),
+                lambda_min: s.extremes.smallest.value,
+                max_stable_step,
+            });
+        }
+    }
+    Ok(minima)
+}
