@@ -1,0 +1,153 @@
+//! A few lines of SVG for the examples: points with vertical reference lines, and a raster of
+//! labeled cells. Plain text, no fonts beyond the viewer's default.
+
+#![allow(dead_code)]
+
+use std::fmt::Write;
+
+const WIDTH: f64 = 640.0;
+const HEIGHT: f64 = 400.0;
+const MARGIN: f64 = 50.0;
+
+/// The colours of labels 0, 1, 2, … (cycled).
+pub const PALETTE: [&str; 8] = [
+    "#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f", "#edc948", "#b07aa1", "#9c755f",
+];
+
+fn scale(v: f64, lo: f64, hi: f64, out_lo: f64, out_hi: f64) -> f64 {
+    out_lo + (v - lo) / (hi - lo) * (out_hi - out_lo)
+}
+
+/// A scatter plot of `(x, y)` points with labeled vertical lines at `lines`.
+pub fn scatter(
+    title: &str,
+    x_label: &str,
+    y_label: &str,
+    points: &[(f64, f64)],
+    lines: &[(f64, String)],
+) -> String {
+    let (mut x0, mut x1, mut y0, mut y1) = (
+        f64::INFINITY,
+        f64::NEG_INFINITY,
+        f64::INFINITY,
+        f64::NEG_INFINITY,
+    );
+    for (x, y) in points {
+        (x0, x1, y0, y1) = (x0.min(*x), x1.max(*x), y0.min(*y), y1.max(*y));
+    }
+    for (x, _) in lines {
+        (x0, x1) = (x0.min(*x), x1.max(*x));
+    }
+    if !(x1 > x0) {
+        (x0, x1) = (x0 - 1.0, x0 + 1.0);
+    }
+    if !(y1 > y0) {
+        (y0, y1) = (y0 - 1.0, y0 + 1.0);
+    }
+    let px = |x: f64| scale(x, x0, x1, MARGIN, WIDTH - MARGIN);
+    let py = |y: f64| scale(y, y0, y1, HEIGHT - MARGIN, MARGIN);
+    let mut svg = header(title);
+    axes(&mut svg, x_label, y_label, (x0, x1), (y0, y1));
+    for (x, label) in lines {
+        let _ = write!(
+            svg,
+            r##"<line x1="{0:.1}" y1="{1}" x2="{0:.1}" y2="{2}" stroke="#e15759" stroke-dasharray="4 3"/><text x="{0:.1}" y="{3}" font-size="11" fill="#e15759">{label}</text>"##,
+            px(*x),
+            MARGIN,
+            HEIGHT - MARGIN,
+            MARGIN - 6.0
+        );
+    }
+    for (x, y) in points {
+        let _ = write!(
+            svg,
+            r##"<circle cx="{:.1}" cy="{:.1}" r="1" fill="#4e79a7"/>"##,
+            px(*x),
+            py(*y)
+        );
+    }
+    svg.push_str("</svg>\n");
+    svg
+}
+
+/// A raster: `labels[j * columns + i]` drawn as cell (i, j), row 0 at the bottom, with a legend.
+pub fn raster(
+    title: &str,
+    x: (f64, f64),
+    y: (f64, f64),
+    columns: usize,
+    labels: &[u32],
+    legend: &[String],
+) -> String {
+    let rows = labels.len() / columns;
+    let (cw, ch) = (
+        (WIDTH - 2.0 * MARGIN - 160.0) / columns as f64,
+        (HEIGHT - 2.0 * MARGIN) / rows as f64,
+    );
+    let mut svg = header(title);
+    axes(&mut svg, "x", "y", x, y);
+    for j in 0..rows {
+        for i in 0..columns {
+            let colour = PALETTE[labels[j * columns + i] as usize % PALETTE.len()];
+            let _ = write!(
+                svg,
+                r#"<rect x="{:.2}" y="{:.2}" width="{:.2}" height="{:.2}" fill="{colour}"/>"#,
+                MARGIN + i as f64 * cw,
+                HEIGHT - MARGIN - (j + 1) as f64 * ch,
+                cw + 0.05,
+                ch + 0.05
+            );
+        }
+    }
+    for (k, text) in legend.iter().enumerate() {
+        let yk = MARGIN + 18.0 * k as f64;
+        let _ = write!(
+            svg,
+            r#"<rect x="{0}" y="{1}" width="12" height="12" fill="{2}"/><text x="{3}" y="{4}" font-size="11">{text}</text>"#,
+            WIDTH - MARGIN - 150.0,
+            yk,
+            PALETTE[k % PALETTE.len()],
+            WIDTH - MARGIN - 134.0,
+            yk + 10.0
+        );
+    }
+    svg.push_str("</svg>\n");
+    svg
+}
+
+fn header(title: &str) -> String {
+    format!(
+        r#"<svg xmlns="http://www.w3.org/2000/svg" width="{WIDTH}" height="{HEIGHT}" font-family="sans-serif"><rect width="100%" height="100%" fill="white"/><text x="{}" y="20" font-size="14" text-anchor="middle">{title}</text>"#,
+        WIDTH / 2.0
+    )
+}
+
+fn axes(svg: &mut String, x_label: &str, y_label: &str, x: (f64, f64), y: (f64, f64)) {
+    let _ = write!(
+        svg,
+        r##"<line x1="{m}" y1="{b}" x2="{r}" y2="{b}" stroke="black"/><line x1="{m}" y1="{m}" x2="{m}" y2="{b}" stroke="black"/><text x="{m}" y="{t}" font-size="11">{:.3}</text><text x="{r}" y="{t}" font-size="11" text-anchor="end">{:.3}</text><text x="{c}" y="{t}" font-size="12" text-anchor="middle">{x_label}</text><text x="4" y="{b}" font-size="11">{:.3}</text><text x="4" y="{m}" font-size="11">{:.3}</text><text x="4" y="{mid}" font-size="12">{y_label}</text>"##,
+        x.0,
+        x.1,
+        y.0,
+        y.1,
+        m = MARGIN,
+        b = HEIGHT - MARGIN,
+        r = WIDTH - MARGIN,
+        t = HEIGHT - MARGIN + 18.0,
+        c = WIDTH / 2.0,
+        mid = HEIGHT / 2.0
+    );
+}
+
+/// The folder the examples write to: the first argument, or `target/stepsize-examples`.
+pub fn output_folder() -> std::path::PathBuf {
+    let dir = std::env::args()
+        .nth(1)
+        .filter(|a| !a.starts_with('-'))
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| {
+            std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/stepsize-examples")
+        });
+    std::fs::create_dir_all(&dir).expect("the output folder can be created");
+    dir
+}
