@@ -10,3 +10,8 @@ pub use gd_core as dynamics;
 pub use gd_core::faer;
 pub use gd_models as models;
 pub use gd_theory as theory;
+
+/// The README's examples, compiled and run as doctests.
+#[doc = include_str!("../README.md")]
+#[cfg(doctest)]
+pub struct ReadmeDoctests;
