@@ -8,6 +8,7 @@ use crate::numerics::linspace;
 use crate::report::{Claim, Figure, Report, Series, Table};
 use crate::run_options::RunOptions;
 use crate::seeded_sweep::seeded_sweep;
+use gd_core::analyses::{self, OrbitDiagramOptions};
 use gd_core::{Attractor, RunConfig, Schedule, largest_lyapunov_exponent, run_gd};
 use gd_models::f2_value;
 use gd_models::{Scalar, example2};
@@ -351,21 +352,19 @@ fn outcome_figure(etas: &[f64], fractions: &[Vec<f64>], limit1: f64, limit2: f64
 /// Orbit (bifurcation) diagram from a start beside each minimum, x₀ = 0.95 and 2.05.
 fn orbit_diagram(c: &Config, f2: &Scalar, options: &RunOptions) -> Result<Figure> {
     let orbit_etas = linspace(c.eta_min, c.eta_max, c.orbit_etas);
-    let orbits = seeded_sweep(ID, options, orbit_etas.len() * 2, c.seed, |i, _| {
-        let eta = orbit_etas[i / 2];
-        let mut x = if i % 2 == 0 { 2.05 } else { 0.95 };
-        let mut points = Vec::with_capacity(c.orbit_points);
-        for k in 0..c.orbit_transient + c.orbit_points {
-            x = f2.gd_map(x, eta);
-            if !x.is_finite() || x.abs() > 1e6 {
-                break;
-            }
-            if k >= c.orbit_transient {
-                points.push(x);
-            }
-        }
-        Ok(points)
-    })?;
+    let settings = OrbitDiagramOptions {
+        transient: c.orbit_transient,
+        points: c.orbit_points,
+        ..OrbitDiagramOptions::default()
+    };
+    let progress = |done: usize, total: usize| options.progress(ID, done, total);
+    let diagram = analyses::orbit_diagram(
+        f2,
+        &orbit_etas,
+        &[vec![2.05], vec![0.95]],
+        &settings,
+        Some(&progress),
+    )?;
     let mut orbit_fig = Figure::new(
         "ns-ex2-orbit-diagram",
         "Example 2: orbit diagram of the GD map on f2",
@@ -373,14 +372,27 @@ fn orbit_diagram(c: &Config, f2: &Scalar, options: &RunOptions) -> Result<Figure
         "x (after transient)",
     );
     let (mut ox, mut oy) = (Vec::new(), Vec::new());
-    for (i, pts) in orbits.iter().enumerate() {
-        for p in pts {
-            ox.push(orbit_etas[i / 2]);
-            oy.push(*p);
+    for column in &diagram.columns {
+        for p in &column.points {
+            ox.push(column.eta);
+            oy.push(p[0]);
         }
     }
+    let span = oy
+        .iter()
+        .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), y| {
+            (lo.min(*y), hi.max(*y))
+        });
     orbit_fig.points.push(Series::new("attractor", ox, oy));
-
+    if span.0 <= span.1 {
+        for m in &diagram.minima {
+            orbit_fig.lines.push(Series::new(
+                format!("2/λmax of the minimum x = {:.4}", m.point[0]),
+                vec![m.max_stable_step; 2],
+                vec![span.0, span.1],
+            ));
+        }
+    }
     Ok(orbit_fig)
 }
 
