@@ -38,10 +38,10 @@ pub fn scatter(
     for (x, _) in lines {
         (x0, x1) = (x0.min(*x), x1.max(*x));
     }
-    if !(x1 > x0) {
+    if x1.partial_cmp(&x0) != Some(std::cmp::Ordering::Greater) {
         (x0, x1) = (x0 - 1.0, x0 + 1.0);
     }
-    if !(y1 > y0) {
+    if y1.partial_cmp(&y0) != Some(std::cmp::Ordering::Greater) {
         (y0, y1) = (y0 - 1.0, y0 + 1.0);
     }
     let px = |x: f64| scale(x, x0, x1, MARGIN, WIDTH - MARGIN);

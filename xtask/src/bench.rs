@@ -3,7 +3,8 @@
 //! faer; and, when `PEER_PYTHON` names a Python with the peers' requirements, runs the fastest
 //! peers side by side through their own bench.py and prints the ratios.
 
-use crate::workloads::{W1, W2, W3, W4, WorkloadResult};
+use crate::workloads::{W1, W2, W3, W4, W5Loss, W5Manual, WorkloadResult, w5};
+use gd_core::Autodiff;
 use std::path::Path;
 use std::time::Instant;
 
@@ -66,13 +67,14 @@ struct Line {
 
 /// The fastest peers of each formulation per workload (peers/RESULTS.md); PyTorch is never
 /// the fastest here, so its 6 GB install is not needed to compare.
-const PEERS: [(&str, &str); 6] = [
+const PEERS: [(&str, &str); 7] = [
     ("W1", "jax:W1:fori"),
     ("W2", "numpy:W2:cov"),
     ("W2", "jax:W2:cov"),
     ("W3", "jax:W3:manual"),
     ("W4", "numpy:W4:cov"),
     ("W4", "jax:W4:cov"),
+    ("W5", "jax:W5:manual"),
 ];
 
 /// A peer's medians over fresh processes: timed region and whole process.
@@ -116,8 +118,13 @@ pub fn run_once(workload: &str) -> Result<f64, Box<dyn std::error::Error>> {
         "W2-sample" => W2::new(false)?.run()?,
         "W3" => W3::new()?.run()?,
         "W4" => W4::new()?.run()?,
+        "W5" => w5(&W5Manual)?,
+        "W5-autodiff" => w5(&Autodiff::new(W5Loss))?,
         other => {
-            return Err(format!("unknown workload {other:?} (W1, W2, W2-sample, W3, W4)").into());
+            return Err(format!(
+                "unknown workload {other:?} (W1, W2, W2-sample, W3, W4, W5, W5-autodiff)"
+            )
+            .into());
         }
     };
     Ok(result.check)
@@ -166,6 +173,10 @@ pub fn run(root: &Path) -> Result<bool, Box<dyn std::error::Error>> {
         ("W2", "sample", "W2-sample", &mut || w2s.run()),
         ("W3", "sorted-scalar", "W3", &mut || w3.run()),
         ("W4", "cov", "W4", &mut || w4.run()),
+        ("W5", "manual", "W5", &mut || w5(&W5Manual)),
+        ("W5", "autodiff", "W5-autodiff", &mut || {
+            w5(&Autodiff::new(W5Loss))
+        }),
     ] {
         let (seconds, first, result) = time(run)?;
         let process = process_seconds(process)?;
@@ -206,6 +217,12 @@ pub fn run(root: &Path) -> Result<bool, Box<dyn std::error::Error>> {
             "W4",
             ((lines[4].result.check - 84.90645197517625) / 84.90645197517625).abs() <= 1e-6,
         ),
+        (
+            "W5",
+            lines[5..7]
+                .iter()
+                .all(|l| (l.result.check - 399810.0).abs() <= 0.005 * 399810.0),
+        ),
     ];
     let mut ok = true;
     for (w, pass) in checks {
@@ -222,22 +239,31 @@ pub fn run(root: &Path) -> Result<bool, Box<dyn std::error::Error>> {
         println!("running the fastest peers side by side ({python}) ...");
         let medians = peer_medians(&python, &peers_dir);
         for (workload, spec) in PEERS {
-            let ours = lines
+            let fastest = lines
                 .iter()
                 .filter(|l| l.workload == workload)
                 .min_by(|a, b| a.seconds.total_cmp(&b.seconds))
                 .expect("every workload has a line");
+            // W5's targets are per variant (manual ≥ 10×, autodiff ≥ 2×): compare each.
+            let ours: Vec<&Line> = if workload == "W5" {
+                lines.iter().filter(|l| l.workload == "W5").collect()
+            } else {
+                vec![fastest]
+            };
             if let Some(peer) = medians.iter().find(|m| m.spec == spec) {
-                println!(
-                    "{}",
-                    serde_json::json!({
-                        "workload": workload, "peer": spec, "peer_seconds": peer.seconds,
-                        "stepsize_seconds": ours.seconds, "speedup": peer.seconds / ours.seconds,
-                        "peer_process_wall_seconds": peer.process_seconds,
-                        "stepsize_process_wall_seconds": ours.process,
-                        "process_speedup": peer.process_seconds / ours.process,
-                    })
-                );
+                for ours in ours {
+                    println!(
+                        "{}",
+                        serde_json::json!({
+                            "workload": workload, "variant": ours.variant, "peer": spec,
+                            "peer_seconds": peer.seconds, "stepsize_seconds": ours.seconds,
+                            "speedup": peer.seconds / ours.seconds,
+                            "peer_process_wall_seconds": peer.process_seconds,
+                            "stepsize_process_wall_seconds": ours.process,
+                            "process_speedup": peer.process_seconds / ours.process,
+                        })
+                    );
+                }
             } else {
                 eprintln!("{spec}: no result (is it installed in PEER_PYTHON?)");
             }

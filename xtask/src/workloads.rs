@@ -1,10 +1,13 @@
-//! The four benchmark workloads of `shared/bench/SPEC.md`, run through the public API (no
+//! The five benchmark workloads of `shared/bench/SPEC.md`, run through the public API (no
 //! benchmark-only code paths): W1 orbit diagram of f2, W2 deep linear GD (n = 32, L = 10),
-//! W3 the Figure 2 ReLU network, W4 Lanczos sharpness. Each returns its `check` value.
+//! W3 the Figure 2 ReLU network, W4 Lanczos sharpness, W5 a basin map of a 2-D loss written
+//! once (autodiff) or with a hand-written gradient. Each returns its `check` value.
 
 use faer::Mat;
+use gd_core::analyses::{Axis, BasinAttractor, BasinOptions, Plane, basins};
+use gd_core::num_dual::DualNum;
 use gd_core::scalar_map::{LaneConfig, final_states};
-use gd_core::{GradientDescent, Lanczos, LanczosOptions, Objective, Schedule};
+use gd_core::{GradientDescent, Lanczos, LanczosOptions, Loss, Objective, Schedule, Stability};
 use gd_models::f2_derivative;
 use gd_models::frobenius_distance;
 use gd_models::linear_data::{dct_whitened_samples, dct2, symmetric_target};
@@ -276,4 +279,77 @@ impl W4 {
             flops: once + per_hvp * hvps as f64 + reorth,
         })
     }
+}
+
+/// SPEC W5's loss, written once: (x² − 1)² + 2(y² − 1)² + xy/2.
+pub struct W5Loss;
+
+impl Loss for W5Loss {
+    fn dim(&self) -> usize {
+        2
+    }
+    fn loss<D: DualNum<Primitive = f64> + Copy>(&self, t: &[D]) -> D {
+        let (x, y) = (t[0], t[1]);
+        (x * x - 1.0).powi(2) + (y * y - 1.0).powi(2) * 2.0 + x * y * 0.5
+    }
+}
+
+/// SPEC W5's loss with the gradient written by hand (variant `manual`); its Hessian is only
+/// used to label the handful of attractors.
+pub struct W5Manual;
+
+impl Objective for W5Manual {
+    type Workspace = ();
+    fn dim(&self) -> usize {
+        2
+    }
+    fn workspace(&self) {}
+    fn loss(&self, t: &[f64], _: &mut ()) -> f64 {
+        let (x, y) = (t[0], t[1]);
+        (x * x - 1.0).powi(2) + 2.0 * (y * y - 1.0).powi(2) + 0.5 * x * y
+    }
+    fn loss_and_gradient(&self, t: &[f64], g: &mut [f64], ws: &mut ()) -> f64 {
+        let (x, y) = (t[0], t[1]);
+        g[0] = 4.0 * x * (x * x - 1.0) + y / 2.0;
+        g[1] = 8.0 * y * (y * y - 1.0) + x / 2.0;
+        self.loss(t, ws)
+    }
+    fn hessian_vector_product(&self, t: &[f64], v: &[f64], out: &mut [f64], _: &mut ()) {
+        let (x, y) = (t[0], t[1]);
+        out[0] = (12.0 * x * x - 4.0) * v[0] + 0.5 * v[1];
+        out[1] = 0.5 * v[0] + (24.0 * y * y - 8.0) * v[1];
+    }
+}
+
+/// W5: where GD at η = 0.12 ends from 1024 × 1024 starts on [−2, 2]², up to 2000 steps,
+/// lanes frozen beyond 10⁶; check = starts ending at the two (stable) local minima.
+pub fn w5<O: Objective>(objective: &O) -> Result<WorkloadResult> {
+    let axis = Axis::new(-2.0, 2.0, 1024)?;
+    let map = basins(
+        objective,
+        0.12,
+        &Plane::xy(axis, axis),
+        &BasinOptions::default(),
+        None,
+    )?;
+    let count = |wanted: fn(&BasinAttractor) -> bool| -> usize {
+        map.attractors
+            .iter()
+            .zip(&map.counts)
+            .filter(|(a, _)| wanted(a))
+            .map(|(_, n)| n)
+            .sum()
+    };
+    let at_minima = map.count_at_fixed_points(Stability::Stable);
+    let diverged = count(|a| matches!(a, BasinAttractor::Diverged));
+    Ok(WorkloadResult {
+        check: at_minima as f64,
+        steps: map.steps_evaluated as usize,
+        extra: vec![
+            ("diverged", diverged as f64),
+            ("other", (map.labels.len() - at_minima - diverged) as f64),
+        ],
+        // Per lane-step: a gradient (about 20 flops by hand) and the update.
+        flops: 24.0 * map.steps_evaluated as f64,
+    })
 }

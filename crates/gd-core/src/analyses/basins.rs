@@ -124,12 +124,30 @@ enum LaneEnd {
 }
 
 /// Scratch of one row of lanes.
-struct Lane<W> {
-    theta: Vec<f64>,
-    tortoise: Vec<f64>,
-    gradient: Vec<f64>,
+struct Lane<W, S> {
+    theta: S,
+    tortoise: S,
+    gradient: S,
     orbit: Vec<f64>,
     workspace: W,
+}
+
+/// The storage of one state: a `Vec` in any dimension, or an array when the dimension is known
+/// at compile time (d ≤ 4), so that the compiler sees the length in the hot loop.
+trait State: AsRef<[f64]> + AsMut<[f64]> {
+    fn zeros(d: usize) -> Self;
+}
+
+impl State for Vec<f64> {
+    fn zeros(d: usize) -> Self {
+        vec![0.0; d]
+    }
+}
+
+impl<const N: usize> State for [f64; N] {
+    fn zeros(_: usize) -> Self {
+        [0.0; N]
+    }
 }
 
 /// The attractor each start of `plane` reaches under GD at `eta`, labeled: fixed points merged
@@ -202,22 +220,13 @@ pub fn basins<O: Objective>(
     };
     let done = AtomicUsize::new(0);
     let ends = sweep(rows, &sweep_options, |j, _| {
-        let mut lane = Lane {
-            theta: vec![0.0; d],
-            tortoise: vec![0.0; d],
-            gradient: vec![0.0; d],
-            orbit: Vec::new(),
-            workspace: objective.workspace(),
+        let row = match d {
+            1 => row_of_lanes::<O, [f64; 1]>(objective, eta, plane, j, options),
+            2 => row_of_lanes::<O, [f64; 2]>(objective, eta, plane, j, options),
+            3 => row_of_lanes::<O, [f64; 3]>(objective, eta, plane, j, options),
+            4 => row_of_lanes::<O, [f64; 4]>(objective, eta, plane, j, options),
+            _ => row_of_lanes::<O, Vec<f64>>(objective, eta, plane, j, options),
         };
-        let row: Vec<(LaneEnd, u64)> = (0..columns)
-            .map(|i| {
-                let (s, t) = (plane.s.value(i), plane.t.value(j));
-                for (k, th) in lane.theta.iter_mut().enumerate() {
-                    *th = plane.center[k] + s * plane.u[k] + t * plane.v[k];
-                }
-                iterate(objective, eta, &mut lane, options)
-            })
-            .collect();
         if let Some(p) = progress {
             p(done.fetch_add(1, Ordering::Relaxed) + 1, rows);
         }
@@ -226,61 +235,146 @@ pub fn basins<O: Objective>(
     label(objective, eta, plane, ends.into_iter().flatten(), options)
 }
 
-/// Iterates one lane from `lane.theta` until it repeats bitwise, leaves the bound or spends
-/// the budget (Brent's cycle detection: the tortoise jumps to the hare at powers of two).
-fn iterate<O: Objective>(
-    objective: &O,
-    eta: f64,
-    lane: &mut Lane<O::Workspace>,
-    options: &BasinOptions,
-) -> (LaneEnd, u64) {
-    let bound = options.divergence_bound;
-    lane.tortoise.copy_from_slice(&lane.theta);
-    let (mut power, mut length) = (1_usize, 0_usize);
-    for step in 1..=options.max_iterations {
-        step_gd(objective, eta, lane);
-        if lane.theta.iter().any(|x| x.is_nan() || x.abs() > bound) {
-            return (LaneEnd::Diverged, step as u64);
-        }
-        length += 1;
-        if lane.theta == lane.tortoise {
-            return (
-                cycle_end(objective, eta, lane, length, options),
-                step as u64,
-            );
-        }
-        if length == power {
-            lane.tortoise.copy_from_slice(&lane.theta);
-            power *= 2;
-            length = 0;
-        }
-    }
-    (LaneEnd::Unresolved, options.max_iterations as u64)
+/// Lanes of one row iterated side by side, one step each per round: a lane's steps form one
+/// dependency chain, so interleaving independent lanes keeps the core busy (each lane's
+/// arithmetic is exactly what it would be alone).
+const INTERLEAVED_LANES: usize = 8;
+
+/// One lane in flight: its column, its step count and Brent's counters.
+struct Slot<W, S> {
+    column: usize,
+    step: usize,
+    power: usize,
+    length: usize,
+    lane: Lane<W, S>,
 }
 
-fn step_gd<O: Objective>(objective: &O, eta: f64, lane: &mut Lane<O::Workspace>) {
-    objective.loss_and_gradient(&lane.theta, &mut lane.gradient, &mut lane.workspace);
-    for (t, g) in lane.theta.iter_mut().zip(&lane.gradient) {
+/// The ends of the lanes of row `j`, in column order.
+fn row_of_lanes<O: Objective, S: State>(
+    objective: &O,
+    eta: f64,
+    plane: &Plane,
+    j: usize,
+    options: &BasinOptions,
+) -> Vec<(LaneEnd, u64)> {
+    let (columns, d) = (plane.s.len(), objective.dim());
+    let start = |slot: &mut Slot<O::Workspace, S>, column: usize| {
+        let (s, t) = (plane.s.value(column), plane.t.value(j));
+        for (k, th) in slot.lane.theta.as_mut().iter_mut().enumerate() {
+            *th = plane.center[k] + s * plane.u[k] + t * plane.v[k];
+        }
+        slot.lane
+            .tortoise
+            .as_mut()
+            .copy_from_slice(slot.lane.theta.as_ref());
+        (slot.column, slot.step, slot.power, slot.length) = (column, 0, 1, 0);
+    };
+    let mut slots: Vec<Slot<O::Workspace, S>> = (0..INTERLEAVED_LANES.min(columns))
+        .map(|column| {
+            let mut slot = Slot {
+                column,
+                step: 0,
+                power: 1,
+                length: 0,
+                lane: Lane {
+                    theta: S::zeros(d),
+                    tortoise: S::zeros(d),
+                    gradient: S::zeros(d),
+                    orbit: Vec::new(),
+                    workspace: objective.workspace(),
+                },
+            };
+            start(&mut slot, column);
+            slot
+        })
+        .collect();
+    let mut ends: Vec<(LaneEnd, u64)> = vec![(LaneEnd::Unresolved, 0); columns];
+    let mut next = slots.len();
+    while !slots.is_empty() {
+        let mut k = 0;
+        while k < slots.len() {
+            match advance(objective, eta, &mut slots[k], options) {
+                None => k += 1,
+                Some(end) => {
+                    ends[slots[k].column] = end;
+                    if next < columns {
+                        start(&mut slots[k], next);
+                        next += 1;
+                        k += 1;
+                    } else {
+                        slots.swap_remove(k);
+                    }
+                }
+            }
+        }
+    }
+    ends
+}
+
+/// One GD step of a lane, then its end if it has one: it left the bound, repeated bitwise
+/// (Brent's cycle detection: the tortoise jumps to the hare at powers of two), or spent the
+/// budget.
+fn advance<O: Objective, S: State>(
+    objective: &O,
+    eta: f64,
+    slot: &mut Slot<O::Workspace, S>,
+    options: &BasinOptions,
+) -> Option<(LaneEnd, u64)> {
+    if slot.step >= options.max_iterations {
+        return Some((LaneEnd::Unresolved, slot.step as u64));
+    }
+    let lane = &mut slot.lane;
+    step_gd(objective, eta, lane);
+    slot.step += 1;
+    let bound = options.divergence_bound;
+    if lane
+        .theta
+        .as_ref()
+        .iter()
+        .any(|x| x.is_nan() || x.abs() > bound)
+    {
+        return Some((LaneEnd::Diverged, slot.step as u64));
+    }
+    slot.length += 1;
+    if lane.theta.as_ref() == lane.tortoise.as_ref() {
+        let end = cycle_end(objective, eta, lane, slot.length, options);
+        return Some((end, slot.step as u64));
+    }
+    if slot.length == slot.power {
+        lane.tortoise.as_mut().copy_from_slice(lane.theta.as_ref());
+        slot.power *= 2;
+        slot.length = 0;
+    }
+    None
+}
+
+fn step_gd<O: Objective, S: State>(objective: &O, eta: f64, lane: &mut Lane<O::Workspace, S>) {
+    objective.loss_and_gradient(
+        lane.theta.as_ref(),
+        lane.gradient.as_mut(),
+        &mut lane.workspace,
+    );
+    for (t, g) in lane.theta.as_mut().iter_mut().zip(lane.gradient.as_ref()) {
         *t -= eta * g;
     }
 }
 
 /// A lane that repeated after `length` steps: a fixed point when every point of the cycle lies
 /// within the merge tolerance of the first, else an orbit of its reduced period.
-fn cycle_end<O: Objective>(
+fn cycle_end<O: Objective, S: State>(
     objective: &O,
     eta: f64,
-    lane: &mut Lane<O::Workspace>,
+    lane: &mut Lane<O::Workspace, S>,
     length: usize,
     options: &BasinOptions,
 ) -> LaneEnd {
     if length > options.max_period {
         return LaneEnd::Unresolved;
     }
-    let d = lane.theta.len();
+    let d = lane.theta.as_ref().len();
     lane.orbit.clear();
     for _ in 0..length {
-        lane.orbit.extend_from_slice(&lane.theta);
+        lane.orbit.extend_from_slice(lane.theta.as_ref());
         step_gd(objective, eta, lane);
     }
     let point = |k: usize| &lane.orbit[(k % length) * d..(k % length + 1) * d];
