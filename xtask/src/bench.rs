@@ -274,6 +274,7 @@ pub fn run(root: &Path) -> Result<bool, Box<dyn std::error::Error>> {
         );
     }
     eprintln!("W4 one HVP: {:.1} µs", w4.seconds_per_hvp(51) * 1e6);
+    crate::autodiff_cost::run();
     for l in &lines {
         eprintln!(
             "{} {:<18} median {:.4} s (first run {:.4} s, whole process {:.3} s)",

@@ -120,6 +120,7 @@ fn rayon_threads(n: usize) -> Result<(), String> {
     gd_repro::set_threads(n)
 }
 
+mod autodiff_cost;
 mod bench;
 mod repro;
 mod workloads;

@@ -114,13 +114,65 @@ pub struct BasinMap {
 /// The most distinct attractors a map may label (each start is compared with each).
 pub const MAX_ATTRACTORS: usize = 1024;
 
-/// How one lane ended.
-#[derive(Clone, Debug, PartialEq)]
-enum LaneEnd {
+/// How one lane ended (before the attractors are labeled across the map).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub enum LaneEnd {
+    /// A cycle whose points lie within the merge tolerance: the point reached.
     FixedPoint(Vec<f64>),
+    /// A cycle of this (reduced) period.
     Periodic(usize),
+    /// No repeat within the budget, or a cycle longer than `max_period`.
     Unresolved,
+    /// The lane left the bound or the finite numbers.
     Diverged,
+}
+
+/// The lanes of one row of the map, labeled within the row: the distinct ends in order of
+/// first appearance and each lane's index into them. Rows are the unit of work and of
+/// sharding; [`basin_map_from_rows`] folds them in order into the map's labels, so a map
+/// computed in shards equals the map computed at once.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct BasinRow {
+    /// The distinct ends of the row.
+    pub ends: Vec<LaneEnd>,
+    /// Per lane (column order), the index of its end.
+    pub labels: Vec<u32>,
+    /// GD steps evaluated over the row's lanes.
+    pub steps_evaluated: u64,
+}
+
+/// Whether two lane ends are one attractor: fixed points within the tolerance, otherwise the
+/// same kind (and period).
+fn same_attractor(a: &LaneEnd, b: &LaneEnd, merge_tolerance: f64) -> bool {
+    match (a, b) {
+        (LaneEnd::FixedPoint(p), LaneEnd::FixedPoint(q)) => p
+            .iter()
+            .zip(q)
+            .all(|(x, y)| (x - y).abs() <= merge_tolerance),
+        (a, b) => a == b,
+    }
+}
+
+/// The index of `end` among `keys` (the first within the tolerance), appended if new; an
+/// error past [`MAX_ATTRACTORS`].
+fn key_of(keys: &mut Vec<LaneEnd>, end: LaneEnd, merge_tolerance: f64) -> Result<usize> {
+    if let Some(i) = keys
+        .iter()
+        .position(|k| same_attractor(k, &end, merge_tolerance))
+    {
+        return Ok(i);
+    }
+    if keys.len() == MAX_ATTRACTORS {
+        return Err(out_of_range(
+            "distinct attractors",
+            format!("more than {MAX_ATTRACTORS}"),
+            format!(
+                "at most {MAX_ATTRACTORS}; raise merge_tolerance (a continuum of minima gives one attractor per start)"
+            ),
+        ));
+    }
+    keys.push(end);
+    Ok(keys.len() - 1)
 }
 
 /// Scratch of one row of lanes.
@@ -181,6 +233,17 @@ pub fn basins<O: Objective>(
     options: &BasinOptions,
     progress: Option<Progress<'_>>,
 ) -> Result<BasinMap> {
+    let rows = basin_rows(objective, eta, plane, options, 0..plane.t.len(), progress)?;
+    basin_map_from_rows(objective, eta, plane, options, rows)
+}
+
+/// Checks the arguments of [`basins`] (and of its row form).
+fn check_arguments<O: Objective>(
+    objective: &O,
+    eta: f64,
+    plane: &Plane,
+    options: &BasinOptions,
+) -> Result<()> {
     validate_eta(eta)?;
     let d = objective.dim();
     for (name, vector) in [("center", &plane.center), ("u", &plane.u), ("v", &plane.v)] {
@@ -209,30 +272,66 @@ pub fn basins<O: Objective>(
             "finite and ≥ 0",
         ));
     }
-    let (columns, rows) = (plane.s.len(), plane.t.len());
+    Ok(())
+}
+
+/// The rows `rows` of the basin map (rows of the t axis), each labeled within itself: what one
+/// shard of a map computes. Rows run in parallel; the result is the same at any thread count.
+pub fn basin_rows<O: Objective>(
+    objective: &O,
+    eta: f64,
+    plane: &Plane,
+    options: &BasinOptions,
+    rows: std::ops::Range<usize>,
+    progress: Option<Progress<'_>>,
+) -> Result<Vec<BasinRow>> {
+    check_arguments(objective, eta, plane, options)?;
+    if rows.end > plane.t.len() || rows.start > rows.end {
+        return Err(out_of_range(
+            "rows",
+            format!("{}..{}", rows.start, rows.end),
+            format!("within 0..{}", plane.t.len()),
+        ));
+    }
+    let (d, columns, count) = (objective.dim(), plane.s.len(), rows.len());
     let sweep_options = SweepOptions {
-        bytes_per_result: Some(
-            columns
-                .saturating_mul(d.saturating_add(6))
-                .saturating_mul(8),
-        ),
+        bytes_per_result: Some(columns.saturating_mul(4).saturating_add(64 * (d + 4))),
         ..SweepOptions::seeded(0)
     };
     let done = AtomicUsize::new(0);
-    let ends = sweep(rows, &sweep_options, |j, _| {
-        let row = match d {
+    let first = rows.start;
+    sweep(count, &sweep_options, |k, _| {
+        let j = first + k;
+        let ends = match d {
             1 => row_of_lanes::<O, [f64; 1]>(objective, eta, plane, j, options),
             2 => row_of_lanes::<O, [f64; 2]>(objective, eta, plane, j, options),
             3 => row_of_lanes::<O, [f64; 3]>(objective, eta, plane, j, options),
             4 => row_of_lanes::<O, [f64; 4]>(objective, eta, plane, j, options),
             _ => row_of_lanes::<O, Vec<f64>>(objective, eta, plane, j, options),
         };
+        let row = label_row(ends, options.merge_tolerance);
         if let Some(p) = progress {
-            p(done.fetch_add(1, Ordering::Relaxed) + 1, rows);
+            p(done.fetch_add(1, Ordering::Relaxed) + 1, count);
         }
         row
-    })?;
-    label(objective, eta, plane, ends.into_iter().flatten(), options)
+    })?
+    .into_iter()
+    .collect()
+}
+
+/// The row's ends labeled within the row.
+fn label_row(ends: Vec<(LaneEnd, u64)>, merge_tolerance: f64) -> Result<BasinRow> {
+    let mut row = BasinRow {
+        ends: Vec::new(),
+        labels: Vec::with_capacity(ends.len()),
+        steps_evaluated: 0,
+    };
+    for (end, steps) in ends {
+        row.steps_evaluated += steps;
+        let k = key_of(&mut row.ends, end, merge_tolerance)?;
+        row.labels.push(k as u32);
+    }
+    Ok(row)
 }
 
 /// Lanes of one row iterated side by side, one step each per round: a lane's steps form one
@@ -392,47 +491,56 @@ fn cycle_end<O: Objective, S: State>(
     }
 }
 
-/// Labels the lane ends in task order (deterministic): fixed points merged within the
-/// tolerance, one label per period, one for unresolved, one for diverged.
-fn label<O: Objective>(
+/// The basin map from all its rows in order (from [`basin_rows`], at once or merged from
+/// shards): each row's ends mapped to the map's attractors in row order (fixed points merged
+/// within the tolerance, one label per period, one for unresolved, one for diverged), then
+/// each fixed point's loss and linearization at η.
+pub fn basin_map_from_rows<O: Objective>(
     objective: &O,
     eta: f64,
     plane: &Plane,
-    ends: impl Iterator<Item = (LaneEnd, u64)>,
     options: &BasinOptions,
+    rows: Vec<BasinRow>,
 ) -> Result<BasinMap> {
+    check_arguments(objective, eta, plane, options)?;
+    let columns = plane.s.len();
+    if rows.len() != plane.t.len() {
+        return Err(out_of_range(
+            "rows",
+            format!("{} rows", rows.len()),
+            format!("one per point of the t axis ({})", plane.t.len()),
+        ));
+    }
     let mut keys: Vec<LaneEnd> = Vec::new();
     let mut counts: Vec<usize> = Vec::new();
-    let mut labels = Vec::new();
+    let mut labels = Vec::with_capacity(rows.len().saturating_mul(columns));
     let mut steps_evaluated = 0_u64;
-    for (end, steps) in ends {
-        steps_evaluated += steps;
-        let found = keys.iter().position(|k| match (k, &end) {
-            (LaneEnd::FixedPoint(a), LaneEnd::FixedPoint(b)) => a
-                .iter()
-                .zip(b)
-                .all(|(x, y)| (x - y).abs() <= options.merge_tolerance),
-            (a, b) => a == b,
-        });
-        let index = match found {
-            Some(index) => index,
-            None if keys.len() == MAX_ATTRACTORS => {
-                return Err(out_of_range(
-                    "distinct attractors",
-                    format!("more than {MAX_ATTRACTORS}"),
-                    format!(
-                        "at most {MAX_ATTRACTORS}; raise merge_tolerance (a continuum of minima gives one attractor per start)"
-                    ),
-                ));
-            }
-            None => {
-                keys.push(end);
+    for (j, row) in rows.into_iter().enumerate() {
+        if row.labels.len() != columns || row.labels.iter().any(|l| *l as usize >= row.ends.len()) {
+            return Err(out_of_range(
+                "rows",
+                format!(
+                    "row {j} with {} labels over {} ends",
+                    row.labels.len(),
+                    row.ends.len()
+                ),
+                format!("{columns} labels, each below the number of ends"),
+            ));
+        }
+        steps_evaluated += row.steps_evaluated;
+        let mut global = Vec::with_capacity(row.ends.len());
+        for end in row.ends {
+            let k = key_of(&mut keys, end, options.merge_tolerance)?;
+            if k == counts.len() {
                 counts.push(0);
-                keys.len() - 1
             }
-        };
-        counts[index] += 1;
-        labels.push(index as u32);
+            global.push(k as u32);
+        }
+        for l in row.labels {
+            let g = global[l as usize];
+            counts[g as usize] += 1;
+            labels.push(g);
+        }
     }
     let mut workspace = objective.workspace();
     let attractors = keys

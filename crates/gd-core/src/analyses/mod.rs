@@ -13,7 +13,10 @@ mod sharpness_along;
 mod stability_boundary;
 
 pub use axis::Axis;
-pub use basins::{BasinAttractor, BasinMap, BasinOptions, Plane, basins};
+pub use basins::{
+    BasinAttractor, BasinMap, BasinOptions, BasinRow, LaneEnd, MAX_ATTRACTORS, Plane,
+    basin_map_from_rows, basin_rows, basins,
+};
 pub use end_state::{attractor_of, run_config_for_analysis};
 pub use orbit_diagram::{Minimum, OrbitColumn, OrbitDiagram, OrbitDiagramOptions, orbit_diagram};
 pub use point_stability::{PointStability, stability};
