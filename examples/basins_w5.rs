@@ -4,12 +4,13 @@
 //!
 //! `cargo run --release --example basins_w5 [OUTPUT_FOLDER]`
 
-#[path = "support/svg.rs"]
-mod svg;
+#[path = "support/output.rs"]
+mod output;
 
 use stepsize::dynamics::analyses::{Axis, BasinAttractor, BasinOptions, Plane, basins};
 use stepsize::dynamics::num_dual::DualNum;
 use stepsize::dynamics::{Autodiff, Loss};
+use stepsize_cli::svg;
 
 struct W5;
 
@@ -56,7 +57,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 what
             })
             .collect();
-        let path = svg::output_folder().join(format!("basins-eta-{eta:.2}.svg"));
+        let path = output::output_folder().join(format!("basins-eta-{eta:.2}.svg"));
         let title = format!("where GD ends at η = {eta}");
         std::fs::write(
             &path,

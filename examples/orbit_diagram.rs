@@ -3,12 +3,13 @@
 //!
 //! `cargo run --release --example orbit_diagram [OUTPUT_FOLDER]`
 
-#[path = "support/svg.rs"]
-mod svg;
+#[path = "support/output.rs"]
+mod output;
 
 use stepsize::dynamics::analyses::{Axis, OrbitDiagramOptions, orbit_diagram};
 use stepsize::dynamics::num_dual::DualNum;
 use stepsize::dynamics::{Autodiff, Loss};
+use stepsize_cli::svg;
 
 /// f(x) = (x² + 1)(x − 1)²(x − 2)²: minima at 1 (f″ = 4) and 2 (f″ = 10).
 struct TwoMinima;
@@ -57,7 +58,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             m.point[0], m.sharpness, m.max_stable_step
         );
     }
-    let path = svg::output_folder().join("orbit-diagram.svg");
+    let path = output::output_folder().join("orbit-diagram.svg");
     std::fs::write(
         &path,
         svg::scatter(

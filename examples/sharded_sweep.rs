@@ -3,8 +3,8 @@
 //!
 //! `cargo run --release --example sharded_sweep [OUTPUT_FOLDER]`
 
-#[path = "support/svg.rs"]
-mod svg;
+#[path = "support/output.rs"]
+mod output;
 
 use rand::RngExt;
 use stepsize::dynamics::analyses::attractor_of;
@@ -37,7 +37,7 @@ fn task(i: usize, rng: &mut rand_chacha::ChaCha8Rng) -> f64 {
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let (tasks, shards, options) = (400, 3, SweepOptions::seeded(11));
-    let folder = svg::output_folder();
+    let folder = output::output_folder();
     let mut paths = Vec::new();
     for index in 0..shards {
         let part = sweep_shard(tasks, &options, Shard::new(index, shards)?, task)?;

@@ -5,13 +5,14 @@
 //!
 //! `cargo run --release --example sharpness_deep_linear [OUTPUT_FOLDER]`
 
-#[path = "support/svg.rs"]
-mod svg;
+#[path = "support/output.rs"]
+mod output;
 
 use stepsize::dynamics::Schedule;
 use stepsize::dynamics::analyses::sharpness_along;
 use stepsize::models::linear_data::{random_orthogonal, symmetric_target};
 use stepsize::models::{DeepLinear, Initialization, initialize};
+use stepsize_cli::svg;
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let target = symmetric_target(&[3.0, 1.5, 0.5, 0.2], &random_orthogonal(4, 7)?)?;
@@ -47,7 +48,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 .map(|s| (s.iteration as f64, s.sharpness)),
         );
     }
-    let path = svg::output_folder().join("sharpness-along-training.svg");
+    let path = output::output_folder().join("sharpness-along-training.svg");
     std::fs::write(
         &path,
         svg::scatter("λmax along training", "step", "λmax", &points, &[]),

@@ -30,6 +30,13 @@ pub trait Objective: Sync {
         workspace: &mut Self::Workspace,
     ) -> f64;
 
+    /// Writes ∇f(θ) into `gradient`. The default calls [`Objective::loss_and_gradient`];
+    /// override it where the loss costs extra work: the lanes of basin maps and orbit diagrams,
+    /// which never look at the loss, call this.
+    fn gradient(&self, theta: &[f64], gradient: &mut [f64], workspace: &mut Self::Workspace) {
+        self.loss_and_gradient(theta, gradient, workspace);
+    }
+
     /// Writes ∇²f(θ)·v into `out`.
     fn hessian_vector_product(
         &self,

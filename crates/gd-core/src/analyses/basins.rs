@@ -448,7 +448,7 @@ fn advance<O: Objective, S: State>(
 }
 
 fn step_gd<O: Objective, S: State>(objective: &O, eta: f64, lane: &mut Lane<O::Workspace, S>) {
-    objective.loss_and_gradient(
+    objective.gradient(
         lane.theta.as_ref(),
         lane.gradient.as_mut(),
         &mut lane.workspace,

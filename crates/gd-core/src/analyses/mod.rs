@@ -18,7 +18,10 @@ pub use basins::{
     basin_map_from_rows, basin_rows, basins,
 };
 pub use end_state::{attractor_of, run_config_for_analysis};
-pub use orbit_diagram::{Minimum, OrbitColumn, OrbitDiagram, OrbitDiagramOptions, orbit_diagram};
+pub use orbit_diagram::{
+    Minimum, OrbitColumn, OrbitDiagram, OrbitDiagramOptions, orbit_columns, orbit_diagram,
+    orbit_minima,
+};
 pub use point_stability::{PointStability, stability};
 pub use sharpness_along::sharpness_along;
 pub use stability_boundary::{BoundaryOptions, StabilityBoundary, stability_boundary};

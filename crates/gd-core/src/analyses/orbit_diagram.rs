@@ -108,6 +108,78 @@ pub fn orbit_diagram<O: Objective>(
     options: &OrbitDiagramOptions,
     progress: Option<Progress<'_>>,
 ) -> Result<OrbitDiagram> {
+    let tasks = etas.len().saturating_mul(starts.len());
+    let columns = orbit_columns(objective, etas, starts, options, 0..tasks, progress)?;
+    let minima = minima_from(objective, etas, starts, options.merge_tolerance)?;
+    Ok(OrbitDiagram { columns, minima })
+}
+
+/// The columns of tasks `tasks` (task i is η = etas[i / starts.len()] from
+/// starts[i % starts.len()]): what one shard of a diagram computes. In parallel; the same at
+/// any thread count.
+pub fn orbit_columns<O: Objective>(
+    objective: &O,
+    etas: &[f64],
+    starts: &[Vec<f64>],
+    options: &OrbitDiagramOptions,
+    tasks: std::ops::Range<usize>,
+    progress: Option<Progress<'_>>,
+) -> Result<Vec<OrbitColumn>> {
+    check_arguments(objective, etas, starts, options)?;
+    let total = etas.len().saturating_mul(starts.len());
+    if tasks.end > total || tasks.start > tasks.end {
+        return Err(out_of_range(
+            "tasks",
+            format!("{}..{}", tasks.start, tasks.end),
+            format!("within 0..{total}"),
+        ));
+    }
+    let sweep_options = SweepOptions {
+        bytes_per_result: Some(
+            options
+                .points
+                .saturating_mul(objective.dim().saturating_add(3))
+                .saturating_mul(8)
+                .saturating_add(64),
+        ),
+        ..SweepOptions::seeded(0)
+    };
+    let (first, count) = (tasks.start, tasks.len());
+    let done = AtomicUsize::new(0);
+    sweep(count, &sweep_options, |k, _| {
+        let i = first + k;
+        let column = orbit_column(
+            objective,
+            etas[i / starts.len()],
+            i % starts.len(),
+            &starts[i % starts.len()],
+            options,
+        );
+        if let Some(p) = progress {
+            p(done.fetch_add(1, Ordering::Relaxed) + 1, count);
+        }
+        column
+    })
+}
+
+/// The distinct strict minima GD reaches from `starts` at the smallest η of `etas` (halved up
+/// to 10 times until it converges), each with 2/λmax, merged within `merge_tolerance`.
+pub fn orbit_minima<O: Objective>(
+    objective: &O,
+    etas: &[f64],
+    starts: &[Vec<f64>],
+    options: &OrbitDiagramOptions,
+) -> Result<Vec<Minimum>> {
+    check_arguments(objective, etas, starts, options)?;
+    minima_from(objective, etas, starts, options.merge_tolerance)
+}
+
+fn check_arguments<O: Objective>(
+    objective: &O,
+    etas: &[f64],
+    starts: &[Vec<f64>],
+    options: &OrbitDiagramOptions,
+) -> Result<()> {
     if etas.is_empty() {
         return Err(out_of_range("etas", "[]", "at least one step size"));
     }
@@ -137,33 +209,7 @@ pub fn orbit_diagram<O: Objective>(
             "finite and ≥ 0",
         ));
     }
-    let tasks = etas.len().saturating_mul(starts.len());
-    let sweep_options = SweepOptions {
-        bytes_per_result: Some(
-            options
-                .points
-                .saturating_mul(objective.dim().saturating_add(3))
-                .saturating_mul(8)
-                .saturating_add(64),
-        ),
-        ..SweepOptions::seeded(0)
-    };
-    let done = AtomicUsize::new(0);
-    let columns = sweep(tasks, &sweep_options, |i, _| {
-        let column = orbit_column(
-            objective,
-            etas[i / starts.len()],
-            i % starts.len(),
-            &starts[i % starts.len()],
-            options,
-        );
-        if let Some(p) = progress {
-            p(done.fetch_add(1, Ordering::Relaxed) + 1, tasks);
-        }
-        column
-    })?;
-    let minima = minima_from(objective, etas, starts, options.merge_tolerance)?;
-    Ok(OrbitDiagram { columns, minima })
+    Ok(())
 }
 
 /// The iterates of one (η, start) after the transient.
@@ -183,7 +229,7 @@ fn orbit_column<O: Objective>(
             .any(|x| x.is_nan() || x.abs() > options.divergence_bound)
     };
     for k in 0..options.transient + options.points {
-        objective.loss_and_gradient(&theta, &mut gradient, &mut ws);
+        objective.gradient(&theta, &mut gradient, &mut ws);
         for (t, g) in theta.iter_mut().zip(&gradient) {
             *t -= eta * g;
         }

@@ -1,7 +1,6 @@
-//! A few lines of SVG for the examples: points with vertical reference lines, and a raster of
-//! labeled cells. Plain text, no fonts beyond the viewer's default.
-
-#![allow(dead_code)]
+//! A few lines of SVG: points with labeled vertical reference lines (orbit diagrams), and a
+//! raster of labeled cells with a legend (basin maps). Plain text; no fonts beyond the viewer's
+//! default, so the bytes depend on nothing but the data.
 
 use std::fmt::Write;
 
@@ -137,17 +136,4 @@ fn axes(svg: &mut String, x_label: &str, y_label: &str, x: (f64, f64), y: (f64, 
         c = WIDTH / 2.0,
         mid = HEIGHT / 2.0
     );
-}
-
-/// The folder the examples write to: the first argument, or `target/stepsize-examples`.
-pub fn output_folder() -> std::path::PathBuf {
-    let dir = std::env::args()
-        .nth(1)
-        .filter(|a| !a.starts_with('-'))
-        .map(std::path::PathBuf::from)
-        .unwrap_or_else(|| {
-            std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/stepsize-examples")
-        });
-    std::fs::create_dir_all(&dir).expect("the output folder can be created");
-    dir
 }

@@ -1,0 +1,10 @@
+//! The `stepsize` command's library: a loss given as a formula ([`formula::Formula`], exmex with
+//! symbolic derivatives), the value syntaxes of the flags, the sweeps and their shard files,
+//! and small SVG figures. The binary (`src/main.rs`) only parses flags and prints.
+
+pub mod error;
+pub mod formula;
+pub mod shard_file;
+pub mod svg;
+pub mod sweeps;
+pub mod values;

@@ -1,0 +1,378 @@
+//! `stepsize`: where GD ends, the stability of a point, orbit diagrams, basin maps and the
+//! stability boundary of a minimum, for a loss given as a formula; sweeps sharded over a
+//! cluster's array jobs and merged. Bad input exits 2 and writes nothing; a failure while
+//! running or writing exits 1.
+
+use clap::{Parser, Subcommand};
+use gd_core::analyses::{BoundaryOptions, attractor_of, stability, stability_boundary};
+use gd_core::{Attractor, floquet_multipliers};
+use indicatif::{ProgressBar, ProgressStyle};
+use std::io::IsTerminal;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use stepsize_cli::error::CliError;
+use stepsize_cli::formula::Formula;
+use stepsize_cli::sweeps::{MAX_GRID, Sweep};
+use stepsize_cli::{shard_file, values};
+
+#[derive(Parser)]
+#[command(
+    name = "stepsize",
+    version,
+    about = "Gradient descent as a dynamical system, on a loss given as a formula in x, y or x1…xd"
+)]
+struct Cli {
+    /// Worker threads for sweeps (results are identical for any value), 1 to 1024.
+    #[arg(long, global = true, allow_hyphen_values = true)]
+    threads: Option<String>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Where GD from θ₀ at η ends: class, point or orbit, period, multipliers or Lyapunov exponent.
+    Run {
+        /// The loss, e.g. "(x^2-1)^2 + 2*(y^2-1)^2 + 0.5*x*y".
+        #[arg(long)]
+        loss: String,
+        /// The start, A[,B…] (its length is the dimension).
+        #[arg(long, allow_hyphen_values = true)]
+        theta0: String,
+        /// The step size.
+        #[arg(long, allow_hyphen_values = true)]
+        eta: String,
+        /// JSON instead of text.
+        #[arg(long)]
+        json: bool,
+    },
+    /// The Hessian's extremes at a point, 2/λmax and the verdict at η.
+    Stability {
+        /// The loss formula.
+        #[arg(long)]
+        loss: String,
+        /// The point, A[,B…].
+        #[arg(long, allow_hyphen_values = true)]
+        at: String,
+        /// A step size to judge the point at.
+        #[arg(long, allow_hyphen_values = true)]
+        eta: Option<String>,
+        /// JSON instead of text.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Orbit diagram of a 1-D loss: CSV, JSON and SVG (with each minimum's 2/λmax line).
+    OrbitDiagram {
+        /// The loss formula in x.
+        #[arg(long)]
+        loss: String,
+        /// Step sizes LO:HI:N.
+        #[arg(long, allow_hyphen_values = true)]
+        eta: String,
+        /// Starts LO:HI:M.
+        #[arg(long, allow_hyphen_values = true)]
+        x0: String,
+        /// Steps discarded before plotting.
+        #[arg(long, default_value = "1000", allow_hyphen_values = true)]
+        transient: String,
+        /// Points kept per (η, start).
+        #[arg(long, default_value = "64", allow_hyphen_values = true)]
+        points: String,
+        /// Output folder (or the folder of shard files with --shard).
+        #[arg(long)]
+        out: PathBuf,
+        /// Run one shard: I/N, or `slurm` for Slurm's array variables.
+        #[arg(long)]
+        shard: Option<String>,
+    },
+    /// Basin map of a 2-D loss: labels (u32 binary), a JSON legend and an SVG map.
+    Basins {
+        /// The loss formula in x and y.
+        #[arg(long)]
+        loss: String,
+        /// The step size.
+        #[arg(long, allow_hyphen_values = true)]
+        eta: String,
+        /// Starts per axis.
+        #[arg(long, allow_hyphen_values = true)]
+        grid: String,
+        /// Range of x, LO:HI.
+        #[arg(long, allow_hyphen_values = true)]
+        x: String,
+        /// Range of y, LO:HI.
+        #[arg(long, allow_hyphen_values = true)]
+        y: String,
+        /// Step budget per start.
+        #[arg(long, default_value = "2000", allow_hyphen_values = true)]
+        max_iterations: String,
+        /// Output folder (or the folder of shard files with --shard).
+        #[arg(long)]
+        out: PathBuf,
+        /// Run one shard: I/N, or `slurm` for Slurm's array variables.
+        #[arg(long)]
+        shard: Option<String>,
+    },
+    /// The empirical stability boundary of the minimum GD reaches from a point, beside 2/λmax.
+    Boundary {
+        /// The loss formula.
+        #[arg(long)]
+        loss: String,
+        /// A point near the minimum, A[,B…].
+        #[arg(long, allow_hyphen_values = true)]
+        near: String,
+        /// JSON instead of text.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Joins the shard files of one sweep into the output of the unsharded run.
+    Merge {
+        /// The folder of shard files.
+        dir: PathBuf,
+        /// Output folder.
+        #[arg(long)]
+        out: PathBuf,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::from(e.exit_code())
+        }
+    }
+}
+
+fn run(cli: Cli) -> Result<(), CliError> {
+    if let Some(threads) = &cli.threads {
+        let n = values::count("--threads", threads, 1, 1024)?;
+        rayon::ThreadPoolBuilder::new()
+            .num_threads(n)
+            .build_global()
+            .map_err(|e| CliError::flag("--threads", n, e.to_string()))?;
+    }
+    match cli.command {
+        Command::Run {
+            loss,
+            theta0,
+            eta,
+            json,
+        } => run_command(&loss, &theta0, &eta, json),
+        Command::Stability {
+            loss,
+            at,
+            eta,
+            json,
+        } => {
+            let at = values::point("--at", &at)?;
+            let eta = eta.map(|e| values::eta("--eta", &e)).transpose()?;
+            let f = Formula::parse(&loss, at.len())?;
+            let s = stability(&f, &at, eta)?;
+            if json {
+                println!("{}", serde_json::json!(s));
+            } else {
+                println!(
+                    "at {:?}: loss {:.6e}, |∇f| {:.3e}, λmax {:.6e}, λmin {:.6e}, 2/λmax {}",
+                    s.point,
+                    s.loss,
+                    s.gradient_norm,
+                    s.extremes.sharpness(),
+                    s.extremes.smallest.value,
+                    s.max_stable_step
+                        .map_or("none (λmax ≤ 0)".into(), |v| format!("{v:.6e}"))
+                );
+                if let Some(l) = s.at_eta {
+                    println!(
+                        "at η = {}: spectral radius of I − η∇²f {:.6}, {:?}",
+                        l.eta, l.spectral_radius, l.stability
+                    );
+                }
+            }
+            Ok(())
+        }
+        Command::Boundary { loss, near, json } => {
+            let near = values::point("--near", &near)?;
+            let f = Formula::parse(&loss, near.len())?;
+            let b = stability_boundary(&f, &near, &BoundaryOptions::default())?;
+            if json {
+                println!("{}", serde_json::json!(b));
+            } else {
+                println!(
+                    "minimum {:?} (loss {:.6e}): 2/λmax = {:.6}, empirical boundary {:.6} (bracket {:.6}..{:.6}, {} runs)",
+                    b.minimum, b.loss, b.theory, b.empirical, b.bracket.0, b.bracket.1, b.trials
+                );
+            }
+            Ok(())
+        }
+        Command::OrbitDiagram {
+            loss,
+            eta,
+            x0,
+            transient,
+            points,
+            out,
+            shard,
+        } => {
+            let etas = values::axis("--eta", &eta, 1 << 14)?;
+            if etas.value(0) <= 0.0 {
+                return Err(CliError::flag("--eta", &eta, "step sizes > 0 (LO > 0)"));
+            }
+            let starts = values::axis("--x0", &x0, 1 << 10)?;
+            let points = values::count("--points", &points, 1, 10_000)?;
+            if etas.len() * starts.len() * points > 1 << 26 {
+                return Err(CliError::flag(
+                    "--points",
+                    points,
+                    "at most 2²⁶ points in all (N × M × points)",
+                ));
+            }
+            let sweep = Sweep::OrbitDiagram {
+                loss,
+                eta: axis_triple(etas),
+                x0: axis_triple(starts),
+                transient: values::count("--transient", &transient, 0, 1_000_000)?,
+                points,
+            };
+            sweep_command(sweep, out, shard)
+        }
+        Command::Basins {
+            loss,
+            eta,
+            grid,
+            x,
+            y,
+            max_iterations,
+            out,
+            shard,
+        } => {
+            let sweep = Sweep::Basins {
+                loss,
+                eta: values::eta("--eta", &eta)?,
+                grid: values::count("--grid", &grid, 2, MAX_GRID)?,
+                x: values::range("--x", &x)?,
+                y: values::range("--y", &y)?,
+                max_iterations: values::count("--max-iterations", &max_iterations, 1, 1_000_000)?,
+            };
+            sweep_command(sweep, out, shard)
+        }
+        Command::Merge { dir, out } => {
+            let (invocation, parts) = shard_file::read_all(&dir)?;
+            let sweep: Sweep =
+                serde_json::from_value(invocation).map_err(|e| CliError::Shards {
+                    folder: dir.display().to_string(),
+                    reason: format!("the shards' invocation is not a sweep: {e}"),
+                })?;
+            stage("merging");
+            for path in sweep.write(parts, &out)? {
+                println!("wrote {path}");
+            }
+            Ok(())
+        }
+    }
+}
+
+fn axis_triple(a: gd_core::analyses::Axis) -> (f64, f64, usize) {
+    (a.value(0), a.value(a.len() - 1), a.len())
+}
+
+/// Prints one line per stage when stderr is not a terminal.
+fn stage(what: &str) {
+    if !std::io::stderr().is_terminal() {
+        eprintln!("{what}");
+    }
+}
+
+fn sweep_command(sweep: Sweep, out: PathBuf, shard: Option<String>) -> Result<(), CliError> {
+    sweep.check()?;
+    let shard = shard.map(|s| values::shard(&s)).transpose()?;
+    let bar = std::io::stderr().is_terminal().then(|| {
+        let bar = ProgressBar::new(1);
+        bar.set_style(
+            ProgressStyle::with_template("{bar:40} {pos}/{len} {elapsed}")
+                .unwrap_or_else(|_| ProgressStyle::default_bar()),
+        );
+        bar
+    });
+    let progress = |done: usize, total: usize| {
+        if let Some(bar) = &bar {
+            bar.set_length(total as u64);
+            bar.set_position(done as u64);
+        }
+    };
+    stage("computing");
+    let part = sweep.compute(shard, Some(&progress))?;
+    if let Some(bar) = &bar {
+        bar.finish_and_clear();
+    }
+    match shard {
+        None => {
+            stage("writing");
+            for path in sweep.write(vec![part], &out)? {
+                println!("wrote {path}");
+            }
+        }
+        Some(shard) => {
+            let file = shard_file::ShardFile {
+                invocation: serde_json::to_value(&sweep)
+                    .map_err(|e| CliError::flag("(invocation)", e, "serializable"))?,
+                shard,
+                part,
+            };
+            let bytes = serde_json::to_vec(&file)
+                .map_err(|e| CliError::flag("(results)", e, "serializable"))?;
+            std::fs::create_dir_all(&out).map_err(CliError::io(&out))?;
+            let path = out.join(shard_file::file_name(shard));
+            gd_core::atomic_file::write(&path, &bytes).map_err(CliError::io(&path))?;
+            println!("wrote {}", path.display());
+        }
+    }
+    Ok(())
+}
+
+fn run_command(loss: &str, theta0: &str, eta: &str, json: bool) -> Result<(), CliError> {
+    let theta0 = values::point("--theta0", theta0)?;
+    let eta = values::eta("--eta", eta)?;
+    let f = Formula::parse(loss, theta0.len())?;
+    let t = attractor_of(&f, &theta0, eta)?;
+    let state = t.final_state.as_ref();
+    let mut report = serde_json::json!({
+        "class": t.attractor.kind(),
+        "steps": t.iterations,
+        "loss": state.map(|s| s.loss),
+    });
+    match &t.attractor {
+        Attractor::FixedPoint { point, .. } => {
+            let s = stability(&f, point, Some(eta))?;
+            report["point"] = serde_json::json!(point);
+            report["period"] = serde_json::json!(1);
+            report["spectral_radius"] =
+                serde_json::json!(s.at_eta.as_ref().map(|l| l.spectral_radius));
+            report["stability"] = serde_json::json!(s.at_eta.as_ref().map(|l| l.stability));
+        }
+        Attractor::Periodic { period, orbit, .. } => {
+            let floquet = floquet_multipliers(&f, orbit, eta, gd_core::DEFAULT_MARGINAL_TOLERANCE)?;
+            report["period"] = serde_json::json!(period);
+            report["orbit"] = serde_json::json!(orbit);
+            report["floquet_multipliers"] = serde_json::json!(floquet.multipliers);
+            report["stability"] = serde_json::json!(floquet.stability);
+        }
+        Attractor::Diverged { at_iteration } => {
+            report["diverged_at"] = serde_json::json!(at_iteration);
+        }
+        Attractor::Unresolved { lyapunov } => {
+            report["lyapunov_exponent"] = serde_json::json!(lyapunov);
+        }
+        other => report["attractor"] = serde_json::json!(other),
+    }
+    if json {
+        println!("{report}");
+    } else {
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&report).unwrap_or_default()
+        );
+    }
+    Ok(())
+}

@@ -1,0 +1,296 @@
+//! The sweep subcommands (basin map, orbit diagram) as data: what was asked (the invocation a
+//! shard file records), how to compute a shard of it, and how to write the outputs from all
+//! its parts. The unsharded run and `merge` call the same writer, so their outputs are equal
+//! byte for byte.
+
+use crate::error::CliError;
+use crate::formula::Formula;
+use crate::svg;
+use gd_core::analyses::{
+    Axis, BasinAttractor, BasinMap, BasinOptions, BasinRow, OrbitColumn, OrbitDiagramOptions,
+    Plane, Progress, basin_map_from_rows, basin_rows, orbit_columns, orbit_minima,
+};
+use gd_core::{Shard, atomic_file};
+use serde::{Deserialize, Serialize};
+use std::path::Path;
+
+/// The largest basin map: 2¹⁴ × 2¹⁴ starts would need 1 GiB of labels.
+pub const MAX_GRID: usize = 1 << 13;
+
+/// The most cells drawn in an SVG basin map per axis (larger maps are subsampled).
+const SVG_CELLS: usize = 256;
+
+/// The step sizes, starts and options of an orbit diagram.
+type DiagramSetting = (Vec<f64>, Vec<Vec<f64>>, OrbitDiagramOptions);
+
+/// A sweep, as the command line asked for it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "command", rename_all = "kebab-case", deny_unknown_fields)]
+pub enum Sweep {
+    /// `stepsize basins`.
+    Basins {
+        /// The loss formula in x and y.
+        loss: String,
+        /// The step size.
+        eta: f64,
+        /// Starts per axis.
+        grid: usize,
+        /// Range of x.
+        x: (f64, f64),
+        /// Range of y.
+        y: (f64, f64),
+        /// Step budget per start.
+        max_iterations: usize,
+    },
+    /// `stepsize orbit-diagram`.
+    OrbitDiagram {
+        /// The loss formula in x.
+        loss: String,
+        /// Step sizes (LO, HI, N).
+        eta: (f64, f64, usize),
+        /// Starts (LO, HI, M).
+        x0: (f64, f64, usize),
+        /// Steps discarded.
+        transient: usize,
+        /// Points kept.
+        points: usize,
+    },
+}
+
+impl Sweep {
+    /// Units of work that shards split: rows of a map, (η, start) tasks of a diagram.
+    pub fn units(&self) -> usize {
+        match self {
+            Self::Basins { grid, .. } => *grid,
+            Self::OrbitDiagram { eta, x0, .. } => eta.2 * x0.2,
+        }
+    }
+
+    fn formula(&self) -> Result<Formula, CliError> {
+        match self {
+            Self::Basins { loss, .. } => Formula::parse(loss, 2),
+            Self::OrbitDiagram { loss, .. } => Formula::parse(loss, 1),
+        }
+    }
+
+    fn plane(&self) -> Result<(Plane, BasinOptions, f64), CliError> {
+        let Self::Basins {
+            eta,
+            grid,
+            x,
+            y,
+            max_iterations,
+            ..
+        } = self
+        else {
+            return Err(CliError::flag("(sweep)", "an orbit diagram", "a basin map"));
+        };
+        let plane = Plane::xy(Axis::new(x.0, x.1, *grid)?, Axis::new(y.0, y.1, *grid)?);
+        let options = BasinOptions {
+            max_iterations: *max_iterations,
+            ..BasinOptions::default()
+        };
+        Ok((plane, options, *eta))
+    }
+
+    fn diagram(&self) -> Result<DiagramSetting, CliError> {
+        let Self::OrbitDiagram {
+            eta,
+            x0,
+            transient,
+            points,
+            ..
+        } = self
+        else {
+            return Err(CliError::flag("(sweep)", "a basin map", "an orbit diagram"));
+        };
+        let etas = Axis::new(eta.0, eta.1, eta.2)?.values();
+        let starts = Axis::new(x0.0, x0.1, x0.2)?
+            .values()
+            .into_iter()
+            .map(|x| vec![x])
+            .collect();
+        let options = OrbitDiagramOptions {
+            transient: *transient,
+            points: *points,
+            ..OrbitDiagramOptions::default()
+        };
+        Ok((etas, starts, options))
+    }
+
+    /// Checks everything that can be checked before running: the formula, the axes.
+    pub fn check(&self) -> Result<(), CliError> {
+        self.formula()?;
+        match self {
+            Self::Basins { .. } => self.plane().map(drop),
+            Self::OrbitDiagram { .. } => self.diagram().map(drop),
+        }
+    }
+
+    /// The results of `shard` (all units when `None`), as JSON.
+    pub fn compute(
+        &self,
+        shard: Option<Shard>,
+        progress: Option<Progress<'_>>,
+    ) -> Result<serde_json::Value, CliError> {
+        let f = self.formula()?;
+        let range = shard.map_or(0..self.units(), |s| s.range(self.units()));
+        let part = match self {
+            Self::Basins { .. } => {
+                let (plane, options, eta) = self.plane()?;
+                serde_json::to_value(basin_rows(&f, eta, &plane, &options, range, progress)?)
+            }
+            Self::OrbitDiagram { .. } => {
+                let (etas, starts, options) = self.diagram()?;
+                serde_json::to_value(orbit_columns(
+                    &f, &etas, &starts, &options, range, progress,
+                )?)
+            }
+        };
+        part.map_err(|e| CliError::flag("(results)", e, "serializable results"))
+    }
+
+    /// Writes the outputs from the parts of all shards, in shard order (one part when
+    /// unsharded) into `out`.
+    pub fn write(
+        &self,
+        parts: Vec<serde_json::Value>,
+        out: &Path,
+    ) -> Result<Vec<String>, CliError> {
+        let f = self.formula()?;
+        let corrupt = |e: serde_json::Error| CliError::Shards {
+            folder: out.display().to_string(),
+            reason: format!("a part does not hold this sweep's results: {e}"),
+        };
+        let files = match self {
+            Self::Basins { .. } => {
+                let (plane, options, eta) = self.plane()?;
+                let mut rows: Vec<BasinRow> = Vec::new();
+                for part in parts {
+                    rows.extend(serde_json::from_value::<Vec<BasinRow>>(part).map_err(corrupt)?);
+                }
+                let map = basin_map_from_rows(&f, eta, &plane, &options, rows)?;
+                basin_files(self, &map, eta)
+            }
+            Self::OrbitDiagram { .. } => {
+                let (etas, starts, options) = self.diagram()?;
+                let mut columns: Vec<OrbitColumn> = Vec::new();
+                for part in parts {
+                    columns
+                        .extend(serde_json::from_value::<Vec<OrbitColumn>>(part).map_err(corrupt)?);
+                }
+                if columns.len() != self.units() {
+                    return Err(CliError::Shards {
+                        folder: out.display().to_string(),
+                        reason: format!("{} columns, expected {}", columns.len(), self.units()),
+                    });
+                }
+                let minima = orbit_minima(&f, &etas, &starts, &options)?;
+                orbit_files(self, &columns, &minima)
+            }
+        };
+        std::fs::create_dir_all(out).map_err(CliError::io(out))?;
+        let mut written = Vec::new();
+        for (name, bytes) in files {
+            let path = out.join(name);
+            atomic_file::write(&path, &bytes).map_err(CliError::io(&path))?;
+            written.push(path.display().to_string());
+        }
+        Ok(written)
+    }
+}
+
+/// What an attractor is, in words (for legends).
+fn describe(a: &BasinAttractor) -> String {
+    match a {
+        BasinAttractor::FixedPoint {
+            point,
+            linearization,
+            ..
+        } => format!(
+            "({:+.4}, {:+.4}) {:?} at η",
+            point[0], point[1], linearization.stability
+        ),
+        BasinAttractor::Periodic { period } => format!("period-{period} orbits"),
+        BasinAttractor::Diverged => "diverged".into(),
+        _ => "unresolved (chaos or slow)".into(),
+    }
+}
+
+fn basin_files(sweep: &Sweep, map: &BasinMap, eta: f64) -> Vec<(&'static str, Vec<u8>)> {
+    let labels: Vec<u8> = map.labels.iter().flat_map(|l| l.to_le_bytes()).collect();
+    let legend = serde_json::json!({
+        "invocation": sweep,
+        "labels": "labels.bin: u32 little-endian, row-major, row j = y_j, column i = x_i",
+        "columns": map.plane.s.len(), "rows": map.plane.t.len(),
+        "attractors": map.attractors.iter().zip(&map.counts).enumerate().map(|(label, (a, n))| {
+            serde_json::json!({"label": label, "starts": n, "what": describe(a), "attractor": a})
+        }).collect::<Vec<_>>(),
+        "steps_evaluated": map.steps_evaluated,
+    });
+    let (columns, rows) = (map.plane.s.len(), map.plane.t.len());
+    let step = columns.div_ceil(SVG_CELLS).max(rows.div_ceil(SVG_CELLS));
+    let (sub_columns, sub_rows) = (columns.div_ceil(step), rows.div_ceil(step));
+    let sub: Vec<u32> = (0..sub_rows)
+        .flat_map(|j| (0..sub_columns).map(move |i| (j * step, i * step)))
+        .map(|(j, i)| map.labels[j * columns + i])
+        .collect();
+    let names: Vec<String> = map.attractors.iter().map(describe).collect();
+    let (s, t) = (&map.plane.s, &map.plane.t);
+    let x = (s.value(0), s.value(s.len() - 1));
+    let y = (t.value(0), t.value(t.len() - 1));
+    let title = format!("where GD ends at η = {eta}");
+    let picture = svg::raster(&title, x, y, sub_columns, &sub, &names);
+    vec![
+        ("labels.bin", labels),
+        ("basins.json", pretty(&legend)),
+        ("basins.svg", picture.into_bytes()),
+    ]
+}
+
+fn orbit_files(
+    sweep: &Sweep,
+    columns: &[OrbitColumn],
+    minima: &[gd_core::analyses::Minimum],
+) -> Vec<(&'static str, Vec<u8>)> {
+    let mut csv = String::from("eta,start,x\n");
+    let mut points = Vec::new();
+    for c in columns {
+        for p in &c.points {
+            csv.push_str(&format!("{:e},{},{:e}\n", c.eta, c.start, p[0]));
+            points.push((c.eta, p[0]));
+        }
+    }
+    let summary = serde_json::json!({
+        "invocation": sweep,
+        "diverged": columns.iter().filter(|c| c.diverged).count(),
+        "minima": minima,
+    });
+    let lines: Vec<(f64, String)> = minima
+        .iter()
+        .map(|m| {
+            (
+                m.max_stable_step,
+                format!("2/λmax of x = {:.4}", m.point[0]),
+            )
+        })
+        .collect();
+    let picture = svg::scatter(
+        "GD's orbit diagram",
+        "η",
+        "x after the transient",
+        &points,
+        &lines,
+    );
+    vec![
+        ("orbit-diagram.csv", csv.into_bytes()),
+        ("orbit-diagram.json", pretty(&summary)),
+        ("orbit-diagram.svg", picture.into_bytes()),
+    ]
+}
+
+fn pretty(value: &serde_json::Value) -> Vec<u8> {
+    let mut bytes = serde_json::to_vec_pretty(value).unwrap_or_default();
+    bytes.push(b'\n');
+    bytes
+}

@@ -1,0 +1,452 @@
+//! The `stepsize` command end to end: each subcommand's output, a sharded basin map and orbit
+//! diagram merged byte-identical to the unsharded run, and the bad-input corpus (exit code 2, a
+//! message naming the flag and the value, no panic, nothing written).
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+const W5: &str = "(x^2-1)^2 + 2*(y^2-1)^2 + 0.5*x*y";
+
+fn stepsize(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_stepsize"))
+        .args(args)
+        .output()
+        .expect("the binary runs")
+}
+
+fn scratch(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("stepsize-cli-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+fn json(output: &Output) -> serde_json::Value {
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    serde_json::from_slice(&output.stdout).expect("JSON on stdout")
+}
+
+#[test]
+fn run_stability_and_boundary_answer_for_a_formula() {
+    // SPEC W5: the global minimum near (1.06, −1.03) has 2/λmax = 0.1138, so at η = 0.12 GD
+    // from nearby ends on a period-2 orbit, and at η = 0.05 at the minimum.
+    let run = json(&stepsize(&[
+        "run", "--loss", W5, "--theta0", "0.9,-1.1", "--eta", "0.12", "--json",
+    ]));
+    assert_eq!(run["class"], "periodic");
+    assert_eq!(run["period"], 2);
+    let run = json(&stepsize(&[
+        "run", "--loss", W5, "--theta0", "0.9,-1.1", "--eta", "0.05", "--json",
+    ]));
+    assert_eq!(run["class"], "fixed_point");
+    assert_eq!(run["stability"], "Stable");
+    let s = json(&stepsize(&[
+        "stability",
+        "--loss",
+        W5,
+        "--at",
+        "1.0591268,-1.0315855",
+        "--eta",
+        "0.12",
+        "--json",
+    ]));
+    let step = s["max_stable_step"].as_f64().unwrap();
+    assert!((step - 0.1138).abs() < 1e-4, "{step}");
+    assert_eq!(s["at_eta"]["stability"], "Unstable");
+    let b = json(&stepsize(&[
+        "boundary", "--loss", W5, "--near", "1,-1", "--json",
+    ]));
+    let (theory, empirical) = (
+        b["theory"].as_f64().unwrap(),
+        b["empirical"].as_f64().unwrap(),
+    );
+    assert!((theory - empirical).abs() <= 2e-3 * theory, "{b}");
+}
+
+fn files(dir: &Path) -> Vec<(String, Vec<u8>)> {
+    let mut out: Vec<(String, Vec<u8>)> = std::fs::read_dir(dir)
+        .unwrap()
+        .flatten()
+        .map(|e| {
+            (
+                e.file_name().to_string_lossy().into_owned(),
+                std::fs::read(e.path()).unwrap(),
+            )
+        })
+        .collect();
+    out.sort();
+    out
+}
+
+#[test]
+fn sharded_sweeps_merge_to_the_unsharded_output_byte_for_byte() {
+    let dir = scratch("shards");
+    let basins = |out: &Path, shard: Option<&str>| {
+        let mut args = vec![
+            "basins", "--loss", W5, "--eta", "0.12", "--grid", "64", "--x", "-2:2", "--y", "-2:2",
+            "--out",
+        ];
+        let out = out.to_str().unwrap().to_string();
+        args.push(&out);
+        if let Some(s) = shard {
+            args.extend(["--shard", s]);
+        }
+        let o = stepsize(&args);
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    };
+    basins(&dir.join("whole"), None);
+    for i in 0..3 {
+        basins(&dir.join("shards"), Some(&format!("{i}/3")));
+    }
+    let merged = stepsize(&[
+        "merge",
+        dir.join("shards").to_str().unwrap(),
+        "--out",
+        dir.join("merged").to_str().unwrap(),
+    ]);
+    assert!(
+        merged.status.success(),
+        "{}",
+        String::from_utf8_lossy(&merged.stderr)
+    );
+    assert_eq!(files(&dir.join("whole")), files(&dir.join("merged")));
+    let names: Vec<String> = files(&dir.join("whole"))
+        .into_iter()
+        .map(|(n, _)| n)
+        .collect();
+    assert_eq!(names, ["basins.json", "basins.svg", "labels.bin"]);
+
+    let diagram = |out: &Path, shard: Option<&str>| {
+        let out = out.to_str().unwrap().to_string();
+        let mut args = vec![
+            "orbit-diagram",
+            "--loss",
+            "(x^2+1)*(x-1)^2*(x-2)^2",
+            "--eta",
+            "0.05:0.6:40",
+            "--x0",
+            "0.6:2.4:3",
+            "--transient",
+            "200",
+            "--points",
+            "8",
+            "--out",
+            &out,
+        ];
+        if let Some(s) = shard {
+            args.extend(["--shard", s]);
+        }
+        let o = stepsize(&args);
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    };
+    diagram(&dir.join("diagram"), None);
+    for i in 0..2 {
+        diagram(&dir.join("diagram-shards"), Some(&format!("{i}/2")));
+    }
+    let merged = stepsize(&[
+        "merge",
+        dir.join("diagram-shards").to_str().unwrap(),
+        "--out",
+        dir.join("diagram-merged").to_str().unwrap(),
+    ]);
+    assert!(
+        merged.status.success(),
+        "{}",
+        String::from_utf8_lossy(&merged.stderr)
+    );
+    assert_eq!(
+        files(&dir.join("diagram")),
+        files(&dir.join("diagram-merged"))
+    );
+    let summary: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dir.join("diagram/orbit-diagram.json")).unwrap())
+            .unwrap();
+    let steps: Vec<f64> = summary["minima"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["max_stable_step"].as_f64().unwrap())
+        .collect();
+    assert!(
+        steps.iter().any(|s| (s - 0.2).abs() < 1e-9)
+            && steps.iter().any(|s| (s - 0.5).abs() < 1e-9),
+        "{steps:?}"
+    );
+
+    // A missing shard, a duplicated one, and shards of two different runs are errors.
+    std::fs::remove_file(dir.join("diagram-shards/shard-00001-of-00002.json")).unwrap();
+    let o = stepsize(&[
+        "merge",
+        dir.join("diagram-shards").to_str().unwrap(),
+        "--out",
+        dir.join("nothing").to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("shard 1 of 2 is missing"));
+    std::fs::copy(
+        dir.join("shards/shard-00000-of-00003.json"),
+        dir.join("diagram-shards/shard-00000-of-00003.json"),
+    )
+    .unwrap();
+    let o = stepsize(&[
+        "merge",
+        dir.join("diagram-shards").to_str().unwrap(),
+        "--out",
+        dir.join("nothing").to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&o.stderr).contains("another run"),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    assert!(!dir.join("nothing").exists());
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn every_bad_input_exits_2_names_the_flag_and_writes_nothing() {
+    let dir = scratch("bad");
+    let out = dir.join("out");
+    let out = out.to_str().unwrap();
+    let basins = |flag: &str, value: &str| {
+        let mut args: Vec<String> = [
+            "basins",
+            "--loss",
+            W5,
+            "--eta",
+            "0.1",
+            "--grid",
+            "8",
+            "--x",
+            "-2:2",
+            "--y",
+            "-2:2",
+            "--max-iterations",
+            "2000",
+            "--out",
+            out,
+        ]
+        .iter()
+        .map(ToString::to_string)
+        .collect();
+        if let Some(i) = args.iter().position(|a| a == flag) {
+            args[i + 1] = value.to_string();
+        }
+        args
+    };
+    let cases: Vec<(Vec<String>, Vec<&str>)> = vec![
+        (basins("--loss", "x^^2"), vec!["--loss", "x^^2", "'^'"]),
+        (basins("--loss", "(x+y"), vec!["--loss", "(x+y"]),
+        (basins("--loss", "x + z"), vec!["--loss", "\"z\""]),
+        (basins("--eta", "0"), vec!["--eta", "0", "> 0"]),
+        (basins("--eta", "-0.1"), vec!["--eta", "-0.1"]),
+        (basins("--eta", "nan"), vec!["--eta", "nan", "finite"]),
+        (basins("--eta", "inf"), vec!["--eta", "inf", "finite"]),
+        (basins("--eta", "fast"), vec!["--eta", "fast", "a number"]),
+        (basins("--x", "2:-2"), vec!["--x", "2:-2", "LO < HI"]),
+        (basins("--x", "1:1"), vec!["--x", "1:1"]),
+        (basins("--y", "-2"), vec!["--y", "-2", "LO:HI"]),
+        (basins("--grid", "0"), vec!["--grid", "0"]),
+        (
+            basins("--grid", "1000000"),
+            vec!["--grid", "1000000", "8192"],
+        ),
+        (basins("--grid", "many"), vec!["--grid", "many"]),
+        (
+            basins("--max-iterations", "99999999999"),
+            vec!["--max-iterations", "99999999999"],
+        ),
+        (
+            [basins("--eta", "0.1"), vec!["--shard".into(), "5/4".into()]].concat(),
+            vec!["--shard", "5/4", "I < N"],
+        ),
+        (
+            [basins("--eta", "0.1"), vec!["--shard".into(), "0/0".into()]].concat(),
+            vec!["--shard", "0"],
+        ),
+        (
+            [
+                basins("--eta", "0.1"),
+                vec!["--shard".into(), "half".into()],
+            ]
+            .concat(),
+            vec!["--shard", "half"],
+        ),
+        (
+            [
+                basins("--eta", "0.1"),
+                vec!["--shard".into(), "slurm".into()],
+            ]
+            .concat(),
+            vec!["--shard", "SLURM_ARRAY_TASK_ID"],
+        ),
+        (
+            [vec!["--threads".into(), "0".into()], basins("--eta", "0.1")].concat(),
+            vec!["--threads", "0"],
+        ),
+        (
+            [
+                vec!["--threads".into(), "100000".into()],
+                basins("--eta", "0.1"),
+            ]
+            .concat(),
+            vec!["--threads", "100000"],
+        ),
+        (
+            vec![
+                "run".into(),
+                "--loss".into(),
+                "x^2".into(),
+                "--theta0".into(),
+                "1,nan".into(),
+                "--eta".into(),
+                "0.1".into(),
+            ],
+            vec!["--theta0", "nan"],
+        ),
+        (
+            vec![
+                "run".into(),
+                "--loss".into(),
+                "x^2 + x3".into(),
+                "--theta0".into(),
+                "1,2".into(),
+                "--eta".into(),
+                "0.1".into(),
+            ],
+            vec!["--loss", "\"x3\"", "x, y"],
+        ),
+        (
+            vec![
+                "run".into(),
+                "--loss".into(),
+                "x1^2".into(),
+                "--theta0".into(),
+                (0..20).map(|_| "1").collect::<Vec<_>>().join(","),
+                "--eta".into(),
+                "0.1".into(),
+            ],
+            vec!["--loss", "20 parameters", "16"],
+        ),
+        (
+            vec![
+                "stability".into(),
+                "--loss".into(),
+                "x^2".into(),
+                "--at".into(),
+                "".into(),
+            ],
+            vec!["--at", "a number"],
+        ),
+        (
+            vec![
+                "stability".into(),
+                "--loss".into(),
+                "x^2".into(),
+                "--at".into(),
+                "1".into(),
+                "--eta".into(),
+                "-1".into(),
+            ],
+            vec!["--eta", "-1"],
+        ),
+        (
+            vec![
+                "boundary".into(),
+                "--loss".into(),
+                "-x^2".into(),
+                "--near".into(),
+                "1".into(),
+            ],
+            vec!["near"],
+        ),
+        (
+            vec![
+                "orbit-diagram".into(),
+                "--loss".into(),
+                "x^4".into(),
+                "--eta".into(),
+                "0:1:10".into(),
+                "--x0".into(),
+                "0:1:3".into(),
+                "--out".into(),
+                out.into(),
+            ],
+            vec!["--eta", "0:1:10", "> 0"],
+        ),
+        (
+            vec![
+                "orbit-diagram".into(),
+                "--loss".into(),
+                "x^4".into(),
+                "--eta".into(),
+                "0.1:1".into(),
+                "--x0".into(),
+                "0:1:3".into(),
+                "--out".into(),
+                out.into(),
+            ],
+            vec!["--eta", "LO:HI:N"],
+        ),
+        (
+            vec![
+                "orbit-diagram".into(),
+                "--loss".into(),
+                "x^4".into(),
+                "--eta".into(),
+                "0.1:1:10".into(),
+                "--x0".into(),
+                "0:1:3".into(),
+                "--points".into(),
+                "0".into(),
+                "--out".into(),
+                out.into(),
+            ],
+            vec!["--points", "0"],
+        ),
+        (
+            vec![
+                "orbit-diagram".into(),
+                "--loss".into(),
+                "x*y".into(),
+                "--eta".into(),
+                "0.1:1:10".into(),
+                "--x0".into(),
+                "0:1:3".into(),
+                "--out".into(),
+                out.into(),
+            ],
+            vec!["--loss", "\"y\""],
+        ),
+        (
+            vec![
+                "merge".into(),
+                dir.join("no-such-folder").to_str().unwrap().into(),
+                "--out".into(),
+                out.into(),
+            ],
+            vec!["no-such-folder"],
+        ),
+    ];
+    assert!(cases.len() >= 30, "{} cases", cases.len());
+    for (args, needles) in &cases {
+        let o = stepsize(&args.iter().map(String::as_str).collect::<Vec<_>>());
+        let stderr = String::from_utf8_lossy(&o.stderr);
+        assert!(!stderr.contains("panicked"), "{args:?}: {stderr}");
+        let code = o.status.code();
+        assert_eq!(code, Some(2), "{args:?}: {stderr}");
+        for needle in needles {
+            assert!(
+                stderr.contains(needle),
+                "{args:?}: `{stderr}` lacks `{needle}`"
+            );
+        }
+        assert!(!Path::new(out).exists(), "{args:?}: wrote output");
+    }
+    std::fs::remove_dir_all(&dir).unwrap();
+}
