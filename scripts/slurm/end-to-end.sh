@@ -1,0 +1,103 @@
+#!/bin/bash
+# Runs `stepsize basins` as a 4-task Slurm array job plus a dependent merge job on a one-node
+# Slurm started here (Debian packages, no systemd), and checks the merged output against the
+# unsharded run byte for byte. Stops the daemons it started, by PID. Needs root; fails loudly
+# (never skips) when Slurm cannot be installed or started.
+#   scripts/slurm/end-to-end.sh [path/to/stepsize]
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(cd "$here/../.." && pwd)
+stepsize=${1:-$root/target/release/stepsize}
+[ -x "$stepsize" ] || { echo "end-to-end: no stepsize binary at $stepsize (cargo build --release -p stepsize-cli)" >&2; exit 1; }
+[ "$(id -u)" = 0 ] || { echo "end-to-end: needs root to install and start Slurm" >&2; exit 1; }
+
+if ! command -v slurmctld >/dev/null || ! command -v munged >/dev/null; then
+    echo "installing slurmctld slurmd slurm-client munge ..."
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq
+    apt-get install -y -qq --no-install-recommends slurmctld slurmd slurm-client munge >/dev/null
+fi
+
+work=$(mktemp -d /tmp/stepsize-slurm.XXXXXX)
+chmod 755 "$work"
+cleanup() {
+    for pidfile in "$work/slurmd.pid" "$work/slurmctld.pid" "$work/munge-run/munged.pid"; do
+        if [ -s "$pidfile" ]; then kill "$(cat "$pidfile")" 2>/dev/null || true; fi
+    done
+    sleep 1
+    rm -rf "$work"
+}
+trap cleanup EXIT
+
+# munge: its own key and socket under $work, run as the munge user.
+mkdir -p "$work/munge" "$work/munge-run"
+chown munge:munge "$work/munge" "$work/munge-run"
+chmod 700 "$work/munge"
+head -c 1024 /dev/urandom > "$work/munge/munge.key"
+chown munge:munge "$work/munge/munge.key"
+chmod 400 "$work/munge/munge.key"
+socket="$work/munge-run/munge.socket.2"
+runuser -u munge -- munged --key-file="$work/munge/munge.key" --socket="$socket" \
+    --pid-file="$work/munge-run/munged.pid" --log-file="$work/munge/munged.log" --seed-file="$work/munge/seed" --force
+for _ in $(seq 50); do [ -S "$socket" ] && break; sleep 0.1; done
+[ -S "$socket" ] && [ -s "$work/munge-run/munged.pid" ] || { echo "end-to-end: munged did not start" >&2; exit 1; }
+
+cpus=$(nproc)
+memory=$(( $(awk '/MemTotal/ {print $2}' /proc/meminfo) / 1024 - 512 ))
+mkdir -p "$work/spool" "$work/state"
+cat > "$work/slurm.conf" <<CONF
+ClusterName=stepsize
+SlurmctldHost=localhost
+SlurmUser=root
+AuthType=auth/munge
+AuthInfo=socket=$socket
+CredType=cred/munge
+ProctrackType=proctrack/linuxproc
+TaskPlugin=task/none
+JobAcctGatherType=jobacct_gather/none
+AccountingStorageType=accounting_storage/none
+SelectType=select/cons_tres
+SelectTypeParameters=CR_Core
+ReturnToService=2
+SlurmctldPidFile=$work/slurmctld.pid
+SlurmdPidFile=$work/slurmd.pid
+SlurmdSpoolDir=$work/spool
+StateSaveLocation=$work/state
+SlurmctldLogFile=$work/slurmctld.log
+SlurmdLogFile=$work/slurmd.log
+SlurmctldPort=16817
+SlurmdPort=16818
+NodeName=localhost NodeAddr=127.0.0.1 CPUs=$cpus RealMemory=$memory State=UNKNOWN
+PartitionName=main Nodes=localhost Default=YES MaxTime=INFINITE State=UP
+CONF
+export SLURM_CONF="$work/slurm.conf"
+slurmctld -f "$SLURM_CONF"
+slurmd -f "$SLURM_CONF" -N localhost
+for _ in $(seq 100); do
+    state=$(sinfo -h -o %T 2>/dev/null || true)
+    [ "$state" = idle ] && break
+    sleep 0.2
+done
+[ "$state" = idle ] || { echo "end-to-end: the node is '$state', not idle" >&2; cat "$work"/slurm*.log >&2; exit 1; }
+
+loss="(x^2-1)^2 + 2*(y^2-1)^2 + 0.5*x*y"
+grid=${GRID:-256}
+cd "$work"
+array=$(STEPSIZE="$stepsize" GRID=$grid LOSS="$loss" sbatch --parsable --array=0-3 \
+    --chdir="$work" "$here/basins-array.sbatch" "$work/shards")
+merge=$(STEPSIZE="$stepsize" sbatch --parsable --dependency=afterok:"$array" \
+    --chdir="$work" "$here/merge.sbatch" "$work/shards" "$work/merged")
+echo "submitted array job $array (4 shards) and merge job $merge"
+for _ in $(seq 1200); do
+    [ -z "$(squeue -h -j "$array,$merge" 2>/dev/null)" ] && break
+    sleep 0.5
+done
+[ -z "$(squeue -h -j "$array,$merge" 2>/dev/null)" ] || { echo "end-to-end: jobs still queued" >&2; squeue >&2; exit 1; }
+cat "$work"/stepsize-*.out
+[ -f "$work/merged/labels.bin" ] || { echo "end-to-end: the merge job wrote nothing" >&2; exit 1; }
+
+"$stepsize" basins --loss "$loss" --eta 0.12 --grid "$grid" --x=-2:2 --y=-2:2 --out "$work/whole" >/dev/null
+for f in labels.bin basins.json basins.svg; do
+    cmp "$work/whole/$f" "$work/merged/$f" || { echo "end-to-end: $f differs from the unsharded run" >&2; exit 1; }
+done
+echo "end-to-end: 4 Slurm array tasks merged equal the unsharded ${grid}x${grid} basin map byte for byte"
