@@ -258,21 +258,7 @@ fn check_arguments<O: Objective>(
             format!("in 1..={MAX_PERIOD}"),
         ));
     }
-    if !(options.divergence_bound.is_finite() && options.divergence_bound > 0.0) {
-        return Err(out_of_range(
-            "divergence_bound",
-            options.divergence_bound,
-            "finite and > 0",
-        ));
-    }
-    if !(options.merge_tolerance.is_finite() && options.merge_tolerance >= 0.0) {
-        return Err(out_of_range(
-            "merge_tolerance",
-            options.merge_tolerance,
-            "finite and ≥ 0",
-        ));
-    }
-    Ok(())
+    super::check_bound_and_tolerance(options.divergence_bound, options.merge_tolerance)
 }
 
 /// The rows `rows` of the basin map (rows of the t axis), each labeled within itself: what one

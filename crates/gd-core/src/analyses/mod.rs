@@ -29,3 +29,23 @@ pub use stability_boundary::{BoundaryOptions, StabilityBoundary, stability_bound
 /// Called with (tasks done, tasks in all) as a sweep progresses, from any thread; the results
 /// do not depend on it.
 pub type Progress<'a> = &'a (dyn Fn(usize, usize) + Sync);
+
+/// Checks the settings the sweeps share: a finite positive divergence bound and a finite
+/// non-negative merge tolerance.
+fn check_bound_and_tolerance(divergence_bound: f64, merge_tolerance: f64) -> crate::Result<()> {
+    if !(divergence_bound.is_finite() && divergence_bound > 0.0) {
+        return Err(crate::error::out_of_range(
+            "divergence_bound",
+            divergence_bound,
+            "finite and > 0",
+        ));
+    }
+    if !(merge_tolerance.is_finite() && merge_tolerance >= 0.0) {
+        return Err(crate::error::out_of_range(
+            "merge_tolerance",
+            merge_tolerance,
+            "finite and ≥ 0",
+        ));
+    }
+    Ok(())
+}

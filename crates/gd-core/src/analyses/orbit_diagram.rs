@@ -195,21 +195,7 @@ fn check_arguments<O: Objective>(
     }
     validate_iterations("transient", options.transient)?;
     validate_iterations("points", options.points)?;
-    if !(options.divergence_bound.is_finite() && options.divergence_bound > 0.0) {
-        return Err(out_of_range(
-            "divergence_bound",
-            options.divergence_bound,
-            "finite and > 0",
-        ));
-    }
-    if !(options.merge_tolerance.is_finite() && options.merge_tolerance >= 0.0) {
-        return Err(out_of_range(
-            "merge_tolerance",
-            options.merge_tolerance,
-            "finite and ≥ 0",
-        ));
-    }
-    Ok(())
+    super::check_bound_and_tolerance(options.divergence_bound, options.merge_tolerance)
 }
 
 /// The iterates of one (η, start) after the transient.
