@@ -9,6 +9,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
 stepsize=${1:-$root/target/release/stepsize}
 [ -x "$stepsize" ] || { echo "end-to-end: no stepsize binary at $stepsize (cargo build --release -p stepsize-cli)" >&2; exit 1; }
+stepsize=$(realpath "$stepsize")
 [ "$(id -u)" = 0 ] || { echo "end-to-end: needs root to install and start Slurm" >&2; exit 1; }
 
 if ! command -v slurmctld >/dev/null || ! command -v munged >/dev/null; then
@@ -89,10 +90,16 @@ merge=$(STEPSIZE="$stepsize" sbatch --parsable --dependency=afterok:"$array" \
     --chdir="$work" "$here/merge.sbatch" "$work/shards" "$work/merged")
 echo "submitted array job $array (4 shards) and merge job $merge"
 for _ in $(seq 1200); do
-    [ -z "$(squeue -h -j "$array,$merge" 2>/dev/null)" ] && break
+    queue=$(squeue -h -j "$array,$merge" -o "%i %T %r" 2>/dev/null || true)
+    [ -z "$queue" ] && break
+    if grep -q DependencyNeverSatisfied <<<"$queue"; then
+        echo "end-to-end: an array task failed, so the merge can never run:" >&2
+        cat "$work"/stepsize-*.out >&2 || true
+        exit 1
+    fi
     sleep 0.5
 done
-[ -z "$(squeue -h -j "$array,$merge" 2>/dev/null)" ] || { echo "end-to-end: jobs still queued" >&2; squeue >&2; exit 1; }
+[ -z "$(squeue -h -j "$array,$merge" 2>/dev/null)" ] || { echo "end-to-end: jobs still queued after 10 minutes" >&2; squeue >&2; exit 1; }
 cat "$work"/stepsize-*.out
 [ -f "$work/merged/labels.bin" ] || { echo "end-to-end: the merge job wrote nothing" >&2; exit 1; }
 

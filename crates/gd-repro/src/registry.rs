@@ -8,6 +8,7 @@ use crate::experiments::{
 };
 use crate::report::Report;
 use crate::run_options::RunOptions;
+use rayon::prelude::*;
 
 /// One experiment: a catalogue id and the function that runs it.
 pub struct Experiment {
@@ -58,7 +59,8 @@ fn table() -> Vec<Experiment> {
     ]
 }
 
-/// Runs the experiments whose id starts with `only` (all when `None`), in registry order.
+/// Runs the experiments whose id starts with `only` (all when `None`), concurrently; the
+/// reports are in registry order.
 /// Every experiment's config (selected or not) is built and checked first, so a bad override
 /// anywhere in the file fails before anything runs.
 pub fn run_experiments(only: Option<&str>, options: &RunOptions) -> Result<Vec<Report>> {
@@ -87,5 +89,13 @@ pub fn run_experiments(only: Option<&str>, options: &RunOptions) -> Result<Vec<R
             known.join(", "),
         ));
     }
-    selected.iter().map(|e| options.timed(e.run)).collect()
+    // Experiments run concurrently (each is deterministic and its sweeps give the same bits at
+    // any thread count), so one experiment's sequential stretches overlap another's sweeps;
+    // the reports come back in registry order.
+    selected
+        .par_iter()
+        .map(|e| options.timed(e.run))
+        .collect::<Vec<_>>()
+        .into_iter()
+        .collect()
 }
