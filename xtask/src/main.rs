@@ -34,6 +34,14 @@ enum Command {
         /// TOML file overriding experiment configs, one table per id (e.g. `[ns-ex1]`).
         #[arg(long)]
         config: Option<PathBuf>,
+        /// Run shard I/N (0-based) of each selected experiment's first sweep and store it in
+        /// --out (required); join the shards with --merge.
+        #[arg(long, conflicts_with_all = ["merge", "check"], requires = "out")]
+        shard: Option<String>,
+        /// Regenerate with each experiment's first sweep taken from the shard files in DIR
+        /// (byte-identical to an unsharded run).
+        #[arg(long)]
+        merge: Option<PathBuf>,
     },
     /// Time the workloads of shared/bench/SPEC.md (and the peers, with PEER_PYTHON set).
     Bench,
@@ -63,7 +71,16 @@ fn main() -> ExitCode {
             threads,
             out,
             config,
+            shard,
+            merge,
         } => {
+            let shard = match shard.as_deref().map(parse_shard).transpose() {
+                Ok(shard) => shard,
+                Err(e) => {
+                    eprintln!("error: {e}");
+                    return ExitCode::from(BAD_INPUT);
+                }
+            };
             if let Some(n) = threads
                 && let Err(e) = rayon_threads(n)
             {
@@ -77,6 +94,8 @@ fn main() -> ExitCode {
                 check,
                 out: &out,
                 config: config.as_deref(),
+                shard,
+                merge: merge.as_deref(),
             };
             match repro::run(&request) {
                 Ok(true) => ExitCode::SUCCESS,
@@ -115,6 +134,17 @@ fn main() -> ExitCode {
 /// The exit code of bad input (flags, override file, configs), as clap uses for bad flags;
 /// 1 means a claim failed, `--check` found a difference, or writing failed.
 const BAD_INPUT: u8 = 2;
+
+/// `I/N` with 0 ≤ I < N.
+fn parse_shard(text: &str) -> Result<gd_core::Shard, String> {
+    let bad = || format!("--shard = {text} is not allowed: I/N with 0 ≤ I < N");
+    let (i, n) = text.split_once('/').ok_or_else(bad)?;
+    let (i, n) = (
+        i.trim().parse::<usize>().map_err(|_| bad())?,
+        n.trim().parse::<usize>().map_err(|_| bad())?,
+    );
+    gd_core::Shard::new(i, n).map_err(|_| bad())
+}
 
 fn rayon_threads(n: usize) -> Result<(), String> {
     gd_repro::set_threads(n)

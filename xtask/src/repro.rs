@@ -1,7 +1,7 @@
 //! `cargo xtask repro`: run with a progress bar per experiment, write or compare, print.
 
 use gd_repro::{
-    Overrides, Report, ReproError, RunOptions, Verdict, check_outputs, claims_table,
+    Overrides, Report, ReproError, RunOptions, Sharding, Verdict, check_outputs, claims_table,
     run_experiments, write_outputs,
 };
 use indicatif::{MultiProgress, ProgressBar, ProgressStyle};
@@ -38,6 +38,10 @@ pub struct Request<'a> {
     pub check: bool,
     pub out: &'a Path,
     pub config: Option<&'a Path>,
+    /// `--shard I/N`: store shard I of each experiment's first sweep in `out`.
+    pub shard: Option<gd_core::Shard>,
+    /// `--merge DIR`: take sweeps from the shard files in DIR.
+    pub merge: Option<&'a Path>,
 }
 
 fn progress_callback() -> gd_repro::ProgressFn {
@@ -98,7 +102,17 @@ pub fn run(request: &Request<'_>) -> Result<bool, Failure> {
     let seconds: Arc<Mutex<Vec<(String, f64)>>> = Arc::default();
     let piped = !std::io::stderr().is_terminal();
     let finished_seconds = Arc::clone(&seconds);
+    let sharding = match (request.shard, request.merge) {
+        (Some(shard), _) => Some(Sharding::Compute {
+            shard,
+            dir: request.out.to_path_buf(),
+        }),
+        (None, Some(dir)) => Some(Sharding::merge(dir)),
+        (None, None) => None,
+    };
+    let compute_shard = request.shard.is_some();
     let options = RunOptions {
+        sharding,
         quick: request.quick,
         overrides,
         progress: (!piped).then(progress_callback),
@@ -120,6 +134,15 @@ pub fn run(request: &Request<'_>) -> Result<bool, Failure> {
     };
     let started = std::time::Instant::now();
     let reports = run_experiments(request.only, &options)?;
+    if compute_shard {
+        println!(
+            "stored shard files in {} ({:.1} s); join them with --merge {}",
+            request.out.display(),
+            started.elapsed().as_secs_f64(),
+            request.out.display()
+        );
+        return Ok(true);
+    }
     print!("{}", claims_table(&reports));
     let seconds = seconds.lock().unwrap_or_else(|p| p.into_inner()).clone();
     println!(

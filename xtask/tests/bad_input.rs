@@ -42,6 +42,12 @@ fn corpus() -> Vec<Case> {
         ),
         flags("unknown --only", &["--only", "zz"], &["zz", "ns-ex1"]),
         flags(
+            "shard 3 of 2",
+            &["--shard", "3/2"],
+            &["--shard", "3/2", "I < N"],
+        ),
+        flags("shard of nothing", &["--shard", "1/0"], &["--shard", "1/0"]),
+        flags(
             "missing --config",
             &["--config", "/nonexistent/over.toml"],
             &["/nonexistent/over.toml"],

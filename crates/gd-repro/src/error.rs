@@ -60,6 +60,14 @@ pub enum ReproError {
         /// The lock file.
         lock: String,
     },
+    /// Not a failure: under `--shard` an experiment stops once its shard is stored.
+    #[error("{id}: shard stored in {path}")]
+    ShardStored {
+        /// The experiment.
+        id: String,
+        /// The shard file.
+        path: String,
+    },
     /// Serializing data failed.
     #[error("could not serialize {what}: {reason}")]
     Serialize {

@@ -23,7 +23,7 @@ pub use field_check::{MAX_COUNT, MAX_STEPS, MAX_TASKS};
 pub use output::{check_outputs, render_tree, write_outputs};
 pub use registry::{Experiment, experiments, run_experiments};
 pub use report::{Claim, Figure, Report, Series, Table, Verdict, claims_table};
-pub use run_options::{FinishedFn, ProgressFn, RunOptions};
+pub use run_options::{FinishedFn, ProgressFn, RunOptions, Sharding};
 
 /// The most sweep threads accepted: far more than any machine this runs on has cores.
 pub const MAX_THREADS: usize = 1024;

@@ -7,7 +7,7 @@ use crate::experiments::{
     ns_fig2, ns_large_sv, ns_residual, ns_thm1, ns_thm2, ns_thm3, ns_thm4,
 };
 use crate::report::Report;
-use crate::run_options::RunOptions;
+use crate::run_options::{RunOptions, Sharding};
 use rayon::prelude::*;
 
 /// One experiment: a catalogue id and the function that runs it.
@@ -60,7 +60,8 @@ fn table() -> Vec<Experiment> {
 }
 
 /// Runs the experiments whose id starts with `only` (all when `None`), concurrently; the
-/// reports are in registry order.
+/// reports are in registry order. Under `Sharding::Compute` the experiments store their
+/// shards and no report is returned.
 /// Every experiment's config (selected or not) is built and checked first, so a bad override
 /// anywhere in the file fails before anything runs.
 pub fn run_experiments(only: Option<&str>, options: &RunOptions) -> Result<Vec<Report>> {
@@ -92,10 +93,18 @@ pub fn run_experiments(only: Option<&str>, options: &RunOptions) -> Result<Vec<R
     // Experiments run concurrently (each is deterministic and its sweeps give the same bits at
     // any thread count), so one experiment's sequential stretches overlap another's sweeps;
     // the reports come back in registry order.
-    selected
-        .par_iter()
-        .map(|e| options.timed(e.run))
-        .collect::<Vec<_>>()
-        .into_iter()
-        .collect()
+    let outcomes: Vec<Result<Report>> = selected.par_iter().map(|e| options.timed(e.run)).collect();
+    let mut reports = Vec::new();
+    for outcome in outcomes {
+        match outcome {
+            Ok(report) => reports.push(report),
+            Err(ReproError::ShardStored { .. })
+                if matches!(options.sharding, Some(Sharding::Compute { .. })) => {}
+            Err(e) => return Err(e),
+        }
+    }
+    if matches!(options.sharding, Some(Sharding::Compute { .. })) {
+        reports.clear();
+    }
+    Ok(reports)
 }

@@ -25,6 +25,39 @@ pub struct RunOptions {
     pub progress: Option<ProgressFn>,
     /// Called as each experiment finishes.
     pub finished: Option<FinishedFn>,
+    /// Run one shard of each experiment's first sweep, or merge stored shards.
+    pub sharding: Option<Sharding>,
+}
+
+/// Sharded paper results: the first sweep of each experiment split over machines.
+#[derive(Clone, Debug)]
+pub enum Sharding {
+    /// Run `shard` of each selected experiment's first sweep and store it in `dir`; the
+    /// experiment stops there.
+    Compute {
+        /// Which shard.
+        shard: gd_core::Shard,
+        /// Where the shard files go.
+        dir: std::path::PathBuf,
+    },
+    /// Run every experiment whole, taking each experiment's first sweep from the shard files
+    /// in `dir` where it has them.
+    Merge {
+        /// The folder of shard files.
+        dir: std::path::PathBuf,
+        /// Experiments whose first sweep has been taken (build with [`Sharding::merge`]).
+        taken: Arc<std::sync::Mutex<std::collections::HashSet<String>>>,
+    },
+}
+
+impl Sharding {
+    /// Merging the shard files in `dir`.
+    pub fn merge(dir: impl Into<std::path::PathBuf>) -> Self {
+        Self::Merge {
+            dir: dir.into(),
+            taken: Arc::default(),
+        }
+    }
 }
 
 impl RunOptions {

@@ -58,7 +58,7 @@ impl Config {
     }
 }
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 struct Outcome {
     period2: bool,
     amplitude_error: f64,

@@ -89,7 +89,7 @@ impl Config {
 }
 
 /// Where a run ends.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 enum Outcome {
     One,
     Two,

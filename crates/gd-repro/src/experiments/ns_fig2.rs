@@ -79,7 +79,7 @@ enum Fate {
     Dead,
 }
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 struct Outcome {
     fate: Fate,
     /// η λmax / 2 at a fixed point.

@@ -70,7 +70,7 @@ impl Config {
     }
 }
 
-#[derive(Clone, Copy, PartialEq)]
+#[derive(Clone, Copy, PartialEq, Serialize, Deserialize)]
 enum Fate {
     Reached,
     Dead,
