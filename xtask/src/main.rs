@@ -74,10 +74,13 @@ fn main() -> ExitCode {
             shard,
             merge,
         } => {
-            let shard = match shard.as_deref().map(parse_shard).transpose() {
+            let shard = match shard.as_deref().map(gd_core::Shard::parse).transpose() {
                 Ok(shard) => shard,
-                Err(e) => {
-                    eprintln!("error: {e}");
+                Err(_) => {
+                    eprintln!(
+                        "error: --shard = {} is not allowed: I/N with 0 ≤ I < N",
+                        shard.as_deref().unwrap_or_default()
+                    );
                     return ExitCode::from(BAD_INPUT);
                 }
             };
@@ -134,17 +137,6 @@ fn main() -> ExitCode {
 /// The exit code of bad input (flags, override file, configs), as clap uses for bad flags;
 /// 1 means a claim failed, `--check` found a difference, or writing failed.
 const BAD_INPUT: u8 = 2;
-
-/// `I/N` with 0 ≤ I < N.
-fn parse_shard(text: &str) -> Result<gd_core::Shard, String> {
-    let bad = || format!("--shard = {text} is not allowed: I/N with 0 ≤ I < N");
-    let (i, n) = text.split_once('/').ok_or_else(bad)?;
-    let (i, n) = (
-        i.trim().parse::<usize>().map_err(|_| bad())?,
-        n.trim().parse::<usize>().map_err(|_| bad())?,
-    );
-    gd_core::Shard::new(i, n).map_err(|_| bad())
-}
 
 fn rayon_threads(n: usize) -> Result<(), String> {
     gd_repro::set_threads(n)

@@ -182,6 +182,17 @@ impl Shard {
         Ok(Self { index, count })
     }
 
+    /// Parses `I/N` (0-based, I < N), as command lines write a shard.
+    pub fn parse(text: &str) -> Result<Self> {
+        let bad = || out_of_range("shard", text, "I/N with 0 ≤ I < N");
+        let (i, n) = text.split_once('/').ok_or_else(bad)?;
+        let (i, n) = (
+            i.trim().parse::<usize>().map_err(|_| bad())?,
+            n.trim().parse::<usize>().map_err(|_| bad())?,
+        );
+        Self::new(i, n).map_err(|_| bad())
+    }
+
     /// The shard of a Slurm array job: `SLURM_ARRAY_TASK_ID − SLURM_ARRAY_TASK_MIN` of
     /// `SLURM_ARRAY_TASK_COUNT`. `None` outside an array job (no `SLURM_ARRAY_TASK_ID`); an
     /// error when a variable is not a non-negative integer, when the count is missing, or when

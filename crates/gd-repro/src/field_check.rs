@@ -96,6 +96,12 @@ impl Fields {
         self.require(value > 0.0, field, value, "> 0")
     }
 
+    /// A small and a large step size: 0 < `small_eta` < `large_eta`.
+    pub(crate) fn step_pair(&self, small_eta: f64, large_eta: f64) -> Result<()> {
+        self.positive("small_eta", small_eta)?;
+        self.increasing("small_eta", small_eta, "large_eta", large_eta)
+    }
+
     /// A list with at least `min` entries.
     pub(crate) fn list<T: std::fmt::Debug>(
         &self,

@@ -216,7 +216,7 @@ fn run(cli: Cli) -> Result<(), CliError> {
             shard,
         } => {
             let etas = values::axis("--eta", &eta, 1 << 14)?;
-            if etas.value(0) <= 0.0 {
+            if etas.bounds().0 <= 0.0 {
                 return Err(CliError::flag("--eta", &eta, "step sizes > 0 (LO > 0)"));
             }
             let starts = values::axis("--x0", &x0, 1 << 10)?;
@@ -274,7 +274,8 @@ fn run(cli: Cli) -> Result<(), CliError> {
 }
 
 fn axis_triple(a: gd_core::analyses::Axis) -> (f64, f64, usize) {
-    (a.value(0), a.value(a.len() - 1), a.len())
+    let (lo, hi) = a.bounds();
+    (lo, hi, a.len())
 }
 
 /// Prints one line per stage when stderr is not a terminal.

@@ -236,9 +236,7 @@ fn basin_files(sweep: &Sweep, map: &BasinMap, eta: f64) -> Vec<(&'static str, Ve
         .map(|(j, i)| map.labels[j * columns + i])
         .collect();
     let names: Vec<String> = map.attractors.iter().map(describe).collect();
-    let (s, t) = (&map.plane.s, &map.plane.t);
-    let x = (s.value(0), s.value(s.len() - 1));
-    let y = (t.value(0), t.value(t.len() - 1));
+    let (x, y) = (map.plane.s.bounds(), map.plane.t.bounds());
     let title = format!("where GD ends at η = {eta}");
     let picture = svg::raster(&title, x, y, sub_columns, &sub, &names);
     vec![

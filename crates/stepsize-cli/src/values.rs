@@ -90,15 +90,5 @@ pub fn shard(text: &str) -> Result<Shard, CliError> {
             )),
         };
     }
-    let Some((i, n)) = text.split_once('/') else {
-        return Err(CliError::flag(
-            "--shard",
-            text,
-            "I/N (0-based I < N) or slurm",
-        ));
-    };
-    let n = count("--shard", n, 1, 1 << 16)?;
-    let i = count("--shard", i, 0, n - 1)
-        .map_err(|_| CliError::flag("--shard", text, format!("I/N with 0 ≤ I < N = {n}")))?;
-    Ok(Shard::new(i, n)?)
+    Shard::parse(text).map_err(|_| CliError::flag("--shard", text, "I/N with 0 ≤ I < N, or slurm"))
 }

@@ -50,6 +50,11 @@ impl Axis {
         Ok(Self { lo, hi, n })
     }
 
+    /// (lo, hi) as given.
+    pub fn bounds(&self) -> (f64, f64) {
+        (self.lo, self.hi)
+    }
+
     /// The number of points.
     pub fn len(&self) -> usize {
         self.n

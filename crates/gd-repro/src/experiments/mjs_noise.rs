@@ -109,8 +109,7 @@ pub fn run(options: &RunOptions) -> Result<Report> {
 
 fn check(c: &Config) -> Result<()> {
     let f = Fields::of(ID);
-    f.positive("small_eta", c.small_eta)?;
-    f.increasing("small_eta", c.small_eta, "large_eta", c.large_eta)?;
+    f.step_pair(c.small_eta, c.large_eta)?;
     f.at_least("batch", c.batch, 1)?;
     let samples = 2 * c.train_per_class;
     f.require(

@@ -106,8 +106,7 @@ pub fn run(options: &RunOptions) -> Result<Report> {
 
 fn check(c: &Config) -> Result<()> {
     let f = Fields::of(ID);
-    f.positive("small_eta", c.small_eta)?;
-    f.increasing("small_eta", c.small_eta, "large_eta", c.large_eta)?;
+    f.step_pair(c.small_eta, c.large_eta)?;
     f.require(c.sigma_min >= 0.0, "sigma_min", c.sigma_min, "≥ 0")?;
     f.increasing("sigma_min", c.sigma_min, "sigma_max", c.sigma_max)?;
     f.at_least("sigmas", c.sigmas, 2)?;

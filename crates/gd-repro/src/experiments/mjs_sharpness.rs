@@ -104,8 +104,7 @@ pub fn run(options: &RunOptions) -> Result<Report> {
 
 fn check(c: &Config) -> Result<()> {
     let f = Fields::of(ID);
-    f.positive("small_eta", c.small_eta)?;
-    f.increasing("small_eta", c.small_eta, "large_eta", c.large_eta)?;
+    f.step_pair(c.small_eta, c.large_eta)?;
     f.at_least("every", c.every, 1)?;
     f.require(
         c.steps / c.every >= 4,
