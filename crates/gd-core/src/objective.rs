@@ -37,6 +37,25 @@ pub trait Objective: Sync {
         self.loss_and_gradient(theta, gradient, workspace);
     }
 
+    /// Writes ∇f at each of the points `thetas` (n points of d coordinates, one after another)
+    /// into `gradients` (the same layout). The default calls [`Objective::gradient`] point by
+    /// point; an objective whose every call costs a fixed overhead (a Python function, a jitted
+    /// JAX gradient) overrides it and sets [`Objective::batch_size`].
+    fn gradients(&self, thetas: &[f64], gradients: &mut [f64], workspace: &mut Self::Workspace) {
+        let d = self.dim().max(1);
+        for (theta, gradient) in thetas.chunks_exact(d).zip(gradients.chunks_exact_mut(d)) {
+            self.gradient(theta, gradient, workspace);
+        }
+    }
+
+    /// How many points the sweeps (basin maps, orbit diagrams) hand to
+    /// [`Objective::gradients`] at once, iterating that many trajectories in lockstep on one
+    /// thread. `None` (the default): each trajectory calls [`Objective::gradient`] itself, in
+    /// parallel. The results are the same bits either way.
+    fn batch_size(&self) -> Option<usize> {
+        None
+    }
+
     /// Writes ∇²f(θ)·v into `out`.
     fn hessian_vector_product(
         &self,

@@ -105,7 +105,7 @@ impl Grid {
     }
 }
 
-fn check_budget<R>(tasks: usize, options: &SweepOptions) -> Result<()> {
+pub(crate) fn check_budget<R>(tasks: usize, options: &SweepOptions) -> Result<()> {
     if tasks == 0 {
         return Err(CoreError::EmptyGrid { what: "task list" });
     }

@@ -10,7 +10,7 @@ use crate::objective::Objective;
 use crate::period::reduced_period;
 use crate::run_config::{MAX_PERIOD, validate_iterations};
 use crate::sharpness::extreme_eigenvalues;
-use crate::sweep::{SweepOptions, sweep};
+use crate::sweep::{SweepOptions, check_budget, sweep};
 use serde::{Deserialize, Serialize};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
@@ -204,7 +204,9 @@ impl<const N: usize> State for [f64; N] {
 
 /// The attractor each start of `plane` reaches under GD at `eta`, labeled: fixed points merged
 /// within `merge_tolerance` (each with its loss and linearization at η), orbits by period,
-/// unresolved, diverged. Rows run in parallel; the map is the same at any thread count.
+/// unresolved, diverged. Rows run in parallel (or, for an objective with a
+/// [`Objective::batch_size`], in lockstep through batched gradients); the map is the same at
+/// any thread count.
 ///
 /// # Example
 /// ```
@@ -284,6 +286,13 @@ pub fn basin_rows<O: Objective>(
         bytes_per_result: Some(columns.saturating_mul(4).saturating_add(64 * (d + 4))),
         ..SweepOptions::seeded(0)
     };
+    if let Some(batch) = objective.batch_size() {
+        check_budget::<BasinRow>(count, &sweep_options)?;
+        return super::lockstep::basin_ends(objective, eta, plane, rows, options, batch, progress)
+            .into_iter()
+            .map(|ends| label_row(ends, options.merge_tolerance))
+            .collect();
+    }
     let done = AtomicUsize::new(0);
     let first = rows.start;
     sweep(count, &sweep_options, |k, _| {
@@ -306,7 +315,7 @@ pub fn basin_rows<O: Objective>(
 }
 
 /// The row's ends labeled within the row.
-fn label_row(ends: Vec<(LaneEnd, u64)>, merge_tolerance: f64) -> Result<BasinRow> {
+pub(super) fn label_row(ends: Vec<(LaneEnd, u64)>, merge_tolerance: f64) -> Result<BasinRow> {
     let mut row = BasinRow {
         ends: Vec::new(),
         labels: Vec::with_capacity(ends.len()),
@@ -462,7 +471,15 @@ fn cycle_end<O: Objective, S: State>(
         lane.orbit.extend_from_slice(lane.theta.as_ref());
         step_gd(objective, eta, lane);
     }
-    let point = |k: usize| &lane.orbit[(k % length) * d..(k % length + 1) * d];
+    end_of_cycle(&lane.orbit, d, options)
+}
+
+/// The end of a lane whose state repeated: `orbit` holds the cycle's points (d coordinates
+/// each, in the order visited). A fixed point when every point lies within the merge tolerance
+/// of the first, else an orbit of its reduced period.
+pub(super) fn end_of_cycle(orbit: &[f64], d: usize, options: &BasinOptions) -> LaneEnd {
+    let length = orbit.len() / d;
+    let point = |k: usize| &orbit[(k % length) * d..(k % length + 1) * d];
     let close = |a: &[f64], b: &[f64]| {
         a.iter()
             .zip(b)

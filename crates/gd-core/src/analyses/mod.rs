@@ -7,6 +7,7 @@
 mod axis;
 mod basins;
 mod end_state;
+mod lockstep;
 mod orbit_diagram;
 mod point_stability;
 mod sharpness_along;

@@ -8,7 +8,7 @@ use crate::attractor::Attractor;
 use crate::error::{Result, check_dimension, check_finite, out_of_range, validate_eta};
 use crate::objective::Objective;
 use crate::run_config::validate_iterations;
-use crate::sweep::{SweepOptions, sweep};
+use crate::sweep::{SweepOptions, check_budget, sweep};
 use serde::{Deserialize, Serialize};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
@@ -144,6 +144,12 @@ pub fn orbit_columns<O: Objective>(
         ),
         ..SweepOptions::seeded(0)
     };
+    if let Some(batch) = objective.batch_size() {
+        check_budget::<OrbitColumn>(tasks.len(), &sweep_options)?;
+        return Ok(super::lockstep::orbit_columns(
+            objective, etas, starts, options, tasks, batch, progress,
+        ));
+    }
     let (first, count) = (tasks.start, tasks.len());
     let done = AtomicUsize::new(0);
     sweep(count, &sweep_options, |k, _| {
