@@ -38,6 +38,10 @@ fn crates_depend_only_downward() {
         ("crates/gd-repro", &["gd-core", "gd-models", "gd-theory"]),
         ("xtask", &["gd-core", "gd-models", "gd-repro", "gd-theory"]),
         ("crates/stepsize-cli", &["gd-core"]),
+        (
+            "crates/stepsize-py",
+            &["gd-core", "gd-models", "gd-repro", "stepsize-cli"],
+        ),
         ("", &["gd-core", "gd-models", "gd-theory"]),
     ];
     for (dir, permitted) in allowed {

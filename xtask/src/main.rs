@@ -45,6 +45,20 @@ enum Command {
     },
     /// Time the workloads of shared/bench/SPEC.md (and the peers, with PEER_PYTHON set).
     Bench,
+    /// Every test: `cargo test --workspace`, then the Python package (wheel built into a fresh
+    /// virtual environment under target/, pytest, the Python example).
+    Test {
+        /// Only the Rust tests.
+        #[arg(long)]
+        rust_only: bool,
+    },
+    /// Write the Rust reference values the Python tests compare with (what `test` does before
+    /// pytest; for running pytest by hand with STEPSIZE_RUST_REFERENCE=PATH).
+    #[command(hide = true)]
+    PythonReference {
+        /// The JSON file to write.
+        path: PathBuf,
+    },
     /// Build and run one workload once in this process (what `bench` times as the whole
     /// process's wall time).
     #[command(hide = true)]
@@ -123,6 +137,20 @@ fn main() -> ExitCode {
                 ExitCode::FAILURE
             }
         },
+        Command::Test { rust_only } => match test_all::run_all(&project_root(), rust_only) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => {
+                eprintln!("error: {e}");
+                ExitCode::FAILURE
+            }
+        },
+        Command::PythonReference { path } => match python_reference::write(&path) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => {
+                eprintln!("error: {e}");
+                ExitCode::FAILURE
+            }
+        },
         Command::Bench => match bench::run(&project_root()) {
             Ok(true) => ExitCode::SUCCESS,
             Ok(false) => ExitCode::FAILURE,
@@ -144,5 +172,7 @@ fn rayon_threads(n: usize) -> Result<(), String> {
 
 mod autodiff_cost;
 mod bench;
+mod python_reference;
 mod repro;
+mod test_all;
 mod workloads;

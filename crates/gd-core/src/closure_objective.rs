@@ -118,24 +118,46 @@ where
         if let Some(hvp) = &self.hvp {
             return hvp(theta, v, out);
         }
-        let v_norm = norm(v);
-        if v_norm == 0.0 {
-            out.fill(0.0);
-            return;
+        hvp_by_central_difference(
+            theta,
+            v,
+            out,
+            &mut ws.shifted,
+            &mut ws.gradient,
+            |t: &[f64], g: &mut [f64]| (self.gradient)(t, g),
+        );
+    }
+}
+
+/// ∇²f(θ)·v by central differences of the gradient, as [`FromClosures`] takes it:
+/// (∇f(θ + h v̂) − ∇f(θ − h v̂)) ‖v‖ / 2h with v̂ = v/‖v‖ and h = ε^(1/3)·max(1, ‖θ‖); error
+/// about ε^(2/3) relative to the scale of ∇f and its derivatives. `shifted` and `scratch` are
+/// caller buffers of length d.
+pub fn hvp_by_central_difference(
+    theta: &[f64],
+    v: &[f64],
+    out: &mut [f64],
+    shifted: &mut [f64],
+    scratch: &mut [f64],
+    mut gradient: impl FnMut(&[f64], &mut [f64]),
+) {
+    let v_norm = norm(v);
+    if v_norm == 0.0 {
+        out.fill(0.0);
+        return;
+    }
+    let h = RELATIVE_STEP * norm(theta).max(1.0);
+    let shift = |sign: f64, shifted: &mut [f64]| {
+        for ((s, t), vi) in shifted.iter_mut().zip(theta).zip(v) {
+            *s = t + sign * h * vi / v_norm;
         }
-        let h = RELATIVE_STEP * norm(theta).max(1.0);
-        let shift = |sign: f64, shifted: &mut [f64]| {
-            for ((s, t), vi) in shifted.iter_mut().zip(theta).zip(v) {
-                *s = t + sign * h * vi / v_norm;
-            }
-        };
-        shift(1.0, &mut ws.shifted);
-        (self.gradient)(&ws.shifted, out);
-        shift(-1.0, &mut ws.shifted);
-        (self.gradient)(&ws.shifted, &mut ws.gradient);
-        let scale = v_norm / (2.0 * h);
-        for (o, g) in out.iter_mut().zip(&ws.gradient) {
-            *o = (*o - g) * scale;
-        }
+    };
+    shift(1.0, shifted);
+    gradient(shifted, out);
+    shift(-1.0, shifted);
+    gradient(shifted, scratch);
+    let scale = v_norm / (2.0 * h);
+    for (o, g) in out.iter_mut().zip(scratch.iter()) {
+        *o = (*o - g) * scale;
     }
 }

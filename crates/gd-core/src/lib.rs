@@ -44,7 +44,7 @@ pub mod vector;
 
 pub use attractor::Attractor;
 pub use autodiff::{Autodiff, AutodiffWorkspace, Loss};
-pub use closure_objective::{ClosureWorkspace, FromClosures};
+pub use closure_objective::{ClosureWorkspace, FromClosures, hvp_by_central_difference};
 pub use error::{CoreError, Result};
 pub use gd::{GradientDescent, StepInfo};
 pub use hessian::{DENSE_HESSIAN_MAX_DIM, dense_hessian};

@@ -19,6 +19,32 @@ pub fn variable_names(d: usize) -> Vec<String> {
     }
 }
 
+/// The dimension a formula's variables imply: 1 for x alone, 2 when y appears, d for x1 … xd
+/// (the largest index).
+pub fn dimension_of(text: &str) -> Result<usize, CliError> {
+    let loss = FlatEx::<f64>::parse(text).map_err(|e| formula_error(text, e.msg()))?;
+    let mut dim = 1;
+    for v in loss.var_names() {
+        let index = match v.as_str() {
+            "x" => 1,
+            "y" => 2,
+            _ => v
+                .strip_prefix('x')
+                .and_then(|i| i.parse::<usize>().ok())
+                .filter(|i| (1..=MAX_FORMULA_DIM).contains(i))
+                .ok_or_else(|| {
+                    CliError::flag(
+                        "--loss",
+                        format!("{text:?} (variable {v:?})"),
+                        format!("a formula in x; x, y; or x1 … x{MAX_FORMULA_DIM}"),
+                    )
+                })?,
+        };
+        dim = dim.max(index);
+    }
+    Ok(dim)
+}
+
 /// A loss formula with its gradient and Hessian formulas.
 pub struct Formula {
     text: String,

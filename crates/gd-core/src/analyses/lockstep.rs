@@ -46,9 +46,17 @@ impl Slots {
         &mut self.thetas[k * self.d..(k + 1) * self.d]
     }
 
-    /// One batched gradient call for the slots in use.
+    /// One batched gradient call for the slots in use, padded to a power of two of rows (at
+    /// most the capacity) with copies of the first: as lanes finish, the batch takes at most
+    /// log₂(capacity) + 2 shapes, so a function compiled per shape (jit) compiles that often,
+    /// not once per lane.
     fn gradients<O: Objective>(&mut self, objective: &O, workspace: &mut O::Workspace) {
-        let n = self.len * self.d;
+        let (d, capacity) = (self.d, self.thetas.len() / self.d.max(1));
+        let rows = self.len.next_power_of_two().min(capacity);
+        for k in self.len..rows {
+            self.thetas.copy_within(0..d, k * d);
+        }
+        let n = rows * d;
         objective.gradients(&self.thetas[..n], &mut self.gradients[..n], workspace);
     }
 

@@ -1,0 +1,251 @@
+"""stepsize: gradient descent as a discrete-time dynamical system.
+
+Which minima can GD with step size η converge to, and what does it do instead? Build an
+objective (a formula, Python or JAX functions, or one of the papers' models from NumPy
+arrays) and ask:
+
+>>> import stepsize
+>>> f = stepsize.from_formula("(x^2-1)^2 + 2*(y^2-1)^2 + 0.5*x*y")
+>>> stepsize.run(f, [0.3, 0.4], eta=0.05).kind
+'fixed_point'
+>>> s = stepsize.stability(f, stepsize.run(f, [0.3, 0.4], eta=0.05).point)
+>>> round(s.max_stable_step, 4)   # GD cannot converge here with η above 2/λmax
+0.1371
+
+The analyses run in Rust without the interpreter lock; sweeps over Python functions call a
+batched gradient when one is given (``from_jax`` builds one with ``vmap``). Results are the
+same bits at any thread count.
+"""
+
+from __future__ import annotations
+
+from typing import Callable, List, Optional, Sequence, Tuple, Union
+
+import numpy as np
+
+from . import _stepsize
+from ._results import (
+    Attractor,
+    BasinMap,
+    Boundary,
+    Claim,
+    Linearization,
+    Minimum,
+    OrbitDiagram,
+    Report,
+    Run,
+    Sharpness,
+    SharpnessAlong,
+    Stability,
+    Sweep,
+    _reports,
+)
+from ._stepsize import Objective, deep_linear, from_formula, mlp, nar_sastry_example, two_layer_relu
+
+__all__ = [
+    "Objective",
+    "from_formula",
+    "from_callables",
+    "from_jax",
+    "deep_linear",
+    "two_layer_relu",
+    "mlp",
+    "nar_sastry_example",
+    "run",
+    "stability",
+    "sharpness",
+    "sharpness_along",
+    "orbit_diagram",
+    "basins",
+    "boundary",
+    "sweep",
+    "repro",
+    "Run",
+    "Stability",
+    "Sharpness",
+    "SharpnessAlong",
+    "Linearization",
+    "OrbitDiagram",
+    "Minimum",
+    "BasinMap",
+    "Attractor",
+    "Boundary",
+    "Sweep",
+    "Report",
+    "Claim",
+]
+
+ArrayLike = Union[np.ndarray, Sequence[float]]
+
+
+def from_callables(
+    loss: Callable[[np.ndarray], float],
+    grad: Callable[[np.ndarray], np.ndarray],
+    hvp: Optional[Callable[[np.ndarray, np.ndarray], np.ndarray]] = None,
+    *,
+    dim: int,
+    batched_grad: Optional[Callable[[np.ndarray], np.ndarray]] = None,
+    value_and_grad: Optional[Callable[[np.ndarray], Tuple[float, np.ndarray]]] = None,
+    batch_size: int = 1024,
+) -> Objective:
+    """An objective from Python functions of a float64 vector θ of length ``dim``.
+
+    ``grad(θ)`` returns ∇f(θ); ``hvp(θ, v)`` returns ∇²f(θ)·v (when omitted, central
+    differences of ``grad``, error about 4e-11 relative). ``batched_grad(Θ)`` maps a B × d
+    array of points to their B × d gradients: basin maps and orbit diagrams then iterate
+    ``batch_size`` trajectories in lockstep with one call per step, instead of one call per
+    trajectory-step. ``value_and_grad(θ)`` returns (f(θ), ∇f(θ)) in one call, for the steps of
+    a run that need both. An exception raised by any of them reaches the caller unchanged.
+    """
+    return _stepsize._from_callables(loss, grad, dim, hvp, batched_grad, value_and_grad, batch_size)
+
+
+def from_jax(loss_fn: Callable, dim: int, *, batch_size: int = 1024) -> Objective:
+    """An objective from a JAX function of a vector of length ``dim``: the gradient by
+    ``jax.grad``, the HVP as the JVP of the gradient, a ``vmap``-ed gradient for sweeps and
+    ``value_and_grad`` for runs, all
+    jit-compiled in float64 (``jax_enable_x64`` is switched on). Needs ``jax``."""
+    from ._jax import jax_callables
+
+    loss, grad, hvp, batched, both = jax_callables(loss_fn, dim)
+    return from_callables(
+        loss, grad, hvp, dim=dim, batched_grad=batched, value_and_grad=both, batch_size=batch_size
+    )
+
+
+def run(
+    objective: Objective,
+    theta0: ArrayLike,
+    eta: float,
+    *,
+    max_iterations: int = 100_000,
+    gradient_tolerance: Optional[float] = 1e-12,
+    max_period: int = 64,
+    divergence_bound: float = 1e12,
+) -> Run:
+    """Where GD from ``theta0`` at constant step ``eta`` ends: a fixed point (stopped once
+    ‖∇f‖ ≤ ``gradient_tolerance`` or at a bitwise repeat), a period-k orbit, divergence, or
+    unresolved within ``max_iterations`` (with a Lyapunov exponent)."""
+    d = _stepsize._run(
+        objective, theta0, eta, max_iterations, gradient_tolerance, max_period, divergence_bound
+    )
+    return Run._from(d)
+
+
+def stability(objective: Objective, at: ArrayLike, eta: Optional[float] = None) -> Stability:
+    """The Hessian's extremes at ``at``, 2/λmax and, with ``eta``, ρ(I − η∇²f) and the
+    verdict ("stable", "marginal", "unstable")."""
+    return Stability._from(_stepsize._stability(objective, at, eta))
+
+
+def sharpness(objective: Objective, at: ArrayLike) -> Sharpness:
+    """λmax and λmin of ∇²f at ``at`` (Lanczos on HVPs, dense for small d), with residuals."""
+    return Sharpness(**_stepsize._sharpness(objective, at))
+
+
+def sharpness_along(
+    objective: Objective, theta0: ArrayLike, eta: float, *, steps: int = 1000, every: int = 10
+) -> SharpnessAlong:
+    """λmax(∇²f(θ_k)) and the loss every ``every`` steps along ``steps`` steps of GD at
+    ``eta``: the sharpness rises to 2/η and hovers there (the edge of stability) or the run
+    settles below it."""
+    return SharpnessAlong(**_stepsize._sharpness_along(objective, theta0, eta, steps, every))
+
+
+def orbit_diagram(
+    objective: Objective,
+    etas: ArrayLike,
+    starts: ArrayLike,
+    *,
+    transient: int = 1000,
+    points: int = 64,
+    divergence_bound: float = 1e6,
+    merge_tolerance: float = 1e-6,
+    threads: Optional[int] = None,
+) -> OrbitDiagram:
+    """For each η of ``etas`` and each start (rows of ``starts``, n × d), the ``points``
+    iterates after ``transient`` steps; and the minima GD reaches at small steps, with 2/λmax."""
+    starts = np.atleast_2d(np.asarray(starts, dtype=float)) if not hasattr(starts, "ndim") else starts
+    d = _stepsize._orbit_diagram(
+        objective, etas, starts, transient, points, divergence_bound, merge_tolerance, threads
+    )
+    return OrbitDiagram._from(d)
+
+
+def basins(
+    objective: Objective,
+    eta: float,
+    s: Tuple[float, float, int] = (-2.0, 2.0, 256),
+    t: Tuple[float, float, int] = (-2.0, 2.0, 256),
+    *,
+    center: Optional[ArrayLike] = None,
+    u: Optional[ArrayLike] = None,
+    v: Optional[ArrayLike] = None,
+    max_iterations: int = 2000,
+    divergence_bound: float = 1e6,
+    max_period: int = 64,
+    merge_tolerance: float = 1e-6,
+    threads: Optional[int] = None,
+) -> BasinMap:
+    """The attractor each start θ = center + s·u + t·v reaches under GD at ``eta``, for s and
+    t on grids (lo, hi, n): fixed points (merged within ``merge_tolerance``, each with its
+    linearization), orbits by period, unresolved, diverged. For d = 2 the plane defaults to
+    (x, y)."""
+    d = _stepsize._basins(
+        objective,
+        eta,
+        tuple(s),
+        tuple(t),
+        center,
+        u,
+        v,
+        max_iterations,
+        divergence_bound,
+        max_period,
+        merge_tolerance,
+        threads,
+    )
+    return BasinMap._from(d)
+
+
+def boundary(
+    objective: Objective,
+    near: ArrayLike,
+    *,
+    relative_tolerance: float = 1e-3,
+    perturbation: float = 1e-4,
+    max_iterations: int = 100_000,
+) -> Boundary:
+    """The empirical stability boundary of the minimum GD finds near ``near``: the largest η
+    from which a perturbed start returns to it, bisected to ``relative_tolerance``, against
+    the theory 2/λmax."""
+    d = _stepsize._boundary(objective, near, relative_tolerance, perturbation, max_iterations)
+    d["bracket"] = tuple(d["bracket"])
+    return Boundary(**d)
+
+
+def sweep(
+    objective: Objective,
+    etas: ArrayLike,
+    starts: Optional[ArrayLike] = None,
+    *,
+    count: Optional[int] = None,
+    box: Tuple[float, float] = (-1.0, 1.0),
+    seed: int = 0,
+    max_iterations: int = 100_000,
+    threads: Optional[int] = None,
+) -> Sweep:
+    """Where GD ends for every η of ``etas`` and every start: the rows of ``starts`` (n × d),
+    or ``count`` starts drawn uniformly from ``box``ᵈ, start i from the random stream
+    (``seed``, i). Runs in parallel; the same results at any thread count."""
+    low, high = box
+    d = _stepsize._sweep(objective, etas, starts, count, low, high, seed, max_iterations, threads)
+    return Sweep._from(d)
+
+
+def repro(only: Optional[str] = None, quick: bool = False, out: Optional[str] = None) -> List[Report]:
+    """The papers' results (``cargo xtask repro``): the experiments whose id starts with
+    ``only`` (all when None), in the small configurations when ``quick``; written as the
+    ``paper-repro/`` tree to ``out`` when given. Returns one ``Report`` per experiment, with
+    its claims (theory, measured, verdict)."""
+    return _reports(_stepsize._repro(only, quick, None if out is None else str(out)))

@@ -1,0 +1,34 @@
+//! The native part of the Python package `stepsize` (module `stepsize._stepsize`): objectives
+//! from the papers' models, formulas and Python functions, and the one-call analyses of
+//! gd-core, run without the interpreter lock. The package's Python layer
+//! (`python/stepsize/`) adds JAX objectives, result objects and plots.
+
+mod analyses;
+mod arrays;
+mod callables;
+mod objective;
+mod repro;
+
+use pyo3::prelude::*;
+
+/// The native module.
+#[pymodule]
+fn _stepsize(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_class::<objective::Objective>()?;
+    m.add_function(wrap_pyfunction!(objective::from_formula, m)?)?;
+    m.add_function(wrap_pyfunction!(objective::_from_callables, m)?)?;
+    m.add_function(wrap_pyfunction!(objective::deep_linear, m)?)?;
+    m.add_function(wrap_pyfunction!(objective::two_layer_relu, m)?)?;
+    m.add_function(wrap_pyfunction!(objective::mlp, m)?)?;
+    m.add_function(wrap_pyfunction!(objective::nar_sastry_example, m)?)?;
+    m.add_function(wrap_pyfunction!(analyses::_run, m)?)?;
+    m.add_function(wrap_pyfunction!(analyses::_stability, m)?)?;
+    m.add_function(wrap_pyfunction!(analyses::_sharpness, m)?)?;
+    m.add_function(wrap_pyfunction!(analyses::_sharpness_along, m)?)?;
+    m.add_function(wrap_pyfunction!(analyses::_orbit_diagram, m)?)?;
+    m.add_function(wrap_pyfunction!(analyses::_basins, m)?)?;
+    m.add_function(wrap_pyfunction!(analyses::_boundary, m)?)?;
+    m.add_function(wrap_pyfunction!(analyses::_sweep, m)?)?;
+    m.add_function(wrap_pyfunction!(repro::_repro, m)?)?;
+    Ok(())
+}

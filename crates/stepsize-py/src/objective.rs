@@ -1,0 +1,343 @@
+//! `stepsize.Objective`: one loss, whatever it was built from (a model of the papers from
+//! NumPy arrays, a formula, Python functions), with its loss, gradient and HVP callable from
+//! Python; and the constructors.
+
+use crate::arrays::{formula_error, matrix, to_numpy, value_error, vector};
+use crate::callables::Callables;
+use gd_core::Objective as _;
+use gd_models::{Activation, DeepLinear, LossScale, Mlp, MlpLoss, Scalar, TwoLayerRelu};
+use numpy::PyArray1;
+use pyo3::exceptions::PyValueError;
+use pyo3::prelude::*;
+use std::sync::Arc;
+use stepsize_cli::formula::{Formula, dimension_of};
+
+/// The most parameters an objective from Python functions may have (as the models: 2²⁸).
+const MAX_DIM: usize = 1 << 28;
+
+/// What an objective was built from (held once per objective, in an `Arc`, so the variants'
+/// sizes do not matter).
+#[allow(clippy::large_enum_variant)]
+pub enum Inner {
+    DeepLinear(DeepLinear),
+    TwoLayerRelu(TwoLayerRelu),
+    Mlp(Mlp),
+    Scalar(Scalar),
+    Formula(Formula),
+    Callables(Callables),
+}
+
+/// Runs `$body` with `$o` bound to the concrete objective (each analysis is monomorphized per
+/// kind, so the models run at full speed).
+macro_rules! with_objective {
+    ($objective:expr, |$o:ident| $body:expr) => {
+        match $objective {
+            $crate::objective::Inner::DeepLinear($o) => $body,
+            $crate::objective::Inner::TwoLayerRelu($o) => $body,
+            $crate::objective::Inner::Mlp($o) => $body,
+            $crate::objective::Inner::Scalar($o) => $body,
+            $crate::objective::Inner::Formula($o) => $body,
+            $crate::objective::Inner::Callables($o) => $body,
+        }
+    };
+}
+pub(crate) use with_objective;
+
+/// A loss f: ℝᵈ → ℝ with its gradient and Hessian-vector product, ready for every analysis.
+#[pyclass(name = "Objective", module = "stepsize", frozen)]
+pub struct Objective {
+    pub inner: Arc<Inner>,
+    description: String,
+}
+
+impl Objective {
+    fn new(inner: Inner, description: String) -> Self {
+        Self {
+            inner: Arc::new(inner),
+            description,
+        }
+    }
+
+    pub fn dim(&self) -> usize {
+        with_objective!(&*self.inner, |o| o.dim())
+    }
+
+    /// Runs `f` without the interpreter lock (Python callables take it per call), then
+    /// raises the first exception a callback raised, if any, instead of `f`'s result.
+    pub fn detached<T: Send>(
+        &self,
+        py: Python<'_>,
+        f: impl FnOnce(&Inner) -> Result<T, PyErr> + Send,
+    ) -> PyResult<T> {
+        let inner = &*self.inner;
+        let result = py.detach(|| f(inner));
+        if let Inner::Callables(c) = inner
+            && let Some(error) = c.take_error()
+        {
+            return Err(error);
+        }
+        result
+    }
+}
+
+#[pymethods]
+impl Objective {
+    /// The number of parameters d.
+    #[getter(dim)]
+    fn py_dim(&self) -> usize {
+        self.dim()
+    }
+
+    /// f(θ).
+    fn loss(&self, py: Python<'_>, theta: &Bound<'_, PyAny>) -> PyResult<f64> {
+        let theta = vector(py, "theta", theta, Some(self.dim()))?;
+        self.detached(py, |inner| {
+            Ok(with_objective!(inner, |o| o.loss(&theta, &mut o.workspace())))
+        })
+    }
+
+    /// ∇f(θ).
+    fn gradient<'py>(
+        &self,
+        py: Python<'py>,
+        theta: &Bound<'py, PyAny>,
+    ) -> PyResult<Bound<'py, PyArray1<f64>>> {
+        let theta = vector(py, "theta", theta, Some(self.dim()))?;
+        let g = self.detached(py, |inner| {
+            let mut g = vec![0.0; theta.len()];
+            with_objective!(inner, |o| o.gradient(&theta, &mut g, &mut o.workspace()));
+            Ok(g)
+        })?;
+        Ok(to_numpy(py, &g))
+    }
+
+    /// ∇²f(θ)·v.
+    fn hvp<'py>(
+        &self,
+        py: Python<'py>,
+        theta: &Bound<'py, PyAny>,
+        v: &Bound<'py, PyAny>,
+    ) -> PyResult<Bound<'py, PyArray1<f64>>> {
+        let theta = vector(py, "theta", theta, Some(self.dim()))?;
+        let v = vector(py, "v", v, Some(self.dim()))?;
+        let out = self.detached(py, |inner| {
+            let mut out = vec![0.0; theta.len()];
+            with_objective!(inner, |o| o.hessian_vector_product(
+                &theta,
+                &v,
+                &mut out,
+                &mut o.workspace()
+            ));
+            Ok(out)
+        })?;
+        Ok(to_numpy(py, &out))
+    }
+
+    fn __repr__(&self) -> String {
+        format!(
+            "<stepsize.Objective {} (d = {})>",
+            self.description,
+            self.dim()
+        )
+    }
+}
+
+/// A loss given as a formula in x; x and y; or x1 … xd, with exact symbolic derivatives.
+#[pyfunction]
+#[pyo3(signature = (formula, dim = None))]
+pub fn from_formula(formula: &str, dim: Option<usize>) -> PyResult<Objective> {
+    let dim = match dim {
+        Some(d) => d,
+        None => dimension_of(formula).map_err(formula_error)?,
+    };
+    let f = Formula::parse(formula, dim).map_err(formula_error)?;
+    Ok(Objective::new(
+        Inner::Formula(f),
+        format!("formula {formula:?}"),
+    ))
+}
+
+/// A loss from Python functions (see the package's `from_callables`).
+#[pyfunction]
+#[pyo3(signature = (loss, grad, dim, hvp = None, batched_grad = None, value_and_grad = None, batch_size = 1024))]
+pub fn _from_callables(
+    loss: &Bound<'_, PyAny>,
+    grad: &Bound<'_, PyAny>,
+    dim: usize,
+    hvp: Option<&Bound<'_, PyAny>>,
+    batched_grad: Option<&Bound<'_, PyAny>>,
+    value_and_grad: Option<&Bound<'_, PyAny>>,
+    batch_size: usize,
+) -> PyResult<Objective> {
+    for (name, f) in [
+        ("loss", Some(loss)),
+        ("grad", Some(grad)),
+        ("hvp", hvp),
+        ("batched_grad", batched_grad),
+        ("value_and_grad", value_and_grad),
+    ] {
+        if let Some(f) = f
+            && !f.is_callable()
+        {
+            return Err(pyo3::exceptions::PyTypeError::new_err(format!(
+                "{name} must be callable"
+            )));
+        }
+    }
+    if !(1..=MAX_DIM).contains(&dim) {
+        return Err(PyValueError::new_err(format!(
+            "dim = {dim} is not allowed: 1 to {MAX_DIM}"
+        )));
+    }
+    if !(1..=1 << 20).contains(&batch_size) {
+        return Err(PyValueError::new_err(format!(
+            "batch_size = {batch_size} is not allowed: 1 to {}",
+            1 << 20
+        )));
+    }
+    let callables = Callables::new(
+        dim,
+        loss.clone().unbind(),
+        grad.clone().unbind(),
+        hvp.map(|f| f.clone().unbind()),
+        batched_grad.map(|f| f.clone().unbind()),
+        value_and_grad.map(|f| f.clone().unbind()),
+        batch_size,
+    );
+    let batched = if batched_grad.is_some() {
+        ", batched"
+    } else {
+        ""
+    };
+    Ok(Objective::new(
+        Inner::Callables(callables),
+        format!("from Python functions{batched}"),
+    ))
+}
+
+/// Rows (n, N) row-major as the column-major n × N the models take.
+fn column_major(rows: usize, columns: usize, values: &[f64]) -> Vec<f64> {
+    let mut out = vec![0.0; values.len()];
+    for i in 0..rows {
+        for j in 0..columns {
+            out[j * rows + i] = values[i * columns + j];
+        }
+    }
+    out
+}
+
+/// Nar & Sastry's deep linear network Y ≈ W_L ⋯ W_1 X under ½‖·‖²/N (their loss), for samples
+/// `x` (n₀ × N) and targets `y` (n_L × N); θ is the layers flattened.
+#[pyfunction]
+pub fn deep_linear(
+    py: Python<'_>,
+    x: &Bound<'_, PyAny>,
+    y: &Bound<'_, PyAny>,
+    widths: Vec<usize>,
+) -> PyResult<Objective> {
+    let (xr, xc, xv) = matrix(py, "x", x, None)?;
+    let (yr, yc, yv) = matrix(py, "y", y, None)?;
+    let x = faer::Mat::from_fn(xr, xc, |i, j| xv[i * xc + j]);
+    let y = faer::Mat::from_fn(yr, yc, |i, j| yv[i * yc + j]);
+    let model = DeepLinear::from_samples(&widths, x, y).map_err(value_error)?;
+    Ok(Objective::new(
+        Inner::DeepLinear(model),
+        format!("deep linear network, widths {widths:?}"),
+    ))
+}
+
+/// Nar & Sastry's two-layer ReLU network with fixed biases (Theorem 4, Figure 2), for inputs
+/// `x` (n × N) and targets `y` (m × N); hidden width = len(bias).
+#[pyfunction]
+#[pyo3(signature = (x, y, bias, half = true, mean = false))]
+pub fn two_layer_relu(
+    py: Python<'_>,
+    x: &Bound<'_, PyAny>,
+    y: &Bound<'_, PyAny>,
+    bias: &Bound<'_, PyAny>,
+    half: bool,
+    mean: bool,
+) -> PyResult<Objective> {
+    let (n, samples, xv) = matrix(py, "x", x, None)?;
+    let (m, _, yv) = matrix(py, "y", y, Some(samples))
+        .map_err(|_| PyValueError::new_err(format!("y must have shape (m, {samples})")))?;
+    let bias = vector(py, "bias", bias, None)?;
+    let hidden = bias.len();
+    let model = TwoLayerRelu::new(
+        n,
+        m,
+        column_major(n, samples, &xv),
+        column_major(m, samples, &yv),
+        bias,
+        LossScale { half, mean },
+    )
+    .map_err(value_error)?;
+    Ok(Objective::new(
+        Inner::TwoLayerRelu(model),
+        format!("two-layer ReLU network, {n} → {hidden} → {m}"),
+    ))
+}
+
+/// A multilayer perceptron with biases, for inputs `x` (n₀ × N) and targets `y` (n_L × N).
+#[pyfunction]
+#[pyo3(signature = (sizes, x, y, activation = "tanh", loss = "squared"))]
+pub fn mlp(
+    py: Python<'_>,
+    sizes: Vec<usize>,
+    x: &Bound<'_, PyAny>,
+    y: &Bound<'_, PyAny>,
+    activation: &str,
+    loss: &str,
+) -> PyResult<Objective> {
+    let activation_value = match activation {
+        "relu" => Activation::Relu,
+        "tanh" => Activation::Tanh,
+        "identity" => Activation::Identity,
+        other => {
+            return Err(PyValueError::new_err(format!(
+                "activation = {other:?} is not allowed: \"relu\", \"tanh\" or \"identity\""
+            )));
+        }
+    };
+    let loss_value = match loss {
+        "squared" => MlpLoss::Squared,
+        "softmax_cross_entropy" => MlpLoss::SoftmaxCrossEntropy,
+        other => {
+            return Err(PyValueError::new_err(format!(
+                "loss = {other:?} is not allowed: \"squared\" or \"softmax_cross_entropy\""
+            )));
+        }
+    };
+    let (xr, xc, xv) = matrix(py, "x", x, None)?;
+    let (yr, yc, yv) = matrix(py, "y", y, None)?;
+    let model = Mlp::new(
+        &sizes,
+        activation_value,
+        loss_value,
+        column_major(xr, xc, &xv),
+        column_major(yr, yc, &yv),
+    )
+    .map_err(value_error)?;
+    Ok(Objective::new(
+        Inner::Mlp(model),
+        format!("MLP {sizes:?}, {activation}, {loss} loss"),
+    ))
+}
+
+/// Nar & Sastry's scalar examples: 1 (two minima of different sharpness), 2 (f2) or 3 (x^L).
+#[pyfunction]
+#[pyo3(signature = (number, power = 4))]
+pub fn nar_sastry_example(number: u32, power: u32) -> PyResult<Objective> {
+    let f: Scalar = match number {
+        1 => gd_models::example1(),
+        2 => gd_models::example2(),
+        3 => gd_models::example3(power).map_err(value_error)?,
+        other => {
+            return Err(PyValueError::new_err(format!(
+                "number = {other} is not allowed: 1, 2 or 3"
+            )));
+        }
+    };
+    let description = format!("Nar & Sastry example {number}: {}", f.name());
+    Ok(Objective::new(Inner::Scalar(f), description))
+}
