@@ -21,6 +21,7 @@ mod residual_linear;
 mod scalar;
 mod sharp_wells;
 mod two_layer_relu;
+mod two_patterns;
 
 pub use deep_linear::{DeepLinear, DeepLinearWorkspace, frobenius_distance};
 pub use deep_linear_initialization::{Initialization, balanced, initialize};
@@ -33,6 +34,7 @@ pub use scalar::{
 };
 pub use sharp_wells::{SharpWells, Well};
 pub use two_layer_relu::{LossScale, ReluWorkspace, TwoLayerRelu};
+pub use two_patterns::{Pattern, PatternedData, TwoPatterns};
 
 /// The README's examples, compiled and run as doctests.
 #[doc = include_str!("../README.md")]
