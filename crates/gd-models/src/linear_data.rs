@@ -11,9 +11,12 @@ use rand_distr::StandardNormal;
 
 /// `n` standard-normal draws, in order.
 pub fn standard_normal(rng: &mut impl Rng, n: usize) -> Vec<f64> {
-    (0..n)
-        .map(|_| rng.sample::<f64, _>(StandardNormal))
-        .collect()
+    (0..n).map(|_| normal(rng)).collect()
+}
+
+/// One standard-normal draw (the same draws as [`standard_normal`], without a vector).
+pub fn normal(rng: &mut impl Rng) -> f64 {
+    rng.sample::<f64, _>(StandardNormal)
 }
 
 /// A rows × cols matrix of standard-normal entries drawn column by column.

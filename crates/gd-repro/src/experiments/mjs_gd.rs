@@ -10,8 +10,9 @@ use crate::numerics::linspace;
 use crate::report::{Claim, Figure, Report, Series, Table};
 use crate::run_options::RunOptions;
 use crate::seeded_sweep::seeded_sweep;
+use gd_core::scalar_map::{LaneConfig, LaneState, final_states};
 use gd_core::vector::norm;
-use gd_core::{Attractor, Objective, RunConfig, Schedule, run_gd};
+use gd_core::{Attractor, Objective, RunConfig, Schedule, SweepOptions, run_gd, sweep, task_rng};
 use gd_models::{SharpWells, Well};
 use gd_theory::sharp_wells::{CriticalPoint, escape_step_range, stand_in_minimum};
 use rand::RngExt;
@@ -149,7 +150,7 @@ pub fn run(options: &RunOptions) -> Result<Report> {
         .into_iter()
         .map(f64::exp)
         .collect();
-    let runs = sweep_one_dimension(&c, &f, &sharp, &flat, &etas, options)?;
+    let runs = sweep_one_dimension(&c, &f, &sharp, &flat, &etas)?;
     let mut report = Report::new(
         ID,
         "Large steps escape the sharp local minimum (stand-in function class)",
@@ -187,30 +188,59 @@ fn check(c: &Config) -> Result<()> {
 
 /// Per random start and η: where GD ends and where gradient flow (a tiny step) ends, coded
 /// 0 global minimum, 1 sharp minimum (fixed point), 2 diverged, 3 elsewhere (an orbit inside
-/// the well).
+/// the well). The starts x₀ ~ U(−x_max, x_max) are common to every η (start s from the stream
+/// (seed, s)), so gradient flow runs once per start. GD runs on gd-core's 1-D lane engine,
+/// which stops a lane at its first exact repeat (a float fixed point or cycle) and reads the
+/// state after the full budget off the cycle; gradient flow as a run stopped by the gradient
+/// tolerance.
 fn sweep_one_dimension(
     c: &Config,
     f: &SharpWells,
     sharp: &CriticalPoint,
     flat: &CriticalPoint,
     etas: &[f64],
-    options: &RunOptions,
 ) -> Result<Vec<(f64, f64)>> {
-    let ns = c.starts;
-    seeded_sweep(ID, options, etas.len() * ns, c.seed, |i, rng| {
-        let x0: f64 = rng.random_range(-c.x_max..c.x_max);
-        let end = end_point(f, &[x0], etas[i / ns], c.max_iterations)?;
-        let flow = end_point(f, &[x0], c.flow_eta, c.max_iterations * 20)?;
-        // 0 global minimum, 1 sharp minimum (fixed point), 2 diverged, 3 elsewhere (an orbit
-        // inside the well).
-        let code = |e: &Option<(Vec<f64>, bool)>| match e {
-            None => 2.0,
-            Some((x, _)) if (x[0] - flat.x).abs() < AT_GLOBAL => 0.0,
-            Some((x, true)) if (x[0] - sharp.x).abs() < AT_GLOBAL => 1.0,
-            Some(_) => 3.0,
-        };
-        Ok((code(&end), code(&flow)))
-    })
+    let starts: Vec<f64> = (0..c.starts)
+        .map(|s| task_rng(c.seed, s).random_range(-c.x_max..c.x_max))
+        .collect();
+    let derivative = |x: f64| {
+        let mut g = [0.0];
+        f.gradient(&[x], &mut g, &mut ());
+        g[0]
+    };
+    let bound = RunConfig::default().divergence_bound;
+    let ends = final_states(
+        derivative,
+        etas,
+        &starts,
+        &LaneConfig::new(c.max_iterations, bound),
+    )?;
+    // Gradient flow stops once |f′| ≤ 1e-12 (run_gd's tolerance): its float fixed point near
+    // the global minimum (≈ −1e-194, pulled by the well's tail) is 10⁵ steps further away.
+    let flows = sweep(c.starts, &SweepOptions::seeded(c.seed), |s, _| {
+        end_point(f, &[starts[s]], c.flow_eta, c.max_iterations * 20)
+    })?
+    .into_iter()
+    .collect::<Result<Vec<_>>>()?;
+    let code = |e: &LaneState| match e {
+        LaneState { diverged: true, .. } => 2.0,
+        LaneState { x, .. } if (x - flat.x).abs() < AT_GLOBAL => 0.0,
+        LaneState {
+            x, period: Some(1), ..
+        } if (x - sharp.x).abs() < AT_GLOBAL => 1.0,
+        _ => 3.0,
+    };
+    let flow_code = |e: &Option<(Vec<f64>, bool)>| match e {
+        None => 2.0,
+        Some((x, _)) if (x[0] - flat.x).abs() < AT_GLOBAL => 0.0,
+        Some((x, true)) if (x[0] - sharp.x).abs() < AT_GLOBAL => 1.0,
+        Some(_) => 3.0,
+    };
+    Ok(ends
+        .iter()
+        .enumerate()
+        .map(|(i, e)| (code(e), flow_code(&flows[i % c.starts])))
+        .collect())
 }
 
 /// Per η: the fraction of starts at each outcome and the agreement with gradient flow.

@@ -10,8 +10,9 @@ use crate::report::{Claim, Figure, Report, Series, Table};
 use crate::run_options::RunOptions;
 use crate::seeded_sweep::seeded_sweep;
 use gd_core::Objective;
+use gd_core::scalar_map::{LaneConfig, iterate_lane};
 use gd_models::SharpWells;
-use gd_models::linear_data::standard_normal;
+use gd_models::linear_data::normal;
 use gd_theory::sharp_wells::stand_in_minimum;
 use rand::RngExt;
 use serde::{Deserialize, Serialize};
@@ -134,17 +135,28 @@ fn sweep_settings(
         } else {
             (c.large_eta, 0.0)
         };
-        let mut x = sharp_x + rng.random_range(-0.05..0.05);
-        let mut g = [0.0];
+        let x0 = sharp_x + rng.random_range(-0.05..0.05);
         let mut ws = ();
+        if sigma == 0.0 {
+            // Noiseless GD: the 1-D lane engine stops at the first exact repeat and reads the
+            // state after all the steps off the cycle (the same bits as stepping).
+            let lane = LaneConfig::new(c.steps, 1e6);
+            let derivative = |x: f64| {
+                let mut g = [0.0];
+                f.gradient(&[x], &mut g, &mut ());
+                g[0]
+            };
+            let end = iterate_lane(&derivative, eta, x0, &lane)?;
+            if end.diverged {
+                return Ok((false, f64::INFINITY));
+            }
+            return Ok((end.x.abs() < NEAR_GLOBAL, f.loss(&[end.x], &mut ws)));
+        }
+        let mut x = x0;
+        let mut g = [0.0];
         for _ in 0..c.steps {
             f.loss_and_gradient(&[x], &mut g, &mut ws);
-            let noise = if sigma > 0.0 {
-                sigma * standard_normal(rng, 1)[0]
-            } else {
-                0.0
-            };
-            x -= eta * (g[0] + noise);
+            x -= eta * (g[0] + sigma * normal(rng));
             if !x.is_finite() || x.abs() > 1e6 {
                 return Ok((false, f64::INFINITY));
             }

@@ -9,7 +9,8 @@ use crate::report::{Claim, Figure, Report, Series, Table};
 use crate::run_options::RunOptions;
 use crate::seeded_sweep::seeded_sweep;
 use gd_core::analyses::{self, OrbitDiagramOptions};
-use gd_core::{Attractor, RunConfig, Schedule, largest_lyapunov_exponent, run_gd};
+use gd_core::scalar_map::{LaneConfig, LaneState, iterate_lane};
+use gd_core::{RunConfig, largest_lyapunov_exponent};
 use gd_models::f2_value;
 use gd_models::{Scalar, example2};
 use gd_theory::scalar::max_stable_step;
@@ -97,17 +98,20 @@ enum Outcome {
     Diverged,
 }
 
-fn outcome(x0: f64, eta: f64, config: &Config) -> Result<Outcome> {
-    let run_config = RunConfig {
-        max_iterations: config.max_iterations,
-        lyapunov_iterations: 10,
-        ..RunConfig::default()
-    };
-    let t = run_gd(&example2(), &[x0], Schedule::constant(eta)?, &run_config)?;
-    Ok(match &t.attractor {
-        Attractor::FixedPoint { point, .. } if (point[0] - 1.0).abs() < AT_MINIMUM => Outcome::One,
-        Attractor::FixedPoint { point, .. } if (point[0] - 2.0).abs() < AT_MINIMUM => Outcome::Two,
-        Attractor::Diverged { .. } => Outcome::Diverged,
+/// Where GD on f2 from x₀ at η ends, on gd-core's 1-D lane engine: the lane stops at its
+/// first exact repeat and its state after the budget is read off the cycle, with the period
+/// reduced by `run_gd`'s rule (a rounding flicker around a point is a fixed point).
+fn outcome(f2: &Scalar, x0: f64, eta: f64, config: &Config) -> Result<Outcome> {
+    let lane = LaneConfig::new(config.max_iterations, RunConfig::default().divergence_bound);
+    let end = iterate_lane(&|x| f2.derivative(x), eta, x0, &lane)?;
+    Ok(match end {
+        LaneState { diverged: true, .. } => Outcome::Diverged,
+        LaneState {
+            x, period: Some(1), ..
+        } if (x - 1.0).abs() < AT_MINIMUM => Outcome::One,
+        LaneState {
+            x, period: Some(1), ..
+        } if (x - 2.0).abs() < AT_MINIMUM => Outcome::Two,
         _ => Outcome::Other,
     })
 }
@@ -129,7 +133,7 @@ pub fn run(options: &RunOptions) -> Result<Report> {
     let etas = linspace(c.eta_min, c.eta_max, c.etas);
     let per = c.starts_per_eta;
     let outcomes = seeded_sweep(ID, options, etas.len() * per, c.seed, |i, rng| {
-        outcome(rng.random_range(c.x_min..c.x_max), etas[i / per], &c)
+        outcome(&f2, rng.random_range(c.x_min..c.x_max), etas[i / per], &c)
     })?;
     let mut report = Report::new(
         ID,
@@ -247,8 +251,9 @@ fn stability_limit_claims(
 
 /// At η = 0.3 every run that converges ends at x = 1; the note counts every outcome.
 fn runs_at_eta_03(c: &Config, options: &RunOptions) -> Result<(Claim, String)> {
+    let f2 = example2();
     let at03 = seeded_sweep(ID, options, c.starts_at_eta_03, c.seed ^ 0x03, |_, rng| {
-        outcome(rng.random_range(c.x_min..c.x_max), 0.3, c)
+        outcome(&f2, rng.random_range(c.x_min..c.x_max), 0.3, c)
     })?;
     let converged = at03
         .iter()
@@ -401,8 +406,9 @@ fn basin_map(c: &Config, options: &RunOptions) -> Result<(Figure, Table)> {
     let n = c.basin_resolution;
     let basin_etas = linspace(c.eta_min, c.eta_max, n);
     let basin_x = linspace(c.x_min, c.x_max, n);
+    let f2 = example2();
     let basin = seeded_sweep(ID, options, n * n, c.seed, |i, _| {
-        outcome(basin_x[i % n], basin_etas[i / n], c)
+        outcome(&f2, basin_x[i % n], basin_etas[i / n], c)
     })?;
     let mut basin_fig = Figure::new(
         "ns-ex2-basins",

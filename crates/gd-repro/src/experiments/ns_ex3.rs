@@ -7,7 +7,8 @@ use crate::numerics::linspace;
 use crate::report::{Claim, Figure, Report, Series, Table};
 use crate::run_options::RunOptions;
 use crate::seeded_sweep::seeded_sweep;
-use gd_core::{Attractor, RunConfig, Schedule, run_gd};
+use gd_core::RunConfig;
+use gd_core::scalar_map::{LaneConfig, iterate_lane};
 use gd_models::example3;
 use gd_theory::scalar::example3_threshold;
 use serde::{Deserialize, Serialize};
@@ -120,26 +121,14 @@ fn sweep_grid(
     let f3 = example3(power)?;
     seeded_sweep(ID, options, n * n, 0, |i, _| {
         let (eta, x0) = (etas[i / n], starts[i % n]);
-        let config = RunConfig {
-            max_iterations: c.max_iterations,
-            lyapunov_iterations: 10,
-            ..RunConfig::default()
-        };
-        let t = run_gd(&f3, &[x0], Schedule::constant(eta)?, &config)?;
+        let lane = LaneConfig::new(c.max_iterations, RunConfig::default().divergence_bound);
+        let end = iterate_lane(&|x| f3.derivative(x), eta, x0, &lane)?;
         let threshold = example3_threshold(eta, power)?;
         // Above the threshold |x| grows monotonically and below it shrinks, so a run that
         // has not crossed the divergence bound within the budget is classified by whether
         // it moved away from 0 (a start just above the threshold grows by only 1 + O(ε)).
-        let moving_away = t
-            .final_state
-            .as_ref()
-            .is_some_and(|s| s.parameters[0].abs() >= x0);
-        Ok((
-            eta,
-            x0,
-            threshold,
-            matches!(t.attractor, Attractor::Diverged { .. }) || moving_away,
-        ))
+        let moving_away = !end.diverged && end.x.abs() >= x0;
+        Ok((eta, x0, threshold, end.diverged || moving_away))
     })
 }
 
