@@ -2,7 +2,7 @@
 //! the interpreter lock and returns a dict of NumPy arrays and numbers, which the package's
 //! Python layer turns into result objects (`stepsize/_results.py`).
 
-use crate::arrays::{matrix, to_numpy, to_numpy_matrix, value_error, vector};
+use crate::arrays::{rows_as_points, to_numpy, to_numpy_matrix, value_error, vector};
 use crate::objective::{Objective, with_objective};
 use gd_core::analyses::{
     Axis, BasinAttractor, BasinOptions, BoundaryOptions, OrbitDiagramOptions, Plane, basins,
@@ -315,10 +315,7 @@ pub fn _orbit_diagram<'py>(
 ) -> PyResult<Bound<'py, PyDict>> {
     let dim = objective.dim();
     let etas = vector(py, "etas", etas, None)?;
-    let (rows, _, flat) = matrix(py, "starts", starts, Some(dim))?;
-    let starts: Vec<Vec<f64>> = (0..rows)
-        .map(|i| flat[i * dim..(i + 1) * dim].to_vec())
-        .collect();
+    let starts = rows_as_points(py, "starts", starts, dim)?;
     let options = OrbitDiagramOptions {
         transient,
         points,
@@ -515,12 +512,7 @@ pub fn _sweep<'py>(
         ));
     }
     let starts: Vec<Vec<f64>> = match (starts, count) {
-        (Some(s), None) => {
-            let (rows, _, flat) = matrix(py, "starts", s, Some(dim))?;
-            (0..rows)
-                .map(|i| flat[i * dim..(i + 1) * dim].to_vec())
-                .collect()
-        }
+        (Some(s), None) => rows_as_points(py, "starts", s, dim)?,
         (None, Some(n)) => {
             if !(low.is_finite() && high.is_finite() && low < high && high - low < f64::MAX) {
                 return Err(PyValueError::new_err(format!(

@@ -79,6 +79,17 @@ pub fn matrix(
     }
 }
 
+/// The rows of an n × `dim` matrix, each a point.
+pub fn rows_as_points(
+    py: Python<'_>,
+    name: &str,
+    value: &Bound<'_, PyAny>,
+    dim: usize,
+) -> PyResult<Vec<Vec<f64>>> {
+    let (_, _, values) = matrix(py, name, value, Some(dim))?;
+    Ok(values.chunks_exact(dim).map(<[f64]>::to_vec).collect())
+}
+
 fn flat(array: &Bound<'_, PyAny>) -> PyResult<Vec<f64>> {
     let flat = array.call_method0("ravel")?;
     Ok(flat
