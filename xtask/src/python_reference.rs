@@ -9,7 +9,7 @@ use gd_models::{Activation, DeepLinear, LossScale, Mlp, MlpLoss, TwoLayerRelu, e
 use serde_json::{Value, json};
 use std::path::Path;
 
-/// x[i][j] = ((7i + 3j + salt) mod 11 − 5)/4: exact in binary, the same in Python.
+/// `x[i][j] = ((7i + 3j + salt) mod 11 − 5) / 4`: exact in binary, the same in Python.
 fn exact(rows: usize, columns: usize, salt: usize) -> Vec<Vec<f64>> {
     (0..rows)
         .map(|i| {

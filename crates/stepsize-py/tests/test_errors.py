@@ -92,6 +92,7 @@ def test_a_loss_that_is_not_a_number_is_a_value_error():
         (lambda f: stepsize.basins(f, 0.1, (-2, 2, 8), (-2, 2, 8), threads=0), ValueError, "threads = 0"),
         (lambda f: stepsize.orbit_diagram(f, [], [[0, 0]]), ValueError, "etas"),
         (lambda f: stepsize.orbit_diagram(f, [0.1], [[0, 0, 0]]), ValueError, "starts has shape"),
+        (lambda f: stepsize.orbit_diagram(f, [0.1], [["a", "b"]]), TypeError, "starts has dtype"),
         (lambda f: stepsize.sweep(f, [0.1]), ValueError, "either starts"),
         (lambda f: stepsize.sweep(f, [0.1], count=0), ValueError, "count = 0"),
         (lambda f: stepsize.sweep(f, [0.1], count=4, box=(1, -1)), ValueError, "box"),

@@ -165,7 +165,7 @@ def orbit_diagram(
 ) -> OrbitDiagram:
     """For each η of ``etas`` and each start (rows of ``starts``, n × d), the ``points``
     iterates after ``transient`` steps; and the minima GD reaches at small steps, with 2/λmax."""
-    starts = np.atleast_2d(np.asarray(starts, dtype=float)) if not hasattr(starts, "ndim") else starts
+    starts = starts if hasattr(starts, "ndim") else np.atleast_2d(np.asarray(starts))
     d = _stepsize._orbit_diagram(
         objective, etas, starts, transient, points, divergence_bound, merge_tolerance, threads
     )
