@@ -104,17 +104,7 @@ impl Callables {
             let result = self
                 .loss
                 .call1(py, (PyArray1::from_slice(py, theta),))
-                .and_then(|r| {
-                    let r = r.bind(py);
-                    r.extract::<f64>()
-                        .or_else(|_| r.call_method0("__float__")?.extract::<f64>())
-                        .map_err(|_| {
-                            PyValueError::new_err(format!(
-                                "loss returned {}; expected a number",
-                                r.repr().map(|s| s.to_string()).unwrap_or_default()
-                            ))
-                        })
-                });
+                .and_then(|r| loss_value("loss", r.bind(py)));
             result.unwrap_or_else(|e| {
                 self.record(e);
                 f64::NAN
@@ -128,6 +118,20 @@ impl Callables {
             self.call_into(py, "grad", &self.gradient, (x,), out);
         });
     }
+}
+
+/// A returned loss as f64: a float, or anything with `__float__` (a NumPy or JAX scalar); else
+/// a `ValueError` naming the function.
+fn loss_value(name: &str, value: &Bound<'_, PyAny>) -> PyResult<f64> {
+    value
+        .extract::<f64>()
+        .or_else(|_| value.call_method0("__float__")?.extract::<f64>())
+        .map_err(|_| {
+            PyValueError::new_err(format!(
+                "{name} returned {}; expected a number",
+                value.repr().map(|s| s.to_string()).unwrap_or_default()
+            ))
+        })
 }
 
 /// Copies a returned array of exactly `out.len()` numbers into `out` (any shape with that
@@ -208,8 +212,7 @@ impl gd_core::Objective for Callables {
                             PyValueError::new_err("value_and_grad must return (loss, gradient)")
                         })?;
                     copy_result(py, "value_and_grad", &g, gradient)?;
-                    loss.extract::<f64>()
-                        .or_else(|_| loss.call_method0("__float__")?.extract::<f64>())
+                    loss_value("value_and_grad", &loss)
                 });
             result.unwrap_or_else(|e| {
                 self.record(e);
