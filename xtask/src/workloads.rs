@@ -11,7 +11,9 @@ use gd_core::{GradientDescent, Lanczos, LanczosOptions, Loss, Objective, Schedul
 use gd_models::f2_derivative;
 use gd_models::frobenius_distance;
 use gd_models::linear_data::{dct_whitened_samples, dct2, symmetric_target};
-use gd_models::{DeepLinear, Initialization, LossScale, TwoLayerRelu, initialize};
+use gd_models::{
+    DeepLinear, Initialization, LossScale, TwoLayerRelu, TwoThreadDeepLinear, initialize,
+};
 use gd_repro::Result;
 use gd_theory::deep_linear::{theorem2_limit, theorem2_step_bound};
 
@@ -85,9 +87,10 @@ fn deep_linear_data(n: usize, samples: usize) -> Result<(Mat<f64>, Mat<f64>, Vec
     Ok((x, r, lambda))
 }
 
-/// W2: 2000 GD steps from identity init, n = 32, L = 10, N = 1024.
+/// W2: 2000 GD steps from identity init, n = 32, L = 10, N = 1024, the gradient shared by two
+/// threads ([`TwoThreadDeepLinear`], bitwise the one-thread gradient).
 pub struct W2 {
-    net: DeepLinear,
+    net: TwoThreadDeepLinear,
     target: Mat<f64>,
     eta: f64,
     theta0: Vec<f64>,
@@ -109,7 +112,7 @@ impl W2 {
         let theta0 = initialize(&net, &Initialization::Identity)?;
         Ok(Self {
             eta: 0.9 * theorem2_step_bound(rho, depth)?,
-            net,
+            net: TwoThreadDeepLinear::new(net),
             target: r,
             theta0,
         })
@@ -123,13 +126,13 @@ impl W2 {
             gd.step();
         }
         let theta = gd.into_theta();
-        let mut ws = self.net.workspace();
-        let loss = self.net.loss(&theta, &mut ws);
-        let depth = self.net.depth();
+        let net = self.net.network();
+        let loss = net.loss(&theta, &mut net.workspace());
+        let depth = net.depth();
         let root = theorem2_limit(self.target.as_ref(), depth)?;
         let mut worst = 0.0_f64;
         for j in 1..=depth {
-            worst = worst.max(frobenius_distance(self.net.layer(&theta, j), root.as_ref()));
+            worst = worst.max(frobenius_distance(net.layer(&theta, j), root.as_ref()));
         }
         let n = 32.0_f64;
         let gemm = 2.0 * n * n * n;
@@ -137,7 +140,7 @@ impl W2 {
         // 2L − 2 gradient products (B_{L+1} = A_0 = I); then D Σ (covariance form) or
         // P X and E Xᵀ (32 × 1024, sample form).
         let chain = (4.0 * depth as f64 - 5.0) * gemm;
-        let flops = if self.net.is_covariance_form() {
+        let flops = if net.is_covariance_form() {
             chain + gemm
         } else {
             chain + 2.0 * 2.0 * n * n * 1024.0

@@ -290,13 +290,61 @@ impl DeepLinear {
     /// Fills prefix A_1..A_L and suffix B_2..B_L at θ (A_0 = B_{L+1} = I are fixed, and
     /// B_1 = P is never needed).
     fn products(&self, theta: &[f64], ws: &mut DeepLinearWorkspace) {
+        self.fill_prefix(theta, &mut ws.prefix);
+        self.fill_suffix(theta, &mut ws.suffix);
+    }
+
+    /// Prefix buffers A_0..A_L (A_j is n_j × n_0; A_0 = I is fixed).
+    pub(crate) fn prefix_buffers(&self) -> Vec<Mat<f64>> {
+        let n0 = self.widths[0];
+        (0..=self.depth())
+            .map(|j| {
+                if j == 0 {
+                    Mat::identity(n0, n0)
+                } else {
+                    Mat::zeros(self.widths[j], n0)
+                }
+            })
+            .collect()
+    }
+
+    /// Suffix buffers: entry j is B_j (n_L × n_{j−1}) for j = 1..=L+1, B_{L+1} = I fixed;
+    /// entry 0 is unused.
+    pub(crate) fn suffix_buffers(&self) -> Vec<Mat<f64>> {
+        let (nl, l) = (self.widths[self.depth()], self.depth());
+        (0..=l + 1)
+            .map(|j| match j {
+                0 => Mat::zeros(0, 0),
+                j if j == l + 1 => Mat::identity(nl, nl),
+                j => Mat::zeros(nl, self.widths[j - 1]),
+            })
+            .collect()
+    }
+
+    /// The residual buffer: n_L × n_0 (covariance form) or n_L × N (sample form).
+    pub(crate) fn residual_buffer(&self) -> Mat<f64> {
+        let n_cols = match &self.data {
+            Data::Covariance { .. } => self.widths[0],
+            Data::Samples { x, .. } => x.ncols(),
+        };
+        Mat::zeros(self.widths[self.depth()], n_cols)
+    }
+
+    /// The buffers of B_{j+1}ᵀ G, one per layer j = 1..=L (n_j × n_0).
+    pub(crate) fn left_buffers(&self) -> Vec<Mat<f64>> {
+        (1..=self.depth())
+            .map(|j| Mat::zeros(self.widths[j], self.widths[0]))
+            .collect()
+    }
+
+    /// Fills suffix B_L = W_L, B_j = B_{j+1} W_j down to B_2.
+    pub(crate) fn fill_suffix(&self, theta: &[f64], suffix: &mut [Mat<f64>]) {
         let l = self.depth();
-        self.fill_prefix(theta, ws);
         if l >= 2 {
-            ws.suffix[l].copy_from(self.layer(theta, l));
+            suffix[l].copy_from(self.layer(theta, l));
         }
         for j in (2..l).rev() {
-            let (head, tail) = ws.suffix.split_at_mut(j + 1);
+            let (head, tail) = suffix.split_at_mut(j + 1);
             mm(
                 head[j].as_mut(),
                 Accum::Replace,
@@ -307,10 +355,10 @@ impl DeepLinear {
     }
 
     /// Fills prefix A_1 = W_1, A_j = W_j A_{j−1}.
-    fn fill_prefix(&self, theta: &[f64], ws: &mut DeepLinearWorkspace) {
-        ws.prefix[1].copy_from(self.layer(theta, 1));
+    pub(crate) fn fill_prefix(&self, theta: &[f64], prefix: &mut [Mat<f64>]) {
+        prefix[1].copy_from(self.layer(theta, 1));
         for j in 2..=self.depth() {
-            let (done, rest) = ws.prefix.split_at_mut(j);
+            let (done, rest) = prefix.split_at_mut(j);
             mm(
                 rest[0].as_mut(),
                 Accum::Replace,
@@ -320,51 +368,85 @@ impl DeepLinear {
         }
     }
 
-    /// Computes ws.g = ∂loss/∂P from ws.prefix[L], returns the loss.
-    fn loss_gradient_in_p(&self, ws: &mut DeepLinearWorkspace) -> f64 {
-        let l = self.depth();
-        let p = ws.prefix[l].as_ref();
+    /// Writes ∇W_j = (B_{j+1}ᵀ G) A_{j−1}ᵀ (with B_{L+1} = A_0 = I) into `out`, W_j's range
+    /// of the gradient; `left` is layer j's buffer of [`DeepLinear::left_buffers`].
+    pub(crate) fn layer_gradient(
+        &self,
+        j: usize,
+        prefix: &[Mat<f64>],
+        suffix: &[Mat<f64>],
+        g: MatRef<'_, f64>,
+        left: &mut Mat<f64>,
+        out: &mut [f64],
+    ) {
+        let (rows, cols) = (self.widths[j], self.widths[j - 1]);
+        let mut out = MatMut::from_column_major_slice_mut(out, rows, cols);
+        let left = if j == self.depth() {
+            g
+        } else {
+            mm(
+                left.as_mut(),
+                Accum::Replace,
+                suffix[j + 1].transpose(),
+                g,
+            );
+            left.as_ref()
+        };
+        if j == 1 {
+            out.copy_from(left);
+        } else {
+            mm(out, Accum::Replace, left, prefix[j - 1].transpose());
+        }
+    }
+
+    /// Computes g = ∂loss/∂P from P = A_L, returns the loss.
+    pub(crate) fn loss_gradient_in_p(
+        &self,
+        p: MatRef<'_, f64>,
+        residual: &mut Mat<f64>,
+        g: &mut Mat<f64>,
+    ) -> f64 {
         match &self.data {
             Data::Covariance {
                 sigma,
                 target,
                 sigma_is_identity,
             } => {
-                let d = ws.residual.as_mut();
+                let d = residual.as_mut();
                 faer::zip!(d, p, target.as_ref()).for_each(|faer::unzip!(d, p, r)| *d = *p - *r);
                 if *sigma_is_identity {
-                    ws.g.copy_from(&ws.residual);
+                    g.copy_from(&residual);
                 } else {
                     mm(
-                        ws.g.as_mut(),
+                        g.as_mut(),
                         Accum::Replace,
-                        ws.residual.as_ref(),
+                        residual.as_ref(),
                         sigma.as_ref(),
                     );
                 }
                 let mut s = 0.0;
-                for j in 0..ws.g.ncols() {
-                    for i in 0..ws.g.nrows() {
-                        s += ws.residual[(i, j)] * ws.g[(i, j)];
+                for j in 0..g.ncols() {
+                    for i in 0..g.nrows() {
+                        s += residual[(i, j)] * g[(i, j)];
                     }
                 }
                 0.5 * s
             }
             Data::Samples { x, y } => {
                 let n = x.ncols() as f64;
-                mm(ws.residual.as_mut(), Accum::Replace, p, x.as_ref());
+                mm(residual.as_mut(), Accum::Replace, p, x.as_ref());
                 let mut s = 0.0;
                 for j in 0..y.ncols() {
                     for i in 0..y.nrows() {
-                        let e = ws.residual[(i, j)] - y[(i, j)];
-                        ws.residual[(i, j)] = e;
+                        let e = residual[(i, j)] - y[(i, j)];
+                        residual[(i, j)] = e;
                         s += e * e;
                     }
                 }
                 matmul(
-                    ws.g.as_mut(),
+                    g.as_mut(),
                     Accum::Replace,
-                    ws.residual.as_ref(),
+                    residual.as_ref(),
                     x.transpose(),
                     1.0 / n,
                     Par::Seq,
@@ -383,24 +465,9 @@ impl Objective for DeepLinear {
     }
 
     fn workspace(&self) -> DeepLinearWorkspace {
-        let (n0, nl, l) = (self.widths[0], self.widths[self.depth()], self.depth());
-        let prefix: Vec<Mat<f64>> = (0..=l)
-            .map(|j| {
-                if j == 0 {
-                    Mat::identity(n0, n0)
-                } else {
-                    Mat::zeros(self.widths[j], n0)
-                }
-            })
-            .collect();
-        // suffix[j] = B_j (n_L × n_{j−1}) for j = 1..=L+1; suffix[0] unused.
-        let suffix: Vec<Mat<f64>> = (0..=l + 1)
-            .map(|j| match j {
-                0 => Mat::zeros(0, 0),
-                j if j == l + 1 => Mat::identity(nl, nl),
-                j => Mat::zeros(nl, self.widths[j - 1]),
-            })
-            .collect();
+        let (n0, nl) = (self.widths[0], self.widths[self.depth()]);
+        let prefix = self.prefix_buffers();
+        let suffix = self.suffix_buffers();
         let d_prefix = prefix
             .iter()
             .map(|m| Mat::zeros(m.nrows(), m.ncols()))
@@ -409,10 +476,6 @@ impl Objective for DeepLinear {
             .iter()
             .map(|m| Mat::zeros(m.nrows(), m.ncols()))
             .collect();
-        let n_cols = match &self.data {
-            Data::Covariance { .. } => n0,
-            Data::Samples { x, .. } => x.ncols(),
-        };
         DeepLinearWorkspace {
             prefix,
             suffix,
@@ -420,18 +483,18 @@ impl Objective for DeepLinear {
             d_suffix,
             g: Mat::zeros(nl, n0),
             dg: Mat::zeros(nl, n0),
-            residual: Mat::zeros(nl, n_cols),
-            d_residual: Mat::zeros(nl, n_cols),
-            left: (1..=l).map(|j| Mat::zeros(self.widths[j], n0)).collect(),
-            left2: (1..=l).map(|j| Mat::zeros(self.widths[j], n0)).collect(),
+            residual: self.residual_buffer(),
+            d_residual: self.residual_buffer(),
+            left: self.left_buffers(),
+            left2: self.left_buffers(),
             products_for: None,
         }
     }
 
     fn loss(&self, theta: &[f64], ws: &mut DeepLinearWorkspace) -> f64 {
         ws.products_for = None;
-        self.fill_prefix(theta, ws);
-        self.loss_gradient_in_p(ws)
+        self.fill_prefix(theta, &mut ws.prefix);
+        self.loss_gradient_in_p(ws.prefix[self.depth()].as_ref(), &mut ws.residual, &mut ws.g)
     }
 
     fn loss_and_gradient(
@@ -442,29 +505,17 @@ impl Objective for DeepLinear {
     ) -> f64 {
         ws.products_for = None;
         self.products(theta, ws);
-        let loss = self.loss_gradient_in_p(ws);
-        let l = self.depth();
-        for j in 1..=l {
-            let (rows, cols) = (self.widths[j], self.widths[j - 1]);
-            let mut out =
-                MatMut::from_column_major_slice_mut(&mut gradient[self.layer_range(j)], rows, cols);
-            // ∇W_j = (B_{j+1}ᵀ G) A_{j−1}ᵀ, with B_{L+1} = A_0 = I.
-            let left = if j == l {
-                ws.g.as_ref()
-            } else {
-                mm(
-                    ws.left[j - 1].as_mut(),
-                    Accum::Replace,
-                    ws.suffix[j + 1].transpose(),
-                    ws.g.as_ref(),
-                );
-                ws.left[j - 1].as_ref()
-            };
-            if j == 1 {
-                out.copy_from(left);
-            } else {
-                mm(out, Accum::Replace, left, ws.prefix[j - 1].transpose());
-            }
+        let loss =
+            self.loss_gradient_in_p(ws.prefix[self.depth()].as_ref(), &mut ws.residual, &mut ws.g);
+        for j in 1..=self.depth() {
+            self.layer_gradient(
+                j,
+                &ws.prefix,
+                &ws.suffix,
+                ws.g.as_ref(),
+                &mut ws.left[j - 1],
+                &mut gradient[self.layer_range(j)],
+            );
         }
         loss
     }
@@ -483,7 +534,7 @@ impl Objective for DeepLinear {
             .is_some_and(|t| t.iter().zip(theta).all(|(a, b)| a.to_bits() == b.to_bits()));
         if !current {
             self.products(theta, ws);
-            self.loss_gradient_in_p(ws);
+            self.loss_gradient_in_p(ws.prefix[l].as_ref(), &mut ws.residual, &mut ws.g);
             // B_{j+1}ᵀ G does not depend on the direction: once per θ (B_{L+1}ᵀ G = G).
             for j in 2..l {
                 mm(

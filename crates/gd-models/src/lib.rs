@@ -5,6 +5,8 @@
 //!   1-D objective from closures;
 //! - [`DeepLinear`], [`ResidualLinear`], [`initialize`]: deep linear networks in sample and
 //!   covariance form, their residual reparametrization, and their initializations;
+//! - [`TwoThreadDeepLinear`]: a deep linear network whose gradient two threads share, bitwise
+//!   the same;
 //! - [`linear_data`]: whitened samples and targets with a given spectrum;
 //! - [`TwoLayerRelu`], [`Figure2`]: W relu(V x − b) with fixed b, and Figure 2's setting;
 //! - [`SharpWells`]: the sharp-local / flat-global stand-in for Mohtashami et al.;
@@ -13,6 +15,7 @@
 pub mod datasets;
 mod deep_linear;
 mod deep_linear_initialization;
+mod deep_linear_two_threads;
 mod error;
 mod figure2;
 pub mod linear_data;
@@ -25,6 +28,7 @@ mod two_patterns;
 
 pub use deep_linear::{DeepLinear, DeepLinearWorkspace, frobenius_distance};
 pub use deep_linear_initialization::{Initialization, balanced, initialize};
+pub use deep_linear_two_threads::{IDLE_SPIN, TwoThreadDeepLinear, TwoThreadWorkspace};
 pub use error::{ModelError, Result};
 pub use figure2::{FIGURE2_HIDDEN, FIGURE2_SAMPLES, Figure2};
 pub use mlp::{Activation, Mlp, MlpLoss, MlpWorkspace};

@@ -4,3 +4,4 @@
 mod derivatives;
 mod linear_equivalences;
 mod settings;
+mod two_threads;
