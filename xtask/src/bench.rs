@@ -70,7 +70,14 @@ fn gemm_rate_32() -> f64 {
     for _ in 0..REPETITIONS {
         let t = Instant::now();
         for _ in 0..reps {
-            matmul(c.as_mut(), Accum::Replace, a.as_ref(), b.as_ref(), 1.0, Par::Seq);
+            matmul(
+                c.as_mut(),
+                Accum::Replace,
+                a.as_ref(),
+                b.as_ref(),
+                1.0,
+                Par::Seq,
+            );
         }
         seconds.push(t.elapsed().as_secs_f64());
     }

@@ -14,7 +14,7 @@ use crate::run_config::RunConfig;
 use crate::schedule::Schedule;
 use crate::sgd::{Sampling, StochasticGradientDescent};
 use crate::sharpness::Sharpness;
-use crate::vector::norm;
+use crate::vector::{norm, norm_within};
 use serde::{Deserialize, Serialize};
 
 /// Runs gradient descent θ ← θ − η_k∇f(θ) from θ₀ and classifies the end state.
@@ -100,17 +100,21 @@ fn diverged_if_not_finite(trajectory: Trajectory) -> Trajectory {
 trait Stepper {
     /// The current state.
     fn theta(&self) -> &[f64];
-    /// One step: what it saw, and ‖∇f‖ (full-batch) at the old θ, NaN when not recorded.
-    fn advance(&mut self) -> (StepInfo, f64);
+    /// One step: what it saw.
+    fn advance(&mut self) -> StepInfo;
+    /// The full-batch ∇f at the θ the last step started from, when it was computed.
+    fn gradient(&self) -> Option<&[f64]>;
 }
 
 impl<O: Objective> Stepper for GradientDescent<'_, O> {
     fn theta(&self) -> &[f64] {
         GradientDescent::theta(self)
     }
-    fn advance(&mut self) -> (StepInfo, f64) {
-        let info = self.step();
-        (info, norm(self.last_gradient()))
+    fn advance(&mut self) -> StepInfo {
+        self.step()
+    }
+    fn gradient(&self) -> Option<&[f64]> {
+        Some(self.last_gradient())
     }
 }
 
@@ -127,18 +131,18 @@ impl<O: SampleObjective> Stepper for SgdWithFullGradient<'_, O> {
     fn theta(&self) -> &[f64] {
         self.sgd.theta()
     }
-    fn advance(&mut self) -> (StepInfo, f64) {
-        let gradient_norm = if self.record_norm {
+    fn advance(&mut self) -> StepInfo {
+        if self.record_norm {
             self.objective.loss_and_gradient(
                 self.sgd.theta(),
                 &mut self.gradient,
                 &mut self.workspace,
             );
-            norm(&self.gradient)
-        } else {
-            f64::NAN
-        };
-        (self.sgd.step(), gradient_norm)
+        }
+        self.sgd.step()
+    }
+    fn gradient(&self) -> Option<&[f64]> {
+        self.record_norm.then_some(self.gradient.as_slice())
     }
 }
 
@@ -201,7 +205,7 @@ fn iterate<O: Objective>(
                 converged: e.converged,
             });
         }
-        let (info, gradient_norm) = stepper.advance();
+        let info = stepper.advance();
         if !info.loss.is_finite() {
             return Ok(diverged(k, record, k));
         }
@@ -209,11 +213,12 @@ fn iterate<O: Objective>(
             record.loss.push(k, info.loss);
         }
         if due(observe.gradient_norm_every, k) {
-            record.gradient_norm.push(k, gradient_norm);
+            record
+                .gradient_norm
+                .push(k, stepper.gradient().map_or(f64::NAN, norm));
         }
         let theta = stepper.theta();
-        let size = norm(theta);
-        if !size.is_finite() || size > config.divergence_bound {
+        if !norm_within(theta, config.divergence_bound) {
             return Ok(diverged(k + 1, record, k + 1));
         }
         let hash = state_hash(theta);
@@ -232,7 +237,7 @@ fn iterate<O: Objective>(
         }
         history.push(theta, hash);
         if let Some(tol) = config.gradient_tolerance
-            && gradient_norm <= tol
+            && stepper.gradient().is_some_and(|g| norm_within(g, tol))
         {
             // ‖∇f(θ_k)‖ ≤ tol; the reported point is θ_{k+1}, with its own residual.
             return Ok(fixed_point(

@@ -37,11 +37,20 @@ pub struct DeepLinear {
     data: Data,
 }
 
+/// The suffix products B_j (n_L × n_{j−1}) for j = 1..=L+1, with B_{L+1} = I fixed and entry 0
+/// unused, and their transposes: B_{j+1}ᵀ G is computed from the stored B_{j+1}ᵀ, so that
+/// its left factor is column-major (a transposed view would cost a copy inside the product;
+/// the sums are the same, in the same order).
+pub(crate) struct Suffix {
+    pub(crate) products: Vec<Mat<f64>>,
+    pub(crate) transposed: Vec<Mat<f64>>,
+}
+
 /// Scratch memory of a [`DeepLinear`]: prefix/suffix products and their directional
 /// derivatives, reused across calls.
 pub struct DeepLinearWorkspace {
     prefix: Vec<Mat<f64>>,
-    suffix: Vec<Mat<f64>>,
+    suffix: Suffix,
     d_prefix: Vec<Mat<f64>>,
     d_suffix: Vec<Mat<f64>>,
     g: Mat<f64>,
@@ -308,17 +317,21 @@ impl DeepLinear {
             .collect()
     }
 
-    /// Suffix buffers: entry j is B_j (n_L × n_{j−1}) for j = 1..=L+1, B_{L+1} = I fixed;
-    /// entry 0 is unused.
-    pub(crate) fn suffix_buffers(&self) -> Vec<Mat<f64>> {
+    /// Suffix buffers, B_{L+1} = I and its transpose filled in.
+    pub(crate) fn suffix_buffers(&self) -> Suffix {
         let (nl, l) = (self.widths[self.depth()], self.depth());
-        (0..=l + 1)
+        let products: Vec<Mat<f64>> = (0..=l + 1)
             .map(|j| match j {
                 0 => Mat::zeros(0, 0),
                 j if j == l + 1 => Mat::identity(nl, nl),
                 j => Mat::zeros(nl, self.widths[j - 1]),
             })
-            .collect()
+            .collect();
+        let transposed = products.iter().map(|b| b.transpose().to_owned()).collect();
+        Suffix {
+            products,
+            transposed,
+        }
     }
 
     /// The residual buffer: n_L × n_0 (covariance form) or n_L × N (sample form).
@@ -337,20 +350,29 @@ impl DeepLinear {
             .collect()
     }
 
-    /// Fills suffix B_L = W_L, B_j = B_{j+1} W_j down to B_2.
-    pub(crate) fn fill_suffix(&self, theta: &[f64], suffix: &mut [Mat<f64>]) {
+    /// Fills suffix B_L = W_L, B_j = B_{j+1} W_j down to B_2, and their transposes.
+    pub(crate) fn fill_suffix(&self, theta: &[f64], suffix: &mut Suffix) {
         let l = self.depth();
+        let b = &mut suffix.products;
         if l >= 2 {
-            suffix[l].copy_from(self.layer(theta, l));
+            b[l].copy_from(self.layer(theta, l));
         }
         for j in (2..l).rev() {
-            let (head, tail) = suffix.split_at_mut(j + 1);
+            let (head, tail) = b.split_at_mut(j + 1);
             mm(
                 head[j].as_mut(),
                 Accum::Replace,
                 tail[0].as_ref(),
                 self.layer(theta, j),
             );
+        }
+        for j in 2..=l {
+            let (t, b) = (&mut suffix.transposed[j], b[j].as_ref());
+            for i in 0..b.nrows() {
+                for (v, x) in t.col_as_slice_mut(i).iter_mut().zip(b.row(i).iter()) {
+                    *v = *x;
+                }
+            }
         }
     }
 
@@ -374,7 +396,7 @@ impl DeepLinear {
         &self,
         j: usize,
         prefix: &[Mat<f64>],
-        suffix: &[Mat<f64>],
+        suffix: &Suffix,
         g: MatRef<'_, f64>,
         left: &mut Mat<f64>,
         out: &mut [f64],
@@ -387,7 +409,7 @@ impl DeepLinear {
             mm(
                 left.as_mut(),
                 Accum::Replace,
-                suffix[j + 1].transpose(),
+                suffix.transposed[j + 1].as_ref(),
                 g,
             );
             left.as_ref()
@@ -473,6 +495,7 @@ impl Objective for DeepLinear {
             .map(|m| Mat::zeros(m.nrows(), m.ncols()))
             .collect();
         let d_suffix = suffix
+            .products
             .iter()
             .map(|m| Mat::zeros(m.nrows(), m.ncols()))
             .collect();
@@ -494,7 +517,11 @@ impl Objective for DeepLinear {
     fn loss(&self, theta: &[f64], ws: &mut DeepLinearWorkspace) -> f64 {
         ws.products_for = None;
         self.fill_prefix(theta, &mut ws.prefix);
-        self.loss_gradient_in_p(ws.prefix[self.depth()].as_ref(), &mut ws.residual, &mut ws.g)
+        self.loss_gradient_in_p(
+            ws.prefix[self.depth()].as_ref(),
+            &mut ws.residual,
+            &mut ws.g,
+        )
     }
 
     fn loss_and_gradient(
@@ -505,8 +532,11 @@ impl Objective for DeepLinear {
     ) -> f64 {
         ws.products_for = None;
         self.products(theta, ws);
-        let loss =
-            self.loss_gradient_in_p(ws.prefix[self.depth()].as_ref(), &mut ws.residual, &mut ws.g);
+        let loss = self.loss_gradient_in_p(
+            ws.prefix[self.depth()].as_ref(),
+            &mut ws.residual,
+            &mut ws.g,
+        );
         for j in 1..=self.depth() {
             self.layer_gradient(
                 j,
@@ -540,7 +570,7 @@ impl Objective for DeepLinear {
                 mm(
                     ws.left2[j - 1].as_mut(),
                     Accum::Replace,
-                    ws.suffix[j + 1].transpose(),
+                    ws.suffix.transposed[j + 1].as_ref(),
                     ws.g.as_ref(),
                 );
             }
@@ -588,7 +618,7 @@ impl Objective for DeepLinear {
             mm(
                 head[j].as_mut(),
                 Accum::Add,
-                ws.suffix[j + 1].as_ref(),
+                ws.suffix.products[j + 1].as_ref(),
                 dir(j),
             );
         }
@@ -637,7 +667,7 @@ impl Objective for DeepLinear {
                 mm(
                     ws.left[j - 1].as_mut(),
                     Accum::Add,
-                    ws.suffix[j + 1].transpose(),
+                    ws.suffix.transposed[j + 1].as_ref(),
                     ws.dg.as_ref(),
                 );
                 ws.left[j - 1].as_ref()

@@ -14,7 +14,7 @@
 //! `unsafe` is needed. An idle helper spins for [`IDLE_SPIN`], then parks until the next call.
 //! The loss and Hessian-vector products run on the caller alone.
 
-use crate::deep_linear::{DeepLinear, DeepLinearWorkspace};
+use crate::deep_linear::{DeepLinear, DeepLinearWorkspace, Suffix};
 use faer::Mat;
 use gd_core::Objective;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -57,7 +57,7 @@ struct Shared {
     theta: RwLock<Vec<f64>>,
     prefix: RwLock<Vec<Mat<f64>>>,
     g: RwLock<Mat<f64>>,
-    suffix: RwLock<Vec<Mat<f64>>>,
+    suffix: RwLock<Suffix>,
     /// The gradient of layers split+1..=L (a contiguous tail of θ).
     upper: Mutex<Vec<f64>>,
     /// The number of the last call posted by the caller, and of the last whose suffix chain,
@@ -158,7 +158,7 @@ fn wait_for(counter: &AtomicU64, call: u64, alive: impl Fn() -> bool) -> bool {
     let mut spins = 0_u32;
     while counter.load(Ordering::Acquire) < call {
         spins = spins.wrapping_add(1);
-        if spins % 1024 == 0 {
+        if spins.is_multiple_of(1024) {
             if !alive() {
                 return false;
             }
@@ -281,11 +281,7 @@ impl Pair {
             return None;
         }
         {
-            let (prefix, suffix, g) = (
-                read(&shared.prefix),
-                read(&shared.suffix),
-                read(&shared.g),
-            );
+            let (prefix, suffix, g) = (read(&shared.prefix), read(&shared.suffix), read(&shared.g));
             for j in 1..=split {
                 net.layer_gradient(
                     j,
@@ -360,6 +356,7 @@ impl Objective for TwoThreadDeepLinear {
         out: &mut [f64],
         ws: &mut TwoThreadWorkspace,
     ) {
-        self.net.hessian_vector_product(theta, v, out, &mut ws.single);
+        self.net
+            .hessian_vector_product(theta, v, out, &mut ws.single);
     }
 }

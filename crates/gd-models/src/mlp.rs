@@ -43,6 +43,25 @@ impl Activation {
             Self::Identity => (z, 1.0, 0.0),
         }
     }
+
+    /// (σ′(z), σ″(z)) from z and a = σ(z) as [`Activation::eval`] computed it: bitwise its
+    /// second and third values, without evaluating tanh again.
+    fn derivatives(self, z: f64, a: f64) -> (f64, f64) {
+        match self {
+            Self::Relu => {
+                if z > 0.0 {
+                    (1.0, 0.0)
+                } else {
+                    (0.0, 0.0)
+                }
+            }
+            Self::Tanh => {
+                let d = 1.0 - a * a;
+                (d, -2.0 * a * d)
+            }
+            Self::Identity => (1.0, 0.0),
+        }
+    }
 }
 
 /// The training loss.
@@ -179,17 +198,16 @@ impl Mlp {
             let (prev, rest) = ws.a.split_at_mut(l);
             let z = &mut ws.z[l];
             z.copy_from_slice(b);
-            for j in 0..cols {
-                let aj = prev[l - 1][j];
-                for i in 0..rows {
-                    z[i] += w[j * rows + i] * aj;
+            for (column, &aj) in w.chunks_exact(rows).zip(&prev[l - 1][..cols]) {
+                for (zi, wi) in z.iter_mut().zip(column) {
+                    *zi += wi * aj;
                 }
             }
-            for i in 0..rows {
-                rest[0][i] = if l == l_max {
-                    z[i]
+            for (a, &zi) in rest[0].iter_mut().zip(z.iter()) {
+                *a = if l == l_max {
+                    zi
                 } else {
-                    self.activation.eval(z[i]).0
+                    self.activation.eval(zi).0
                 };
             }
         }
@@ -229,24 +247,29 @@ impl Mlp {
             let (rows, cols) = (self.sizes[l], self.sizes[l - 1]);
             let start = self.offsets[l - 1];
             let (gw, gb) = gradient[start..self.offsets[l]].split_at_mut(rows * cols);
-            let delta = &ws.delta[l];
-            for j in 0..cols {
-                let aj = ws.a[l - 1][j];
-                for i in 0..rows {
-                    gw[j * rows + i] += scale * delta[i] * aj;
+            let (lower, upper) = ws.delta.split_at_mut(l);
+            let delta = &upper[0][..rows];
+            for (column, &aj) in gw.chunks_exact_mut(rows).zip(&ws.a[l - 1][..cols]) {
+                for (g, &d) in column.iter_mut().zip(delta) {
+                    *g += scale * d * aj;
                 }
             }
-            for i in 0..rows {
-                gb[i] += scale * delta[i];
+            for (g, &d) in gb.iter_mut().zip(delta) {
+                *g += scale * d;
             }
             if l > 1 {
                 let (w, _) = self.weights(theta, l);
                 let back = &mut ws.back[..cols];
-                for j in 0..cols {
-                    back[j] = (0..rows).map(|i| w[j * rows + i] * delta[i]).sum();
+                for (b, column) in back.iter_mut().zip(w.chunks_exact(rows)) {
+                    *b = column.iter().zip(delta).map(|(w, d)| w * d).sum();
                 }
-                for j in 0..cols {
-                    ws.delta[l - 1][j] = self.activation.eval(ws.z[l - 1][j]).1 * ws.back[j];
+                for (((d, &b), &z), &a) in lower[l - 1]
+                    .iter_mut()
+                    .zip(back.iter())
+                    .zip(&ws.z[l - 1])
+                    .zip(&ws.a[l - 1])
+                {
+                    *d = self.activation.derivatives(z, a).0 * b;
                 }
             }
         }
@@ -366,7 +389,7 @@ impl Objective for Mlp {
                     ws.ra[l][i] = if l == l_max {
                         rz[i]
                     } else {
-                        self.activation.eval(ws.z[l][i]).1 * rz[i]
+                        self.activation.derivatives(ws.z[l][i], ws.a[l][i]).0 * rz[i]
                     };
                 }
             }
@@ -375,11 +398,11 @@ impl Objective for Mlp {
                 MlpLoss::Squared => ws.rdelta[l_max].copy_from_slice(&ws.rz[l_max]),
                 MlpLoss::SoftmaxCrossEntropy => {
                     let target = &self.y[s * nl..(s + 1) * nl];
-                    let p: Vec<f64> = ws.delta[l_max]
-                        .iter()
-                        .zip(target)
-                        .map(|(d, t)| d + t)
-                        .collect();
+                    // p = softmax(z_L) = δ_L + y, kept in R(a_L), which the output never uses.
+                    let p = &mut ws.ra[l_max];
+                    for ((p, d), t) in p.iter_mut().zip(&ws.delta[l_max]).zip(target) {
+                        *p = d + t;
+                    }
                     let prz: f64 = p.iter().zip(&ws.rz[l_max]).map(|(a, b)| a * b).sum();
                     for i in 0..nl {
                         ws.rdelta[l_max][i] = p[i] * (ws.rz[l_max][i] - prz);
@@ -415,7 +438,7 @@ impl Objective for Mlp {
                         ws.rback[j] = rback;
                     }
                     for j in 0..cols {
-                        let (_, d1, d2) = self.activation.eval(ws.z[l - 1][j]);
+                        let (d1, d2) = self.activation.derivatives(ws.z[l - 1][j], ws.a[l - 1][j]);
                         ws.rdelta[l - 1][j] = d2 * ws.rz[l - 1][j] * ws.back[j] + d1 * ws.rback[j];
                         ws.delta[l - 1][j] = d1 * ws.back[j];
                     }

@@ -61,8 +61,16 @@ fn two_threads_give_the_one_thread_trajectory_bit_for_bit() {
         let mut two = GradientDescent::new(&pair, eta, &theta0).unwrap();
         for step in 0..40 {
             let (a, b) = (one.step(), two.step());
-            assert_eq!(a.loss.to_bits(), b.loss.to_bits(), "{name}: loss at step {step}");
-            assert_eq!(bits(one.theta()), bits(two.theta()), "{name}: θ at step {step}");
+            assert_eq!(
+                a.loss.to_bits(),
+                b.loss.to_bits(),
+                "{name}: loss at step {step}"
+            );
+            assert_eq!(
+                bits(one.theta()),
+                bits(two.theta()),
+                "{name}: θ at step {step}"
+            );
         }
         let theta = one.theta().to_vec();
         let v: Vec<f64> = (0..net.dim()).map(|i| (i as f64 * 0.37).sin()).collect();

@@ -41,7 +41,6 @@ pub fn train(
         ..RunConfig::default()
     };
     let t = run_gd(net, theta0, Schedule::constant(eta)?, &config)?;
-    eprintln!("PROBE {}", t.iterations);
     let Some(state) = t.final_state else {
         return Ok(LinearRun {
             converged: false,
