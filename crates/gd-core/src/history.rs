@@ -57,6 +57,10 @@ impl History {
     /// The smallest k ≤ len with state == the state k steps ago, bitwise: one pass over the
     /// hashes in slot order, a bitwise comparison only on a hash match.
     pub(crate) fn repeat_period(&self, theta: &[f64], hash: u64) -> Option<usize> {
+        // A branch-free pass first (it vectorizes): almost every step has no match.
+        if !self.hashes.iter().fold(false, |hit, h| hit | (*h == hash)) {
+            return None;
+        }
         let mut smallest: Option<usize> = None;
         for (slot, _) in self.hashes.iter().enumerate().filter(|(_, h)| **h == hash) {
             // Slot `slot` holds the state `back` steps ago, back ∈ 1..=capacity.

@@ -64,6 +64,33 @@ impl Activation {
     }
 }
 
+/// z += W a for W (z.len() × a.len(), column-major), each z_i summed over the columns in
+/// order, as the column-by-column update sums it; rows go in blocks of [`ROW_BLOCK`] that stay
+/// in registers across the columns instead of being loaded and stored once per column.
+fn affine_in_row_blocks(z: &mut [f64], w: &[f64], a: &[f64]) {
+    let rows = z.len();
+    let mut start = 0;
+    while start + ROW_BLOCK <= rows {
+        let mut block = [0.0_f64; ROW_BLOCK];
+        block.copy_from_slice(&z[start..start + ROW_BLOCK]);
+        for (column, &aj) in w.chunks_exact(rows).zip(a) {
+            for (zi, wi) in block.iter_mut().zip(&column[start..start + ROW_BLOCK]) {
+                *zi += wi * aj;
+            }
+        }
+        z[start..start + ROW_BLOCK].copy_from_slice(&block);
+        start += ROW_BLOCK;
+    }
+    for (column, &aj) in w.chunks_exact(rows).zip(a) {
+        for (zi, wi) in z[start..].iter_mut().zip(&column[start..]) {
+            *zi += wi * aj;
+        }
+    }
+}
+
+/// Rows of z = W a + b kept in registers together by [`affine_in_row_blocks`].
+const ROW_BLOCK: usize = 8;
+
 /// The training loss.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum MlpLoss {
@@ -194,15 +221,11 @@ impl Mlp {
         let l_max = self.depth();
         for l in 1..=l_max {
             let (w, b) = self.weights(theta, l);
-            let (rows, cols) = (self.sizes[l], self.sizes[l - 1]);
+            let cols = self.sizes[l - 1];
             let (prev, rest) = ws.a.split_at_mut(l);
             let z = &mut ws.z[l];
             z.copy_from_slice(b);
-            for (column, &aj) in w.chunks_exact(rows).zip(&prev[l - 1][..cols]) {
-                for (zi, wi) in z.iter_mut().zip(column) {
-                    *zi += wi * aj;
-                }
-            }
+            affine_in_row_blocks(z, w, &prev[l - 1][..cols]);
             for (a, &zi) in rest[0].iter_mut().zip(z.iter()) {
                 *a = if l == l_max {
                     zi
@@ -379,10 +402,11 @@ impl Objective for Mlp {
                 let (vw, vb) = self.weights(v, l);
                 let rz = &mut ws.rz[l];
                 rz.copy_from_slice(vb);
-                for j in 0..cols {
-                    let (aj, raj) = (ws.a[l - 1][j], ws.ra[l - 1][j]);
-                    for i in 0..rows {
-                        rz[i] += vw[j * rows + i] * aj + w[j * rows + i] * raj;
+                let columns = vw.chunks_exact(rows).zip(w.chunks_exact(rows));
+                let inputs = ws.a[l - 1][..cols].iter().zip(&ws.ra[l - 1][..cols]);
+                for ((v_column, w_column), (&aj, &raj)) in columns.zip(inputs) {
+                    for ((r, vij), wij) in rz.iter_mut().zip(v_column).zip(w_column) {
+                        *r += vij * aj + wij * raj;
                     }
                 }
                 for i in 0..rows {
@@ -414,28 +438,31 @@ impl Objective for Mlp {
                 let (rows, cols) = (self.sizes[l], self.sizes[l - 1]);
                 let start = self.offsets[l - 1];
                 let (ow, ob) = out[start..self.offsets[l]].split_at_mut(rows * cols);
-                for j in 0..cols {
-                    let (aj, raj) = (ws.a[l - 1][j], ws.ra[l - 1][j]);
-                    for i in 0..rows {
-                        ow[j * rows + i] += scale * (ws.rdelta[l][i] * aj + ws.delta[l][i] * raj);
+                let (delta, rdelta) = (&ws.delta[l][..rows], &ws.rdelta[l][..rows]);
+                let inputs = ws.a[l - 1][..cols].iter().zip(&ws.ra[l - 1][..cols]);
+                for (column, (&aj, &raj)) in ow.chunks_exact_mut(rows).zip(inputs) {
+                    for ((o, rd), d) in column.iter_mut().zip(rdelta).zip(delta) {
+                        *o += scale * (rd * aj + d * raj);
                     }
                 }
-                for i in 0..rows {
-                    ob[i] += scale * ws.rdelta[l][i];
+                for (o, rd) in ob.iter_mut().zip(rdelta) {
+                    *o += scale * rd;
                 }
                 if l > 1 {
                     let (w, _) = self.weights(theta, l);
                     let (vw, _) = self.weights(v, l);
-                    for j in 0..cols {
-                        let mut back = 0.0;
-                        let mut rback = 0.0;
-                        for i in 0..rows {
-                            back += w[j * rows + i] * ws.delta[l][i];
-                            rback += vw[j * rows + i] * ws.delta[l][i]
-                                + w[j * rows + i] * ws.rdelta[l][i];
+                    let columns = w.chunks_exact(rows).zip(vw.chunks_exact(rows));
+                    let sums = ws.back[..cols].iter_mut().zip(&mut ws.rback[..cols]);
+                    for ((w_column, v_column), (back, rback)) in columns.zip(sums) {
+                        let (mut b, mut rb) = (0.0, 0.0);
+                        for ((wij, vij), (d, rd)) in
+                            w_column.iter().zip(v_column).zip(delta.iter().zip(rdelta))
+                        {
+                            b += wij * d;
+                            rb += vij * d + wij * rd;
                         }
-                        ws.back[j] = back;
-                        ws.rback[j] = rback;
+                        *back = b;
+                        *rback = rb;
                     }
                     for j in 0..cols {
                         let (d1, d2) = self.activation.derivatives(ws.z[l - 1][j], ws.a[l - 1][j]);

@@ -71,6 +71,52 @@ pub struct ReluWorkspace {
     gradient: Vec<f64>,
 }
 
+/// The partition point of `x` under a predicate that is true on a prefix (as
+/// `slice::partition_point`), checked first at `guess`.
+fn partition_near(x: &[f64], guess: usize, pred: impl Fn(f64) -> bool) -> usize {
+    let holds_before = guess == 0 || x.get(guess - 1).is_some_and(|v| pred(*v));
+    let fails_at = x.get(guess).is_none_or(|v| !pred(*v));
+    if guess <= x.len() && holds_before && fails_at {
+        guess
+    } else {
+        x.partition_point(|v| pred(*v))
+    }
+}
+
+/// Sorts a nearly sorted slice in O(n + inversions).
+fn insertion_sort<T: Ord + Copy>(v: &mut [T]) {
+    for i in 1..v.len() {
+        let mut j = i;
+        while j > 0 && v[j - 1] > v[j] {
+            v.swap(j - 1, j);
+            j -= 1;
+        }
+    }
+}
+
+/// Σ (a·x_i − c − y_i)² over a segment, in four interleaved partial sums (the error bound
+/// of a sum, Higham's eq. 4.4, is the same; the chain of dependent additions is a quarter).
+fn squared_residuals(a: f64, c: f64, x: &[f64], y: &[f64]) -> f64 {
+    let mut lanes = [0.0_f64; 4];
+    let (xs, ys) = (x.chunks_exact(4), y.chunks_exact(4));
+    let (x_tail, y_tail) = (xs.remainder(), ys.remainder());
+    for (x4, y4) in xs.zip(ys) {
+        for ((s, x), y) in lanes.iter_mut().zip(x4).zip(y4) {
+            let e = a * x - c - y;
+            *s += e * e;
+        }
+    }
+    let tail: f64 = x_tail
+        .iter()
+        .zip(y_tail)
+        .map(|(x, y)| {
+            let e = a * x - c - y;
+            e * e
+        })
+        .sum();
+    (lanes[0] + lanes[1]) + (lanes[2] + lanes[3]) + tail
+}
+
 impl TwoLayerRelu {
     /// A network for inputs `x` (n × N, column-major) and targets `y` (m × N), hidden width
     /// r = `bias.len()`.
@@ -153,13 +199,15 @@ impl TwoLayerRelu {
 
     /// The sample range [lo, hi) on which unit k is active (V_k x − b_k > 0, the same
     /// floating-point predicate as the generic path; monotone in x for fixed V_k, b_k).
-    fn active_range(&self, v: f64, b: f64) -> (usize, usize) {
+    /// `previous` is the unit's range at the last call: the switch point is tried there first
+    /// (it rarely moves between GD steps), and searched for only if it moved.
+    fn active_range(&self, v: f64, b: f64, previous: (usize, usize)) -> (usize, usize) {
         let active = |x: f64| -b + v * x > 0.0;
         let n = self.samples;
         if v > 0.0 {
-            (self.x.partition_point(|x| !active(*x)), n)
+            (partition_near(&self.x, previous.0, |x| !active(x)), n)
         } else if v < 0.0 {
-            (0, self.x.partition_point(|x| active(*x)))
+            (0, partition_near(&self.x, previous.1, active))
         } else if active(0.0) {
             (0, n)
         } else {
@@ -176,16 +224,33 @@ impl TwoLayerRelu {
     ) -> f64 {
         let (r, n) = (self.r, self.samples);
         let (w, v) = theta.split_at(r);
-        ws.events.clear();
+        // The events are the switch points of the units active at the last call, in order:
+        // if the same units are active, move them and restore the order (a few swaps);
+        // otherwise list them again. Either way they end sorted, and distinct, so the order
+        // is the same.
+        let mut same_units = true;
         for k in 0..r {
-            let (lo, hi) = self.active_range(v[k], self.bias[k]);
+            let previous = ws.ranges[k];
+            let (lo, hi) = self.active_range(v[k], self.bias[k], previous);
+            same_units &= (lo < hi) == (previous.0 < previous.1);
             ws.ranges[k] = (lo, hi);
-            if lo < hi {
-                ws.events.push((lo, k, true));
-                ws.events.push((hi, k, false));
-            }
         }
-        ws.events.sort_unstable();
+        if same_units {
+            for event in ws.events.iter_mut() {
+                let (lo, hi) = ws.ranges[event.1];
+                event.0 = if event.2 { lo } else { hi };
+            }
+            insertion_sort(&mut ws.events);
+        } else {
+            ws.events.clear();
+            for (k, &(lo, hi)) in ws.ranges.iter().enumerate() {
+                if lo < hi {
+                    ws.events.push((lo, k, true));
+                    ws.events.push((hi, k, false));
+                }
+            }
+            ws.events.sort_unstable();
+        }
         // Between consecutive switch points the output is a·x − c, so with the data's prefix
         // sums each segment's Σe, Σe·x and Σe² (e = a·x − c − y) cost O(1).
         let (mut a, mut c) = (0.0, 0.0);
@@ -214,12 +279,7 @@ impl TwoLayerRelu {
                 loss += if expanded >= CANCELLATION * squares {
                     expanded
                 } else {
-                    (start..end)
-                        .map(|i| {
-                            let e = a * self.x[i] - c - self.y[i];
-                            e * e
-                        })
-                        .sum()
+                    squared_residuals(a, c, &self.x[start..end], &self.y[start..end])
                 };
                 start = end;
             }

@@ -127,3 +127,30 @@ fn sorted_scalar_reformulation_matches_the_generic_loops() {
         );
     }
 }
+
+#[test]
+fn a_reused_relu_workspace_gives_the_bits_of_a_fresh_one() {
+    // The sorted-scalar path starts from the last call's switch points and event order: points
+    // that move them a little (GD steps), a lot (other students) or switch units off and on (V
+    // negated) must give exactly what a fresh workspace gives.
+    let fig = Figure2::new(5).unwrap();
+    let model = &fig.model;
+    let mut points = Vec::new();
+    for k in 0..4 {
+        let theta = fig.student(k);
+        let mut nudged = theta.clone();
+        nudged.iter_mut().for_each(|t| *t *= 1.0 + 1e-3);
+        let mut flipped = theta.clone();
+        flipped[20..].iter_mut().step_by(3).for_each(|v| *v = -*v);
+        points.extend([theta, nudged, flipped]);
+    }
+    let mut reused = model.workspace();
+    for (i, theta) in points.iter().chain(points.iter().rev()).enumerate() {
+        let (mut g_reused, mut g_fresh) = (vec![0.0; 40], vec![0.0; 40]);
+        let l_reused = model.loss_and_gradient(theta, &mut g_reused, &mut reused);
+        let l_fresh = model.loss_and_gradient(theta, &mut g_fresh, &mut model.workspace());
+        assert_eq!(l_reused.to_bits(), l_fresh.to_bits(), "point {i}: loss");
+        let bits = |g: &[f64]| g.iter().map(|v| v.to_bits()).collect::<Vec<_>>();
+        assert_eq!(bits(&g_reused), bits(&g_fresh), "point {i}: gradient");
+    }
+}
