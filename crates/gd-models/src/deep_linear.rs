@@ -37,20 +37,11 @@ pub struct DeepLinear {
     data: Data,
 }
 
-/// The suffix products B_j (n_L × n_{j−1}) for j = 1..=L+1, with B_{L+1} = I fixed and entry 0
-/// unused, and their transposes: B_{j+1}ᵀ G is computed from the stored B_{j+1}ᵀ, so that
-/// its left factor is column-major (a transposed view would cost a copy inside the product;
-/// the sums are the same, in the same order).
-pub(crate) struct Suffix {
-    pub(crate) products: Vec<Mat<f64>>,
-    pub(crate) transposed: Vec<Mat<f64>>,
-}
-
 /// Scratch memory of a [`DeepLinear`]: prefix/suffix products and their directional
 /// derivatives, reused across calls.
 pub struct DeepLinearWorkspace {
     prefix: Vec<Mat<f64>>,
-    suffix: Suffix,
+    suffix: Vec<Mat<f64>>,
     d_prefix: Vec<Mat<f64>>,
     d_suffix: Vec<Mat<f64>>,
     g: Mat<f64>,
@@ -64,9 +55,70 @@ pub struct DeepLinearWorkspace {
     products_for: Option<Vec<f64>>,
 }
 
+/// Largest dimension of a product that [`small_product`] computes: below it faer's dispatch
+/// (a plan per call, a copy for a transposed factor) costs several times the arithmetic.
+const SMALL: usize = 8;
+
 /// C = A·B (Accum::Replace) or C += A·B, sequential.
 fn mm(dst: MatMut<'_, f64>, accum: Accum, a: MatRef<'_, f64>, b: MatRef<'_, f64>) {
-    matmul(dst, accum, a, b, 1.0, Par::Seq);
+    let (m, k, n) = (a.nrows(), a.ncols(), b.ncols());
+    match (m, k, n) {
+        _ if m.max(k).max(n) > SMALL => matmul(dst, accum, a, b, 1.0, Par::Seq),
+        _ if m <= 4 && k <= 4 => small_product::<4, 4>(dst, accum, a, b),
+        _ if m <= 4 => small_product::<4, SMALL>(dst, accum, a, b),
+        _ if k <= 4 => small_product::<SMALL, 4>(dst, accum, a, b),
+        _ => small_product::<SMALL, SMALL>(dst, accum, a, b),
+    }
+}
+
+/// C = A·B or C += A·B for A of at most R rows and K columns: each entry Σ_p a_ip b_pj summed
+/// in p order from 0 (then added to C's entry). A's columns and each column of B are copied to
+/// the stack, padded with zeros to R rows and K entries, so that both loops have fixed lengths
+/// the compiler unrolls and vectorizes (a padding term adds +0, which changes no sum but −0).
+fn small_product<const R: usize, const K: usize>(
+    dst: MatMut<'_, f64>,
+    accum: Accum,
+    a: MatRef<'_, f64>,
+    b: MatRef<'_, f64>,
+) {
+    let mut lhs = [[0.0_f64; R]; K];
+    for (column, a_column) in lhs.iter_mut().zip(a.col_iter()) {
+        for (v, x) in column.iter_mut().zip(a_column.iter()) {
+            *v = *x;
+        }
+    }
+    for (out, b_column) in dst.col_iter_mut().zip(b.col_iter()) {
+        let mut bp = [0.0_f64; K];
+        for (v, x) in bp.iter_mut().zip(b_column.iter()) {
+            *v = *x;
+        }
+        let mut sum = [0.0_f64; R];
+        for (column, bpj) in lhs.iter().zip(bp) {
+            for (s, x) in sum.iter_mut().zip(column) {
+                *s += x * bpj;
+            }
+        }
+        match accum {
+            Accum::Replace => out.iter_mut().zip(&sum).for_each(|(c, s)| *c = *s),
+            Accum::Add => out.iter_mut().zip(&sum).for_each(|(c, s)| *c += *s),
+        }
+    }
+}
+
+/// dst = src for matrices of the same shape, element by element along column slices where
+/// both are column-major (faer's generic `copy_from`, like a `memcpy` call, costs more than the
+/// copy for the small matrices of the linear experiments).
+fn copy(mut dst: MatMut<'_, f64>, src: MatRef<'_, f64>) {
+    if let (Some(mut d), Some(s)) = (dst.as_mut().try_as_col_major_mut(), src.try_as_col_major()) {
+        for j in 0..s.ncols() {
+            let out = d.as_mut().col_mut(j).as_slice_mut();
+            out.iter_mut()
+                .zip(s.col(j).as_slice())
+                .for_each(|(o, x)| *o = *x);
+        }
+    } else {
+        dst.copy_from(src);
+    }
 }
 
 fn shape_error(what: &'static str, expected: (usize, usize), found: (usize, usize)) -> ModelError {
@@ -317,21 +369,17 @@ impl DeepLinear {
             .collect()
     }
 
-    /// Suffix buffers, B_{L+1} = I and its transpose filled in.
-    pub(crate) fn suffix_buffers(&self) -> Suffix {
+    /// Suffix buffers: entry j is B_j (n_L × n_{j−1}) for j = 1..=L+1, B_{L+1} = I fixed;
+    /// entry 0 is unused.
+    pub(crate) fn suffix_buffers(&self) -> Vec<Mat<f64>> {
         let (nl, l) = (self.widths[self.depth()], self.depth());
-        let products: Vec<Mat<f64>> = (0..=l + 1)
+        (0..=l + 1)
             .map(|j| match j {
                 0 => Mat::zeros(0, 0),
                 j if j == l + 1 => Mat::identity(nl, nl),
                 j => Mat::zeros(nl, self.widths[j - 1]),
             })
-            .collect();
-        let transposed = products.iter().map(|b| b.transpose().to_owned()).collect();
-        Suffix {
-            products,
-            transposed,
-        }
+            .collect()
     }
 
     /// The residual buffer: n_L × n_0 (covariance form) or n_L × N (sample form).
@@ -350,15 +398,14 @@ impl DeepLinear {
             .collect()
     }
 
-    /// Fills suffix B_L = W_L, B_j = B_{j+1} W_j down to B_2, and their transposes.
-    pub(crate) fn fill_suffix(&self, theta: &[f64], suffix: &mut Suffix) {
+    /// Fills suffix B_L = W_L, B_j = B_{j+1} W_j down to B_2.
+    pub(crate) fn fill_suffix(&self, theta: &[f64], suffix: &mut [Mat<f64>]) {
         let l = self.depth();
-        let b = &mut suffix.products;
         if l >= 2 {
-            b[l].copy_from(self.layer(theta, l));
+            copy(suffix[l].as_mut(), self.layer(theta, l));
         }
         for j in (2..l).rev() {
-            let (head, tail) = b.split_at_mut(j + 1);
+            let (head, tail) = suffix.split_at_mut(j + 1);
             mm(
                 head[j].as_mut(),
                 Accum::Replace,
@@ -366,19 +413,11 @@ impl DeepLinear {
                 self.layer(theta, j),
             );
         }
-        for j in 2..=l {
-            let (t, b) = (&mut suffix.transposed[j], b[j].as_ref());
-            for i in 0..b.nrows() {
-                for (v, x) in t.col_as_slice_mut(i).iter_mut().zip(b.row(i).iter()) {
-                    *v = *x;
-                }
-            }
-        }
     }
 
     /// Fills prefix A_1 = W_1, A_j = W_j A_{j−1}.
     pub(crate) fn fill_prefix(&self, theta: &[f64], prefix: &mut [Mat<f64>]) {
-        prefix[1].copy_from(self.layer(theta, 1));
+        copy(prefix[1].as_mut(), self.layer(theta, 1));
         for j in 2..=self.depth() {
             let (done, rest) = prefix.split_at_mut(j);
             mm(
@@ -396,26 +435,21 @@ impl DeepLinear {
         &self,
         j: usize,
         prefix: &[Mat<f64>],
-        suffix: &Suffix,
+        suffix: &[Mat<f64>],
         g: MatRef<'_, f64>,
         left: &mut Mat<f64>,
         out: &mut [f64],
     ) {
         let (rows, cols) = (self.widths[j], self.widths[j - 1]);
-        let mut out = MatMut::from_column_major_slice_mut(out, rows, cols);
+        let out = MatMut::from_column_major_slice_mut(out, rows, cols);
         let left = if j == self.depth() {
             g
         } else {
-            mm(
-                left.as_mut(),
-                Accum::Replace,
-                suffix.transposed[j + 1].as_ref(),
-                g,
-            );
+            mm(left.as_mut(), Accum::Replace, suffix[j + 1].transpose(), g);
             left.as_ref()
         };
         if j == 1 {
-            out.copy_from(left);
+            copy(out, left);
         } else {
             mm(out, Accum::Replace, left, prefix[j - 1].transpose());
         }
@@ -437,7 +471,7 @@ impl DeepLinear {
                 let d = residual.as_mut();
                 faer::zip!(d, p, target.as_ref()).for_each(|faer::unzip!(d, p, r)| *d = *p - *r);
                 if *sigma_is_identity {
-                    g.copy_from(&residual);
+                    copy(g.as_mut(), residual.as_ref());
                 } else {
                     mm(
                         g.as_mut(),
@@ -495,7 +529,6 @@ impl Objective for DeepLinear {
             .map(|m| Mat::zeros(m.nrows(), m.ncols()))
             .collect();
         let d_suffix = suffix
-            .products
             .iter()
             .map(|m| Mat::zeros(m.nrows(), m.ncols()))
             .collect();
@@ -570,7 +603,7 @@ impl Objective for DeepLinear {
                 mm(
                     ws.left2[j - 1].as_mut(),
                     Accum::Replace,
-                    ws.suffix.transposed[j + 1].as_ref(),
+                    ws.suffix[j + 1].transpose(),
                     ws.g.as_ref(),
                 );
             }
@@ -618,7 +651,7 @@ impl Objective for DeepLinear {
             mm(
                 head[j].as_mut(),
                 Accum::Add,
-                ws.suffix.products[j + 1].as_ref(),
+                ws.suffix[j + 1].as_ref(),
                 dir(j),
             );
         }
@@ -667,7 +700,7 @@ impl Objective for DeepLinear {
                 mm(
                     ws.left[j - 1].as_mut(),
                     Accum::Add,
-                    ws.suffix.transposed[j + 1].as_ref(),
+                    ws.suffix[j + 1].transpose(),
                     ws.dg.as_ref(),
                 );
                 ws.left[j - 1].as_ref()
@@ -701,4 +734,68 @@ pub fn frobenius_distance(a: MatRef<'_, f64>, b: MatRef<'_, f64>) -> f64 {
         }
     }
     s.sqrt()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{SMALL, mm};
+    use faer::{Accum, Mat};
+
+    /// Σ_p a_ip b_pj in p order from 0, then added to C's entry: the sums `mm` promises.
+    fn in_order(
+        c: &Mat<f64>,
+        accum: Accum,
+        a: faer::MatRef<'_, f64>,
+        b: faer::MatRef<'_, f64>,
+    ) -> Mat<f64> {
+        Mat::from_fn(a.nrows(), b.ncols(), |i, j| {
+            let mut s = 0.0;
+            for p in 0..a.ncols() {
+                s += a[(i, p)] * b[(p, j)];
+            }
+            match accum {
+                Accum::Replace => s,
+                Accum::Add => c[(i, j)] + s,
+            }
+        })
+    }
+
+    #[test]
+    fn small_products_are_the_in_order_sums_and_large_ones_agree_with_them() {
+        let value = |seed: usize| ((seed as f64 * 0.618_033_988_7).fract() - 0.5) * 3.0;
+        for m in 1..=SMALL + 2 {
+            for k in 1..=SMALL + 2 {
+                for n in [1, 3, 4, SMALL, SMALL + 2] {
+                    let a = Mat::from_fn(m, k, |i, p| value(7 * i + 31 * p + 1));
+                    let bt = Mat::from_fn(n, k, |j, p| value(11 * j + 5 * p + 2));
+                    let c0 = Mat::from_fn(m, n, |i, j| value(3 * i + 13 * j + 3));
+                    for accum in [Accum::Replace, Accum::Add] {
+                        // B as a transposed view, as the gradient's products use it.
+                        let expected = in_order(&c0, accum, a.as_ref(), bt.transpose());
+                        let mut c = c0.clone();
+                        mm(c.as_mut(), accum, a.as_ref(), bt.transpose());
+                        for j in 0..n {
+                            for i in 0..m {
+                                let (got, want) = (c[(i, j)], expected[(i, j)]);
+                                if m.max(k).max(n) <= SMALL {
+                                    assert_eq!(
+                                        got.to_bits(),
+                                        want.to_bits(),
+                                        "{m}x{k}x{n} ({i},{j})"
+                                    );
+                                } else {
+                                    // faer's order: two orders of one sum differ by at most
+                                    // 2γ_k·Σ|terms| (Higham eq. 3.5); |terms| ≤ 2.25, |c| ≤ 1.5,
+                                    // so 2kε(2.25k + 1.5) with a factor 4 to spare.
+                                    let bound =
+                                        4.0 * k as f64 * f64::EPSILON * (9.0 * k as f64 + 3.0);
+                                    assert!((got - want).abs() <= bound, "{m}x{k}x{n} ({i},{j})");
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
 }

@@ -14,7 +14,7 @@
 //! `unsafe` is needed. An idle helper spins for [`IDLE_SPIN`], then parks until the next call.
 //! The loss and Hessian-vector products run on the caller alone.
 
-use crate::deep_linear::{DeepLinear, DeepLinearWorkspace, Suffix};
+use crate::deep_linear::{DeepLinear, DeepLinearWorkspace};
 use faer::Mat;
 use gd_core::Objective;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -57,7 +57,7 @@ struct Shared {
     theta: RwLock<Vec<f64>>,
     prefix: RwLock<Vec<Mat<f64>>>,
     g: RwLock<Mat<f64>>,
-    suffix: RwLock<Suffix>,
+    suffix: RwLock<Vec<Mat<f64>>>,
     /// The gradient of layers split+1..=L (a contiguous tail of θ).
     upper: Mutex<Vec<f64>>,
     /// The number of the last call posted by the caller, and of the last whose suffix chain,
