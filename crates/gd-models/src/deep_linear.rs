@@ -60,10 +60,11 @@ pub struct DeepLinearWorkspace {
 const SMALL: usize = 8;
 
 /// C = A·B (Accum::Replace) or C += A·B, sequential.
-fn mm(dst: MatMut<'_, f64>, accum: Accum, a: MatRef<'_, f64>, b: MatRef<'_, f64>) {
+fn mm(mut dst: MatMut<'_, f64>, accum: Accum, a: MatRef<'_, f64>, b: MatRef<'_, f64>) {
     let (m, k, n) = (a.nrows(), a.ncols(), b.ncols());
     match (m, k, n) {
         _ if m.max(k).max(n) > SMALL => matmul(dst, accum, a, b, 1.0, Par::Seq),
+        (4, 4, 4) if product_4x4(dst.as_mut(), accum, a, b) => {}
         _ if m <= 4 && k <= 4 => small_product::<4, 4>(dst, accum, a, b),
         _ if m <= 4 => small_product::<4, SMALL>(dst, accum, a, b),
         _ if k <= 4 => small_product::<SMALL, 4>(dst, accum, a, b),
@@ -103,6 +104,56 @@ fn small_product<const R: usize, const K: usize>(
             Accum::Add => out.iter_mut().zip(&sum).for_each(|(c, s)| *c += *s),
         }
     }
+}
+
+/// The columns of a 4 × 4 matrix stored by columns or by rows, as arrays (fixed-size copies,
+/// which compile to a few moves); None for other strides.
+fn columns_4x4(m: MatRef<'_, f64>) -> Option<[[f64; 4]; 4]> {
+    let mut out = [[0.0_f64; 4]; 4];
+    if let Some(m) = m.try_as_col_major() {
+        for (j, column) in out.iter_mut().enumerate() {
+            *column = m.col(j).as_slice().try_into().ok()?;
+        }
+    } else {
+        let rows = m.transpose().try_as_col_major()?;
+        for i in 0..4 {
+            let row: [f64; 4] = rows.col(i).as_slice().try_into().ok()?;
+            for (column, x) in out.iter_mut().zip(row) {
+                column[i] = x;
+            }
+        }
+    }
+    Some(out)
+}
+
+/// [`small_product`] for 4 × 4 factors stored by columns or rows and a column-major C: the same
+/// sums in the same order, on arrays; false (nothing written) for other layouts.
+fn product_4x4(dst: MatMut<'_, f64>, accum: Accum, a: MatRef<'_, f64>, b: MatRef<'_, f64>) -> bool {
+    let square = dst.nrows() == 4 && dst.ncols() == 4;
+    let (true, Some(lhs), Some(rhs), Some(mut dst)) = (
+        square,
+        columns_4x4(a),
+        columns_4x4(b),
+        dst.try_as_col_major_mut(),
+    ) else {
+        return false;
+    };
+    for (j, b_column) in rhs.iter().enumerate() {
+        let mut sum = [0.0_f64; 4];
+        for (column, bpj) in lhs.iter().zip(b_column) {
+            for (s, x) in sum.iter_mut().zip(column) {
+                *s += x * bpj;
+            }
+        }
+        // A column-major 4 × 4 column is 4 long: the conversion cannot fail.
+        if let Ok(out) = <&mut [f64; 4]>::try_from(dst.as_mut().col_mut(j).as_slice_mut()) {
+            match accum {
+                Accum::Replace => *out = sum,
+                Accum::Add => out.iter_mut().zip(sum).for_each(|(c, s)| *c += s),
+            }
+        }
+    }
+    true
 }
 
 /// dst = src for matrices of the same shape, element by element along column slices where
@@ -769,11 +820,21 @@ mod tests {
                     let a = Mat::from_fn(m, k, |i, p| value(7 * i + 31 * p + 1));
                     let bt = Mat::from_fn(n, k, |j, p| value(11 * j + 5 * p + 2));
                     let c0 = Mat::from_fn(m, n, |i, j| value(3 * i + 13 * j + 3));
-                    for accum in [Accum::Replace, Accum::Add] {
-                        // B as a transposed view, as the gradient's products use it.
-                        let expected = in_order(&c0, accum, a.as_ref(), bt.transpose());
+                    let a_rows = a.transpose().to_owned();
+                    let b = bt.transpose().to_owned();
+                    // Each factor stored by columns and as a transposed view (by rows), as the
+                    // gradient's products use them.
+                    let layouts = [
+                        (a.as_ref(), bt.transpose()),
+                        (a_rows.transpose(), b.as_ref()),
+                    ];
+                    for (accum, (a, b)) in [Accum::Replace, Accum::Add]
+                        .into_iter()
+                        .flat_map(|accum| layouts.map(|l| (accum, l)))
+                    {
+                        let expected = in_order(&c0, accum, a, b);
                         let mut c = c0.clone();
-                        mm(c.as_mut(), accum, a.as_ref(), bt.transpose());
+                        mm(c.as_mut(), accum, a, b);
                         for j in 0..n {
                             for i in 0..m {
                                 let (got, want) = (c[(i, j)], expected[(i, j)]);

@@ -91,9 +91,15 @@ pub fn run_experiments(only: Option<&str>, options: &RunOptions) -> Result<Vec<R
         ));
     }
     // Experiments run concurrently (each is deterministic and its sweeps give the same bits at
-    // any thread count), so one experiment's sequential stretches overlap another's sweeps;
-    // the reports come back in registry order.
-    let outcomes: Vec<Result<Report>> = selected.par_iter().map(|e| options.timed(e.run)).collect();
+    // any thread count), so one experiment's sequential stretches overlap another's sweeps.
+    // They start from the end of the registry, where the costly ones are, so that the cheap
+    // ones fill the gaps at the end; the reports come back in registry order.
+    let mut outcomes: Vec<Result<Report>> = selected
+        .par_iter()
+        .rev()
+        .map(|e| options.timed(e.run))
+        .collect();
+    outcomes.reverse();
     let mut reports = Vec::new();
     for outcome in outcomes {
         match outcome {
