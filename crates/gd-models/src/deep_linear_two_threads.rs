@@ -11,8 +11,11 @@
 //! gradient is bitwise the one-thread gradient. The hand-offs are spin-waits on atomic call
 //! numbers (a persistent pair of threads, not a thread pool: a wake-up would cost more than a
 //! small network's step); the buffers sit behind locks that the protocol never contends, so no
-//! `unsafe` is needed. An idle helper spins for [`IDLE_SPIN`], then parks until the next call.
-//! The loss and Hessian-vector products run on the caller alone.
+//! `unsafe` is needed. The helper's two pieces (the suffix chain, the upper layers) are claimed
+//! by whichever thread gets to them first: when the helper is late (its core taken by other
+//! load, or parked), the caller claims and computes them itself, so a call is never much
+//! slower than on one thread. An idle helper spins for [`IDLE_SPIN`], then parks until the next
+//! call. The loss and Hessian-vector products run on the caller alone.
 
 use crate::deep_linear::{DeepLinear, DeepLinearWorkspace};
 use faer::Mat;
@@ -66,6 +69,9 @@ struct Shared {
     suffix_ready: AtomicU64,
     g_ready: AtomicU64,
     upper_ready: AtomicU64,
+    /// The last call whose suffix chain, and whose upper layers, a thread has claimed.
+    suffix_claimed: AtomicU64,
+    upper_claimed: AtomicU64,
     stop: AtomicBool,
 }
 
@@ -170,11 +176,47 @@ fn wait_for(counter: &AtomicU64, call: u64, alive: impl Fn() -> bool) -> bool {
     true
 }
 
+/// Claims piece `call` (numbers only grow): true for the one thread that moves `claimed` from
+/// an earlier call to `call`.
+fn claim(claimed: &AtomicU64, call: u64) -> bool {
+    let mut last = claimed.load(Ordering::Acquire);
+    while last < call {
+        match claimed.compare_exchange_weak(last, call, Ordering::AcqRel, Ordering::Acquire) {
+            Ok(_) => return true,
+            Err(now) => last = now,
+        }
+    }
+    false
+}
+
 impl Shared {
+    /// Writes the gradients of layers split+1..=L into `out` (the tail of θ from layer split+1).
+    fn upper_layers(&self, left: &mut [Mat<f64>], out: &mut [f64]) {
+        let net = &*self.net;
+        let (prefix, suffix, g) = (read(&self.prefix), read(&self.suffix), read(&self.g));
+        let base = net.layer_range(self.split + 1).start;
+        for j in self.split + 1..=net.depth() {
+            let range = net.layer_range(j);
+            net.layer_gradient(
+                j,
+                &prefix,
+                &suffix,
+                g.as_ref(),
+                &mut left[j - 1],
+                &mut out[range.start - base..range.end - base],
+            );
+        }
+    }
+
+    /// Fills the suffix chain at the posted θ.
+    fn suffix_chain(&self) {
+        let theta = read(&self.theta);
+        self.net.fill_suffix(&theta, &mut write(&self.suffix));
+    }
+
     /// The helper's loop: for each posted call, the suffix chain, then layers split+1..=L.
     fn serve(&self) {
-        let (net, l) = (&*self.net, self.net.depth());
-        let mut left = net.left_buffers();
+        let mut left = self.net.left_buffers();
         let mut done = 0_u64;
         loop {
             let idle = Instant::now();
@@ -189,33 +231,23 @@ impl Shared {
                 }
             }
             let call = self.posted.load(Ordering::Acquire);
-            {
-                let theta = read(&self.theta);
-                let mut suffix = write(&self.suffix);
-                net.fill_suffix(&theta, &mut suffix);
+            done = call;
+            if claim(&self.suffix_claimed, call) {
+                self.suffix_chain();
+                self.suffix_ready.store(call, Ordering::Release);
             }
-            self.suffix_ready.store(call, Ordering::Release);
-            if !wait_for(&self.g_ready, call, || !self.stop.load(Ordering::Acquire)) {
+            let alive = || !self.stop.load(Ordering::Acquire);
+            if !wait_for(&self.g_ready, call, alive) || !wait_for(&self.suffix_ready, call, alive)
+            {
                 return;
             }
-            {
-                let (prefix, suffix, g) = (read(&self.prefix), read(&self.suffix), read(&self.g));
-                let mut upper = self.upper.lock().unwrap_or_else(PoisonError::into_inner);
-                let base = net.layer_range(self.split + 1).start;
-                for j in self.split + 1..=l {
-                    let range = net.layer_range(j);
-                    net.layer_gradient(
-                        j,
-                        &prefix,
-                        &suffix,
-                        g.as_ref(),
-                        &mut left[j - 1],
-                        &mut upper[range.start - base..range.end - base],
-                    );
-                }
+            if claim(&self.upper_claimed, call) {
+                self.upper_layers(
+                    &mut left,
+                    &mut self.upper.lock().unwrap_or_else(PoisonError::into_inner),
+                );
+                self.upper_ready.store(call, Ordering::Release);
             }
-            self.upper_ready.store(call, Ordering::Release);
-            done = call;
         }
     }
 }
@@ -239,6 +271,8 @@ impl Pair {
             suffix_ready: AtomicU64::new(0),
             g_ready: AtomicU64::new(0),
             upper_ready: AtomicU64::new(0),
+            suffix_claimed: AtomicU64::new(0),
+            upper_claimed: AtomicU64::new(0),
             stop: AtomicBool::new(false),
         });
         let served = Arc::clone(&shared);
@@ -277,11 +311,18 @@ impl Pair {
             net.loss_gradient_in_p(prefix[l].as_ref(), &mut self.residual, &mut g)
         };
         shared.g_ready.store(call, Ordering::Release);
-        if !wait_for(&shared.suffix_ready, call, alive) {
+        if claim(&shared.suffix_claimed, call) {
+            shared.suffix_chain();
+            shared.suffix_ready.store(call, Ordering::Release);
+        } else if !wait_for(&shared.suffix_ready, call, alive) {
             return None;
         }
         {
-            let (prefix, suffix, g) = (read(&shared.prefix), read(&shared.suffix), read(&shared.g));
+            let (prefix, suffix, g) = (
+                read(&shared.prefix),
+                read(&shared.suffix),
+                read(&shared.g),
+            );
             for j in 1..=split {
                 net.layer_gradient(
                     j,
@@ -293,11 +334,15 @@ impl Pair {
                 );
             }
         }
-        if !wait_for(&shared.upper_ready, call, alive) {
-            return None;
+        let tail = &mut gradient[net.layer_range(split + 1).start..];
+        if claim(&shared.upper_claimed, call) {
+            shared.upper_layers(&mut self.left, tail);
+        } else {
+            if !wait_for(&shared.upper_ready, call, alive) {
+                return None;
+            }
+            tail.copy_from_slice(&shared.upper.lock().unwrap_or_else(PoisonError::into_inner));
         }
-        let upper = shared.upper.lock().unwrap_or_else(PoisonError::into_inner);
-        gradient[net.layer_range(split + 1).start..].copy_from_slice(&upper);
         Some(loss)
     }
 }
