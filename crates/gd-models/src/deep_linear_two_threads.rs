@@ -237,8 +237,7 @@ impl Shared {
                 self.suffix_ready.store(call, Ordering::Release);
             }
             let alive = || !self.stop.load(Ordering::Acquire);
-            if !wait_for(&self.g_ready, call, alive) || !wait_for(&self.suffix_ready, call, alive)
-            {
+            if !wait_for(&self.g_ready, call, alive) || !wait_for(&self.suffix_ready, call, alive) {
                 return;
             }
             if claim(&self.upper_claimed, call) {
@@ -318,11 +317,7 @@ impl Pair {
             return None;
         }
         {
-            let (prefix, suffix, g) = (
-                read(&shared.prefix),
-                read(&shared.suffix),
-                read(&shared.g),
-            );
+            let (prefix, suffix, g) = (read(&shared.prefix), read(&shared.suffix), read(&shared.g));
             for j in 1..=split {
                 net.layer_gradient(
                     j,
