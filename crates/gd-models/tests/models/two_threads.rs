@@ -112,3 +112,14 @@ fn workspaces_come_and_go_and_calls_interleave() {
         assert_eq!(bits(&g), bits(&expected), "round {round}, workspace b");
     }
 }
+
+#[test]
+fn a_start_of_the_wrong_length_is_a_typed_error_naming_theta0() {
+    let net = DeepLinear::whitened(&[4; 5], faer::Mat::<f64>::identity(4, 4)).unwrap();
+    let pair = TwoThreadDeepLinear::new(net);
+    let err = GradientDescent::new(&pair, Schedule::constant(0.1).unwrap(), &[0.0; 7])
+        .err()
+        .expect("a 7-vector is not a start of a 64-parameter net");
+    let message = err.to_string();
+    assert!(message.contains("theta0") && message.contains("64"), "{message}");
+}
