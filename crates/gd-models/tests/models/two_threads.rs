@@ -121,5 +121,8 @@ fn a_start_of_the_wrong_length_is_a_typed_error_naming_theta0() {
         .err()
         .expect("a 7-vector is not a start of a 64-parameter net");
     let message = err.to_string();
-    assert!(message.contains("theta0") && message.contains("64"), "{message}");
+    assert!(
+        message.contains("theta0") && message.contains("64"),
+        "{message}"
+    );
 }
