@@ -136,10 +136,11 @@ impl W2 {
         }
         let n = 32.0_f64;
         let gemm = 2.0 * n * n * n;
-        // A step: L − 1 prefix and L − 2 suffix products (A_1 = W_1, B_L = W_L are copies),
-        // 2L − 2 gradient products (B_{L+1} = A_0 = I); then D Σ (covariance form) or
-        // P X and E Xᵀ (32 × 1024, sample form).
-        let chain = (4.0 * depth as f64 - 5.0) * gemm;
+        // A step (gd_models::deep_linear's split evaluation at m): m − 1 prefix and L − m − 1
+        // suffix products, P = B_{m+1} A_m, then per side 1 + 2(side's layers − 1) gradient
+        // products: 3L − 3 in all; then D Σ (covariance form) or P X and E Xᵀ (32 × 1024,
+        // sample form).
+        let chain = (3.0 * depth as f64 - 3.0) * gemm;
         let flops = if net.is_covariance_form() {
             chain + gemm
         } else {

@@ -3,7 +3,15 @@
 //!
 //! Parameters are one flat vector: W_1, …, W_L in order, each column-major (n_j × n_{j−1}).
 //! With P = W_L⋯W_1, prefix products A_j = W_j⋯W_1 and suffix products B_j = W_L⋯W_j,
-//! the gradient is ∇W_j = B_{j+1}ᵀ G A_{j−1}ᵀ with G = ∂loss/∂P.
+//! the gradient is ∇W_j = B_{j+1}ᵀ G A_{j−1}ᵀ with G = ∂loss/∂P (A_0 = B_{L+1} = I).
+//!
+//! The gradient is evaluated around a split layer m (chosen once from the widths, so that both
+//! sides cost about the same): the prefix chain A_1..A_m and the suffix chain B_L..B_{m+1}, then
+//! P = B_{m+1} A_m and G; below the split by back-propagation, U_m = B_{m+1}ᵀ G,
+//! U_{j−1} = W_jᵀ U_j, ∇W_j = U_j A_{j−1}ᵀ; above it by forward propagation,
+//! V_{m+1} = G A_mᵀ, V_{j+1} = V_j W_jᵀ, ∇W_j = B_{j+1}ᵀ V_j. For L square layers that is
+//! 3L − 3 products and G (forming every B_{j+1}ᵀ G A_{j−1}ᵀ would take 4L − 5), and the two
+//! sides are independent but for P and G, which is what [`crate::TwoThreadDeepLinear`] uses.
 //!
 //! Two exact forms of the same loss:
 //! - sample form: E = P X − Y, loss = ‖E‖²/(2N), G = E Xᵀ/N; a step costs O(L n² N);
@@ -35,6 +43,8 @@ pub struct DeepLinear {
     widths: Vec<usize>,
     offsets: Vec<usize>,
     data: Data,
+    /// The split layer m ∈ 1..=L of the gradient's evaluation (module docs).
+    split: usize,
 }
 
 /// Scratch memory of a [`DeepLinear`]: prefix/suffix products and their directional
@@ -48,8 +58,10 @@ pub struct DeepLinearWorkspace {
     dg: Mat<f64>,
     residual: Mat<f64>,
     d_residual: Mat<f64>,
+    end_to_end: Mat<f64>,
     left: Vec<Mat<f64>>,
     left2: Vec<Mat<f64>>,
+    right: Vec<Mat<f64>>,
     /// θ for which prefix, suffix and G are current (HVPs at one θ, as in Lanczos, reuse
     /// them); cleared by any call that overwrites them.
     products_for: Option<Vec<f64>>,
@@ -226,6 +238,49 @@ fn check_widths(widths: &[usize]) -> Result<()> {
     }
 }
 
+/// The flops of C = A B for A a × k, B k × b.
+fn product_cost(a: usize, k: usize, b: usize) -> f64 {
+    a as f64 * k as f64 * b as f64
+}
+
+/// The split layer m ∈ 1..=L (module docs) whose two sides cost the closest to the same
+/// flops (the first such m); P and G, which both sides need, count for neither.
+fn balanced_split(n: &[usize]) -> usize {
+    let l = n.len() - 1;
+    let lower = |m: usize| -> f64 {
+        let above = if m < l {
+            product_cost(n[m], n[l], n[0])
+        } else {
+            0.0
+        };
+        above
+            + (2..=m)
+                .map(|j| {
+                    product_cost(n[j], n[j - 1], n[0])
+                        + product_cost(n[j - 1], n[j], n[0])
+                        + product_cost(n[j], n[0], n[j - 1])
+                })
+                .sum::<f64>()
+    };
+    let upper = |m: usize| -> f64 {
+        if m == l {
+            return 0.0;
+        }
+        product_cost(n[l], n[0], n[m])
+            + (m + 1..l)
+                .map(|j| {
+                    product_cost(n[l], n[j], n[j - 1])
+                        + product_cost(n[l], n[j - 1], n[j])
+                        + product_cost(n[j], n[l], n[j - 1])
+                })
+                .sum::<f64>()
+    };
+    let cost = |m: usize| lower(m).max(upper(m));
+    (1..=l)
+        .min_by(|&a, &b| cost(a).total_cmp(&cost(b)))
+        .unwrap_or(1)
+}
+
 impl DeepLinear {
     fn with_data(widths: &[usize], data: Data) -> Result<Self> {
         check_widths(widths)?;
@@ -240,6 +295,7 @@ impl DeepLinear {
             widths: widths.to_vec(),
             offsets,
             data,
+            split: balanced_split(widths),
         })
     }
 
@@ -399,11 +455,22 @@ impl DeepLinear {
         p
     }
 
+    /// The split layer m of the gradient's evaluation (module docs).
+    pub fn split(&self) -> usize {
+        self.split
+    }
+
+    /// Where layer m+1 starts in θ (θ's length when m = L): θ's head up to it holds the layers
+    /// below the split.
+    pub(crate) fn upper_offset(&self) -> usize {
+        self.offsets[self.split]
+    }
+
     /// Fills prefix A_1..A_L and suffix B_2..B_L at θ (A_0 = B_{L+1} = I are fixed, and
     /// B_1 = P is never needed).
     fn products(&self, theta: &[f64], ws: &mut DeepLinearWorkspace) {
-        self.fill_prefix(theta, &mut ws.prefix);
-        self.fill_suffix(theta, &mut ws.suffix);
+        self.fill_prefix(theta, &mut ws.prefix, self.depth());
+        self.fill_suffix(theta, &mut ws.suffix, 2);
     }
 
     /// Prefix buffers A_0..A_L (A_j is n_j × n_0; A_0 = I is fixed).
@@ -442,20 +509,40 @@ impl DeepLinear {
         Mat::zeros(self.widths[self.depth()], n_cols)
     }
 
-    /// The buffers of B_{j+1}ᵀ G, one per layer j = 1..=L (n_j × n_0).
+    /// The buffer of P = W_L⋯W_1 (n_L × n_0).
+    pub(crate) fn end_to_end_buffer(&self) -> Mat<f64> {
+        Mat::zeros(self.widths[self.depth()], self.widths[0])
+    }
+
+    /// The buffers of U_j = B_{j+1}ᵀ G, one per layer j = 1..=L (n_j × n_0).
     pub(crate) fn left_buffers(&self) -> Vec<Mat<f64>> {
         (1..=self.depth())
             .map(|j| Mat::zeros(self.widths[j], self.widths[0]))
             .collect()
     }
 
-    /// Fills suffix B_L = W_L, B_j = B_{j+1} W_j down to B_2.
-    pub(crate) fn fill_suffix(&self, theta: &[f64], suffix: &mut [Mat<f64>]) {
+    /// The buffers of V_j = G A_{j−1}ᵀ: entry j (n_L × n_{j−1}) for m < j < L; the others,
+    /// never used, are empty.
+    pub(crate) fn right_buffers(&self) -> Vec<Mat<f64>> {
         let l = self.depth();
-        if l >= 2 {
+        (0..=l)
+            .map(|j| {
+                if self.split < j && j < l {
+                    Mat::zeros(self.widths[l], self.widths[j - 1])
+                } else {
+                    Mat::zeros(0, 0)
+                }
+            })
+            .collect()
+    }
+
+    /// Fills suffix B_L = W_L, B_j = B_{j+1} W_j down to B_first (first ≥ 2).
+    pub(crate) fn fill_suffix(&self, theta: &[f64], suffix: &mut [Mat<f64>], first: usize) {
+        let l = self.depth();
+        if l >= first {
             copy(suffix[l].as_mut(), self.layer(theta, l));
         }
-        for j in (2..l).rev() {
+        for j in (first..l).rev() {
             let (head, tail) = suffix.split_at_mut(j + 1);
             mm(
                 head[j].as_mut(),
@@ -466,10 +553,10 @@ impl DeepLinear {
         }
     }
 
-    /// Fills prefix A_1 = W_1, A_j = W_j A_{j−1}.
-    pub(crate) fn fill_prefix(&self, theta: &[f64], prefix: &mut [Mat<f64>]) {
+    /// Fills prefix A_1 = W_1, A_j = W_j A_{j−1} up to A_last.
+    pub(crate) fn fill_prefix(&self, theta: &[f64], prefix: &mut [Mat<f64>], last: usize) {
         copy(prefix[1].as_mut(), self.layer(theta, 1));
-        for j in 2..=self.depth() {
+        for j in 2..=last {
             let (done, rest) = prefix.split_at_mut(j);
             mm(
                 rest[0].as_mut(),
@@ -480,33 +567,138 @@ impl DeepLinear {
         }
     }
 
-    /// Writes ∇W_j = (B_{j+1}ᵀ G) A_{j−1}ᵀ (with B_{L+1} = A_0 = I) into `out`, W_j's range
-    /// of the gradient; `left` is layer j's buffer of [`DeepLinear::left_buffers`].
-    pub(crate) fn layer_gradient(
+    /// Fills the two chains of the split evaluation at θ: A_1..A_m and B_L..B_{m+1}.
+    fn split_products(&self, theta: &[f64], ws: &mut DeepLinearWorkspace) {
+        self.fill_prefix(theta, &mut ws.prefix, self.split);
+        self.fill_suffix(theta, &mut ws.suffix, self.split + 1);
+    }
+
+    /// Writes P = B_{m+1} A_m into `p`, from the chains of the split evaluation.
+    pub(crate) fn fill_end_to_end(
         &self,
-        j: usize,
         prefix: &[Mat<f64>],
         suffix: &[Mat<f64>],
-        g: MatRef<'_, f64>,
-        left: &mut Mat<f64>,
-        out: &mut [f64],
+        p: &mut Mat<f64>,
     ) {
-        let (rows, cols) = (self.widths[j], self.widths[j - 1]);
-        let out = MatMut::from_column_major_slice_mut(out, rows, cols);
-        let left = if j == self.depth() {
-            g
+        let m = self.split;
+        if m == self.depth() {
+            copy(p.as_mut(), prefix[m].as_ref());
         } else {
-            mm(left.as_mut(), Accum::Replace, suffix[j + 1].transpose(), g);
-            left.as_ref()
-        };
-        if j == 1 {
-            copy(out, left);
-        } else {
-            mm(out, Accum::Replace, left, prefix[j - 1].transpose());
+            mm(
+                p.as_mut(),
+                Accum::Replace,
+                suffix[m + 1].as_ref(),
+                prefix[m].as_ref(),
+            );
         }
     }
 
-    /// Computes g = ∂loss/∂P from P = A_L, returns the loss.
+    /// Layer j's block (n_j × n_{j−1}) of `part`, the part of a θ-sized vector that starts at
+    /// entry `base`.
+    fn block<'a>(&self, part: &'a mut [f64], base: usize, j: usize) -> MatMut<'a, f64> {
+        let range = self.layer_range(j);
+        MatMut::from_column_major_slice_mut(
+            &mut part[range.start - base..range.end - base],
+            self.widths[j],
+            self.widths[j - 1],
+        )
+    }
+
+    /// Writes ∇W_1..∇W_m into `out` (θ's head up to layer m) by back-propagation:
+    /// U_m = B_{m+1}ᵀ G, ∇W_j = U_j A_{j−1}ᵀ, U_{j−1} = W_jᵀ U_j, ∇W_1 = U_1.
+    pub(crate) fn lower_gradients(
+        &self,
+        theta: &[f64],
+        prefix: &[Mat<f64>],
+        suffix: &[Mat<f64>],
+        g: MatRef<'_, f64>,
+        left: &mut [Mat<f64>],
+        out: &mut [f64],
+    ) {
+        let m = self.split;
+        if m == self.depth() {
+            copy(left[m - 1].as_mut(), g);
+        } else {
+            mm(
+                left[m - 1].as_mut(),
+                Accum::Replace,
+                suffix[m + 1].transpose(),
+                g,
+            );
+        }
+        for j in (2..=m).rev() {
+            let (below, at) = left.split_at_mut(j - 1);
+            mm(
+                self.block(out, 0, j),
+                Accum::Replace,
+                at[0].as_ref(),
+                prefix[j - 1].transpose(),
+            );
+            mm(
+                below[j - 2].as_mut(),
+                Accum::Replace,
+                self.layer(theta, j).transpose(),
+                at[0].as_ref(),
+            );
+        }
+        copy(self.block(out, 0, 1), left[0].as_ref());
+    }
+
+    /// Writes ∇W_{m+1}..∇W_L into `out` (θ's tail from layer m+1) by forward propagation:
+    /// V_{m+1} = G A_mᵀ, ∇W_j = B_{j+1}ᵀ V_j, V_{j+1} = V_j W_jᵀ, ∇W_L = V_L. Reads θ's
+    /// layers above m only.
+    pub(crate) fn upper_gradients(
+        &self,
+        theta: &[f64],
+        prefix_at_split: MatRef<'_, f64>,
+        suffix: &[Mat<f64>],
+        g: MatRef<'_, f64>,
+        right: &mut [Mat<f64>],
+        out: &mut [f64],
+    ) {
+        let (m, l) = (self.split, self.depth());
+        if m == l {
+            return;
+        }
+        let base = self.upper_offset();
+        if m + 1 == l {
+            mm(
+                self.block(out, base, l),
+                Accum::Replace,
+                g,
+                prefix_at_split.transpose(),
+            );
+            return;
+        }
+        mm(
+            right[m + 1].as_mut(),
+            Accum::Replace,
+            g,
+            prefix_at_split.transpose(),
+        );
+        for j in m + 1..l {
+            let (done, next) = right.split_at_mut(j + 1);
+            mm(
+                self.block(out, base, j),
+                Accum::Replace,
+                suffix[j + 1].transpose(),
+                done[j].as_ref(),
+            );
+            let w = self.layer(theta, j).transpose();
+            if j + 1 == l {
+                mm(
+                    self.block(out, base, l),
+                    Accum::Replace,
+                    done[j].as_ref(),
+                    w,
+                );
+            } else {
+                mm(next[0].as_mut(), Accum::Replace, done[j].as_ref(), w);
+            }
+        }
+    }
+
+    /// Computes g = ∂loss/∂P from P, returns the loss.
     pub(crate) fn loss_gradient_in_p(
         &self,
         p: MatRef<'_, f64>,
@@ -592,20 +784,19 @@ impl Objective for DeepLinear {
             dg: Mat::zeros(nl, n0),
             residual: self.residual_buffer(),
             d_residual: self.residual_buffer(),
+            end_to_end: self.end_to_end_buffer(),
             left: self.left_buffers(),
             left2: self.left_buffers(),
+            right: self.right_buffers(),
             products_for: None,
         }
     }
 
     fn loss(&self, theta: &[f64], ws: &mut DeepLinearWorkspace) -> f64 {
         ws.products_for = None;
-        self.fill_prefix(theta, &mut ws.prefix);
-        self.loss_gradient_in_p(
-            ws.prefix[self.depth()].as_ref(),
-            &mut ws.residual,
-            &mut ws.g,
-        )
+        self.split_products(theta, ws);
+        self.fill_end_to_end(&ws.prefix, &ws.suffix, &mut ws.end_to_end);
+        self.loss_gradient_in_p(ws.end_to_end.as_ref(), &mut ws.residual, &mut ws.g)
     }
 
     fn loss_and_gradient(
@@ -614,23 +805,24 @@ impl Objective for DeepLinear {
         gradient: &mut [f64],
         ws: &mut DeepLinearWorkspace,
     ) -> f64 {
-        ws.products_for = None;
-        self.products(theta, ws);
-        let loss = self.loss_gradient_in_p(
-            ws.prefix[self.depth()].as_ref(),
-            &mut ws.residual,
-            &mut ws.g,
+        let loss = self.loss(theta, ws);
+        let (head, tail) = gradient.split_at_mut(self.upper_offset());
+        self.lower_gradients(
+            theta,
+            &ws.prefix,
+            &ws.suffix,
+            ws.g.as_ref(),
+            &mut ws.left,
+            head,
         );
-        for j in 1..=self.depth() {
-            self.layer_gradient(
-                j,
-                &ws.prefix,
-                &ws.suffix,
-                ws.g.as_ref(),
-                &mut ws.left[j - 1],
-                &mut gradient[self.layer_range(j)],
-            );
-        }
+        self.upper_gradients(
+            theta,
+            ws.prefix[self.split].as_ref(),
+            &ws.suffix,
+            ws.g.as_ref(),
+            &mut ws.right,
+            tail,
+        );
         loss
     }
 
@@ -789,8 +981,18 @@ pub fn frobenius_distance(a: MatRef<'_, f64>, b: MatRef<'_, f64>) -> f64 {
 
 #[cfg(test)]
 mod tests {
-    use super::{SMALL, mm};
+    use super::{SMALL, balanced_split, mm};
     use faer::{Accum, Mat};
+
+    #[test]
+    fn the_split_balances_the_two_sides_of_the_gradient() {
+        // L square layers: 3m − 2 products below the split, 3(L − m) − 2 above it.
+        for (depth, split) in [(1, 1), (2, 1), (3, 1), (4, 2), (10, 5), (11, 5), (21, 10)] {
+            assert_eq!(balanced_split(&vec![4; depth + 1]), split, "L = {depth}");
+        }
+        // Wide layers at the top pull the split up.
+        assert_eq!(balanced_split(&[2, 2, 2, 2, 2, 16, 16]), 5);
+    }
 
     /// Σ_p a_ip b_pj in p order from 0, then added to C's entry: the sums `mm` promises.
     fn in_order(

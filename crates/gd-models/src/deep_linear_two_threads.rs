@@ -1,21 +1,26 @@
 //! A [`DeepLinear`] whose gradient is computed by two threads: the caller and one helper that
 //! its workspace owns for its whole life.
 //!
-//! The gradient ∇W_j = B_{j+1}ᵀ G A_{j−1}ᵀ (see [`DeepLinear`]) needs the prefix chain
-//! A_j = W_j A_{j−1} and the suffix chain B_j = B_{j+1} W_j, which are independent. In one call:
-//! 1. the caller fills the prefix chain and G = ∂loss/∂P while the helper fills the suffix chain;
-//! 2. the caller computes the gradients of layers 1..=k and the helper those of k+1..=L, with k
-//!    chosen from the products' sizes so that both finish together.
+//! [`DeepLinear`] evaluates its gradient around a split layer m: the prefix chain A_1..A_m and
+//! the suffix chain B_L..B_{m+1} are independent, and once P = B_{m+1} A_m and G are known, the
+//! gradients below m (back-propagation) and above m (forward propagation) are independent too.
+//! In one call:
+//! 1. the caller fills the prefix chain while the helper fills the suffix chain;
+//! 2. the caller forms P, the loss and G;
+//! 3. the caller computes the gradients of layers 1..=m and the helper those of m+1..=L.
 //!
-//! Each piece is the single-thread [`DeepLinear`]'s own function on the same inputs, so the
-//! gradient is bitwise the one-thread gradient. The hand-offs are spin-waits on atomic call
-//! numbers (a persistent pair of threads, not a thread pool: a wake-up would cost more than a
-//! small network's step); the buffers sit behind locks that the protocol never contends, so no
-//! `unsafe` is needed. The helper's two pieces (the suffix chain, the upper layers) are claimed
-//! by whichever thread gets to them first: when the helper is late (its core taken by other
-//! load, or parked), the caller claims and computes them itself, so a call is never much
-//! slower than on one thread. An idle helper spins for [`IDLE_SPIN`], then parks until the next
-//! call. The loss and Hessian-vector products run on the caller alone.
+//! m is chosen so that both sides cost about the same; for L square layers the longest path is
+//! about half of the 3L − 3 products. Each piece is the single-thread [`DeepLinear`]'s own
+//! function on the same inputs, so the gradient is bitwise the one-thread gradient. Per call the
+//! helper receives θ's layers above m, A_m and G, and returns B_{m+1} and its layers' gradients.
+//! The hand-offs are spin-waits on atomic call numbers (a persistent pair of threads, not a
+//! thread pool: a wake-up would cost more than a small network's step); the buffers sit behind
+//! locks that the protocol never contends, so no `unsafe` is needed. The helper's two pieces
+//! (the suffix chain, the upper layers) are claimed by whichever thread gets to them first: when
+//! the helper is late (its core taken by other load, or parked), the caller claims and computes
+//! them itself, so a call is never much slower than on one thread. An idle helper spins for
+//! [`IDLE_SPIN`], then parks until the next call. The loss and Hessian-vector products run on the
+//! caller alone.
 
 use crate::deep_linear::{DeepLinear, DeepLinearWorkspace};
 use faer::Mat;
@@ -49,19 +54,18 @@ pub const IDLE_SPIN: Duration = Duration::from_millis(1);
 #[derive(Clone, Debug)]
 pub struct TwoThreadDeepLinear {
     net: Arc<DeepLinear>,
-    split: usize,
 }
 
-/// The buffers both threads read: each is written by one thread in phase 1 of a call and read
-/// by both in phase 2.
+/// The buffers both threads read: each is written by one thread in a call and read by the
+/// other after the matching `*_ready` number.
 struct Shared {
     net: Arc<DeepLinear>,
-    split: usize,
+    /// θ's layers above the split (entries below them are never read or written).
     theta: RwLock<Vec<f64>>,
     prefix: RwLock<Vec<Mat<f64>>>,
     g: RwLock<Mat<f64>>,
     suffix: RwLock<Vec<Mat<f64>>>,
-    /// The gradient of layers split+1..=L (a contiguous tail of θ).
+    /// The gradient of layers m+1..=L (a contiguous tail of θ).
     upper: Mutex<Vec<f64>>,
     /// The number of the last call posted by the caller, and of the last whose suffix chain,
     /// G and upper gradients are ready.
@@ -85,69 +89,21 @@ struct Pair {
     shared: Arc<Shared>,
     helper: Option<JoinHandle<()>>,
     calls: u64,
+    end_to_end: Mat<f64>,
     residual: Mat<f64>,
     left: Vec<Mat<f64>>,
-}
-
-/// The flops of C = A B for A m × k, B k × n.
-fn product_cost(m: usize, k: usize, n: usize) -> f64 {
-    m as f64 * k as f64 * n as f64
+    right: Vec<Mat<f64>>,
 }
 
 impl TwoThreadDeepLinear {
-    /// Wraps `net`. Depths below 3 have no suffix chain worth a thread and run on the caller.
+    /// Wraps `net`. Depths below 3 have no chain worth a thread and run on the caller.
     pub fn new(net: DeepLinear) -> Self {
-        let split = Self::balanced_split(&net);
-        Self {
-            net: Arc::new(net),
-            split,
-        }
+        Self { net: Arc::new(net) }
     }
 
     /// The network.
     pub fn network(&self) -> &DeepLinear {
         &self.net
-    }
-
-    /// The k for which the caller (prefix chain, G, layers 1..=k) and the helper (suffix
-    /// chain, then layers k+1..=L once G is ready) finish closest together, by flop count.
-    fn balanced_split(net: &DeepLinear) -> usize {
-        let n = net.widths();
-        let l = net.depth();
-        let prefix: f64 = (2..=l).map(|j| product_cost(n[j], n[j - 1], n[0])).sum();
-        let suffix: f64 = (2..l).map(|j| product_cost(n[l], n[j], n[j - 1])).sum();
-        let g = if net.is_covariance_form() {
-            product_cost(n[l], n[0], n[0])
-        } else {
-            2.0 * product_cost(n[l], n[0], net.residual_buffer().ncols())
-        };
-        let layer = |j: usize| {
-            let left = if j < l {
-                product_cost(n[j], n[l], n[0])
-            } else {
-                0.0
-            };
-            let out = if j > 1 {
-                product_cost(n[j], n[0], n[j - 1])
-            } else {
-                0.0
-            };
-            left + out
-        };
-        let total: f64 = (1..=l).map(layer).sum();
-        let mut lower = 0.0;
-        let mut best = (f64::INFINITY, l);
-        for k in 0..=l {
-            if k > 0 {
-                lower += layer(k);
-            }
-            let caller = prefix + g + lower;
-            let helper = suffix.max(prefix + g) + (total - lower);
-            if caller.max(helper) < best.0 {
-                best = (caller.max(helper), k);
-            }
-        }
-        best.1
     }
 }
 
@@ -190,33 +146,35 @@ fn claim(claimed: &AtomicU64, call: u64) -> bool {
 }
 
 impl Shared {
-    /// Writes the gradients of layers split+1..=L into `out` (the tail of θ from layer split+1).
-    fn upper_layers(&self, left: &mut [Mat<f64>], out: &mut [f64]) {
+    /// Writes the gradients of layers m+1..=L into `out` (θ's tail from layer m+1).
+    fn upper_layers(&self, right: &mut [Mat<f64>], out: &mut [f64]) {
         let net = &*self.net;
-        let (prefix, suffix, g) = (read(&self.prefix), read(&self.suffix), read(&self.g));
-        let base = net.layer_range(self.split + 1).start;
-        for j in self.split + 1..=net.depth() {
-            let range = net.layer_range(j);
-            net.layer_gradient(
-                j,
-                &prefix,
-                &suffix,
-                g.as_ref(),
-                &mut left[j - 1],
-                &mut out[range.start - base..range.end - base],
-            );
-        }
+        let (theta, prefix, suffix, g) = (
+            read(&self.theta),
+            read(&self.prefix),
+            read(&self.suffix),
+            read(&self.g),
+        );
+        net.upper_gradients(
+            &theta,
+            prefix[net.split()].as_ref(),
+            &suffix,
+            g.as_ref(),
+            right,
+            out,
+        );
     }
 
-    /// Fills the suffix chain at the posted θ.
+    /// Fills the suffix chain B_L..B_{m+1} at the posted θ.
     fn suffix_chain(&self) {
         let theta = read(&self.theta);
-        self.net.fill_suffix(&theta, &mut write(&self.suffix));
+        self.net
+            .fill_suffix(&theta, &mut write(&self.suffix), self.net.split() + 1);
     }
 
-    /// The helper's loop: for each posted call, the suffix chain, then layers split+1..=L.
+    /// The helper's loop: for each posted call, the suffix chain, then layers m+1..=L.
     fn serve(&self) {
-        let mut left = self.net.left_buffers();
+        let mut right = self.net.right_buffers();
         let mut done = 0_u64;
         loop {
             let idle = Instant::now();
@@ -236,13 +194,12 @@ impl Shared {
                 self.suffix_chain();
                 self.suffix_ready.store(call, Ordering::Release);
             }
-            let alive = || !self.stop.load(Ordering::Acquire);
-            if !wait_for(&self.g_ready, call, alive) || !wait_for(&self.suffix_ready, call, alive) {
+            if !wait_for(&self.g_ready, call, || !self.stop.load(Ordering::Acquire)) {
                 return;
             }
             if claim(&self.upper_claimed, call) {
                 self.upper_layers(
-                    &mut left,
+                    &mut right,
                     &mut self.upper.lock().unwrap_or_else(PoisonError::into_inner),
                 );
                 self.upper_ready.store(call, Ordering::Release);
@@ -257,13 +214,12 @@ impl Pair {
         if net.depth() < 3 {
             return None;
         }
-        let upper = net.dim() - net.layer_range(model.split + 1).start;
+        let upper = net.dim() - net.upper_offset();
         let shared = Arc::new(Shared {
             net: Arc::clone(net),
-            split: model.split,
             theta: RwLock::new(vec![0.0; net.dim()]),
             prefix: RwLock::new(net.prefix_buffers()),
-            g: RwLock::new(Mat::zeros(net.widths()[net.depth()], net.widths()[0])),
+            g: RwLock::new(net.end_to_end_buffer()),
             suffix: RwLock::new(net.suffix_buffers()),
             upper: Mutex::new(vec![0.0; upper]),
             posted: AtomicU64::new(0),
@@ -283,8 +239,10 @@ impl Pair {
             shared,
             helper: Some(helper),
             calls: 0,
+            end_to_end: net.end_to_end_buffer(),
             residual: net.residual_buffer(),
             left: net.left_buffers(),
+            right: net.right_buffers(),
         })
     }
 
@@ -292,7 +250,7 @@ impl Pair {
     /// gradient alone).
     fn loss_and_gradient(&mut self, theta: &[f64], gradient: &mut [f64]) -> Option<f64> {
         let shared = &*self.shared;
-        let (net, l, split) = (&*shared.net, shared.net.depth(), shared.split);
+        let (net, m) = (&*shared.net, shared.net.split());
         let helper = self.helper.as_ref()?;
         let alive = || !helper.is_finished();
         if !alive() {
@@ -300,38 +258,32 @@ impl Pair {
         }
         self.calls += 1;
         let call = self.calls;
-        write(&shared.theta).copy_from_slice(theta);
+        let start = net.upper_offset();
+        write(&shared.theta)[start..].copy_from_slice(&theta[start..]);
         shared.posted.store(call, Ordering::Release);
         helper.thread().unpark();
-        let loss = {
-            let mut prefix = write(&shared.prefix);
-            let mut g = write(&shared.g);
-            net.fill_prefix(theta, &mut prefix);
-            net.loss_gradient_in_p(prefix[l].as_ref(), &mut self.residual, &mut g)
-        };
-        shared.g_ready.store(call, Ordering::Release);
+        net.fill_prefix(theta, &mut write(&shared.prefix), m);
         if claim(&shared.suffix_claimed, call) {
             shared.suffix_chain();
             shared.suffix_ready.store(call, Ordering::Release);
         } else if !wait_for(&shared.suffix_ready, call, alive) {
             return None;
         }
-        {
-            let (prefix, suffix, g) = (read(&shared.prefix), read(&shared.suffix), read(&shared.g));
-            for j in 1..=split {
-                net.layer_gradient(
-                    j,
-                    &prefix,
-                    &suffix,
-                    g.as_ref(),
-                    &mut self.left[j - 1],
-                    &mut gradient[net.layer_range(j)],
-                );
-            }
-        }
-        let tail = &mut gradient[net.layer_range(split + 1).start..];
+        let (head, tail) = gradient.split_at_mut(start);
+        let loss = {
+            let (prefix, suffix) = (read(&shared.prefix), read(&shared.suffix));
+            net.fill_end_to_end(&prefix, &suffix, &mut self.end_to_end);
+            let loss = {
+                let mut g = write(&shared.g);
+                net.loss_gradient_in_p(self.end_to_end.as_ref(), &mut self.residual, &mut g)
+            };
+            shared.g_ready.store(call, Ordering::Release);
+            let g = read(&shared.g);
+            net.lower_gradients(theta, &prefix, &suffix, g.as_ref(), &mut self.left, head);
+            loss
+        };
         if claim(&shared.upper_claimed, call) {
-            shared.upper_layers(&mut self.left, tail);
+            shared.upper_layers(&mut self.right, tail);
         } else {
             if !wait_for(&shared.upper_ready, call, alive) {
                 return None;

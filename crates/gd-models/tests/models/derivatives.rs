@@ -80,6 +80,8 @@ fn deep_linear_in_both_forms_and_rectangular_shapes() {
         vec![3, 4, 2],
         vec![4, 4, 4, 4],
         vec![2, 5, 3, 4, 2],
+        vec![3, 2, 4, 3, 2, 3, 4, 2],
+        vec![3; 8],
     ]
     .iter()
     .enumerate()

@@ -96,6 +96,7 @@ pub fn run(options: &RunOptions) -> Result<Report> {
     let mut worst_closest = 0.0_f64;
     let mut worst_exact = 0.0_f64;
     let mut worst_plateau_loss = 0.0_f64;
+    let mut rotated_fates = Vec::new();
     let total = bases.len() * c.depths.len() * 2;
     let mut done = 0;
     for (name, q) in &bases {
@@ -118,6 +119,9 @@ pub fn run(options: &RunOptions) -> Result<Report> {
                     });
                 }
                 worst_plateau_loss = worst_plateau_loss.max((run.plateau_loss - limit_loss).abs());
+                if *name == "rotated" && !perturbed {
+                    rotated_fates.push((*depth, run.left));
+                }
                 table.push(run.row);
                 report.notes.push(run.note);
                 fig.lines.push(run.series);
@@ -129,7 +133,7 @@ pub fn run(options: &RunOptions) -> Result<Report> {
     report
         .claims
         .extend(claims(worst_exact, worst_closest, worst_plateau_loss));
-    report.notes.push(SADDLE_FINDING.into());
+    report.notes.push(saddle_finding(&rotated_fates));
     report.figures.push(fig);
     report.tables.push(table);
     Ok(report)
@@ -166,7 +170,28 @@ fn distance_figure() -> Figure {
 }
 
 /// What the runs show about R₊ being a saddle, and how rounding decides whether GD leaves it.
-const SADDLE_FINDING: &str = "Finding: R₊ is a saddle (for L = 2, the pair (a, b) = (0, 0) of ½(ab − λ)² has Hessian eigenvalues ±|λ|). Whether GD leaves it is decided by rounding. With exact identity init and L = 2 the two gradients W₂ᵀG and GW₁ᵀ are exact transposes in floating point, so W₂ = W₁ᵀ bit for bit, R̂ = W₁ᵀW₁ stays PSD and GD stays on R₊ for a diagonal and a rotated R alike; a 1e-12 asymmetric perturbation is enough to escape (growth ≈ 1 + η|λ| per step) to a zero-loss minimum. For L ≥ 3 rounding alone breaks the symmetry when R is rotated, and GD leaves R₊ for another critical point; with a diagonal R the iterates stay exactly diagonal and GD stays.";
+/// The sentence on L ≥ 3 is written from the runs (`rotated_fates`: depth and whether GD left
+/// R₊, for a rotated R and exact identity init), since which of them leave depends on the order
+/// of the floating-point operations in the gradient.
+fn saddle_finding(rotated_fates: &[(usize, bool)]) -> String {
+    let depths = |left: bool| {
+        let list: Vec<String> = rotated_fates
+            .iter()
+            .filter(|(depth, l)| *depth >= 3 && *l == left)
+            .map(|(depth, _)| depth.to_string())
+            .collect();
+        if list.is_empty() {
+            "none".to_string()
+        } else {
+            list.join(", ")
+        }
+    };
+    format!(
+        "Finding: R₊ is a saddle (for L = 2, the pair (a, b) = (0, 0) of ½(ab − λ)² has Hessian eigenvalues ±|λ|). Whether GD leaves it is decided by rounding. With exact identity init and L = 2 the two gradients W₂ᵀG and GW₁ᵀ are exact transposes in floating point, so W₂ = W₁ᵀ bit for bit, R̂ = W₁ᵀW₁ stays PSD and GD stays on R₊ for a diagonal and a rotated R alike; a 1e-12 asymmetric perturbation is enough to escape (growth ≈ 1 + η|λ| per step) to a zero-loss minimum. For L ≥ 3 and a rotated R, rounding alone can break the symmetry: from exact identity init GD left R₊ for another critical point at L = {} and stayed within the step budget at L = {} (which depends on the order of the floating-point operations, not on the theorem); with a diagonal R the iterates stay exactly diagonal and GD stays.",
+        depths(true),
+        depths(false)
+    )
+}
 
 /// Checks the config; returns λmin of the target's spectrum (negative).
 fn check(c: &Config) -> Result<()> {
@@ -200,6 +225,8 @@ struct CaseRun {
     last: f64,
     /// The loss at the closest approach.
     plateau_loss: f64,
+    /// Whether the run ended more than 10× its closest approach away from R₊.
+    left: bool,
 }
 
 fn train_case(
@@ -258,7 +285,8 @@ fn train_case(
     } else {
         String::new()
     };
-    let fate = if last < 10.0 * closest.max(1e-15) {
+    let left = last >= 10.0 * closest.max(1e-15);
+    let fate = if !left {
         "stays there".to_string()
     } else {
         format!("then leaves it, ending at loss {final_loss:.4e} (distance {last:.3e})")
@@ -281,6 +309,7 @@ fn train_case(
         closest,
         last,
         plateau_loss,
+        left,
     })
 }
 
