@@ -3,8 +3,8 @@
 //! chain B_j = W_L⋯W_j on the other, then half of the layer gradients each). The trajectory is
 //! bitwise that of `DeepLinear`; only the time differs.
 //!
-//! `cargo run --release --example two_threads_deep_linear` (the README quotes its speed-ups at
-//! other widths and depths)
+//! `cargo run --release --example two_threads_deep_linear [-- WIDTH DEPTH STEPS]` (default
+//! 32 10 2000; the README's table of speed-ups comes from it)
 
 use std::time::Instant;
 use stepsize::dynamics::{GradientDescent, Schedule};
@@ -12,8 +12,29 @@ use stepsize::models::linear_data::{random_orthogonal, symmetric_target};
 use stepsize::models::{DeepLinear, Initialization, TwoThreadDeepLinear, initialize};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let (width, depth, steps) = (32, 10, 2000);
-    let spectrum: Vec<f64> = (0..width).map(|i| 0.5 + 1.5 * i as f64 / 31.0).collect();
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let arg = |i: usize, name: &str, default: usize, max: usize| -> Result<usize, String> {
+        match args.get(i) {
+            None => Ok(default),
+            Some(text) => match text.parse::<usize>() {
+                Ok(v) if (1..=max).contains(&v) => Ok(v),
+                _ => Err(format!(
+                    "{name} = {text:?}: expected a whole number in 1..={max}"
+                )),
+            },
+        }
+    };
+    run(
+        arg(0, "WIDTH", 32, 1024)?,
+        arg(1, "DEPTH", 10, 1024)?,
+        arg(2, "STEPS", 2000, 10_000_000)?,
+    )
+}
+
+fn run(width: usize, depth: usize, steps: usize) -> Result<(), Box<dyn std::error::Error>> {
+    let spectrum: Vec<f64> = (0..width)
+        .map(|i| 0.5 + 1.5 * i as f64 / (width.max(2) - 1) as f64)
+        .collect();
     let target = symmetric_target(&spectrum, &random_orthogonal(width, 3)?)?;
     let net = DeepLinear::whitened(&vec![width; depth + 1], target)?;
     let theta0 = initialize(&net, &Initialization::Identity)?;
@@ -51,5 +72,6 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
 
 #[test]
 fn runs() {
-    main().expect("the example runs");
+    run(32, 10, 2000).expect("the example runs");
+    run(3, 4, 50).expect("a small net runs");
 }
