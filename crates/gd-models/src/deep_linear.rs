@@ -120,6 +120,7 @@ fn small_product<const R: usize, const K: usize>(
 
 /// The columns of a 4 × 4 matrix stored by columns or by rows, as arrays (fixed-size copies,
 /// which compile to a few moves); None for other strides.
+#[inline(always)]
 fn columns_4x4(m: MatRef<'_, f64>) -> Option<[[f64; 4]; 4]> {
     let mut out = [[0.0_f64; 4]; 4];
     if let Some(m) = m.try_as_col_major() {
@@ -140,6 +141,7 @@ fn columns_4x4(m: MatRef<'_, f64>) -> Option<[[f64; 4]; 4]> {
 
 /// [`small_product`] for 4 × 4 factors stored by columns or rows and a column-major C: the same
 /// sums in the same order, on arrays; false (nothing written) for other layouts.
+#[inline(always)]
 fn product_4x4(dst: MatMut<'_, f64>, accum: Accum, a: MatRef<'_, f64>, b: MatRef<'_, f64>) -> bool {
     let square = dst.nrows() == 4 && dst.ncols() == 4;
     let (true, Some(lhs), Some(rhs), Some(mut dst)) = (
@@ -626,6 +628,9 @@ impl DeepLinear {
                 g,
             );
         }
+        if m == 1 {
+            copy(self.block(out, 0, 1), left[0].as_ref());
+        }
         for j in (2..=m).rev() {
             let (below, at) = left.split_at_mut(j - 1);
             mm(
@@ -634,14 +639,18 @@ impl DeepLinear {
                 at[0].as_ref(),
                 prefix[j - 1].transpose(),
             );
+            let next = if j == 2 {
+                self.block(out, 0, 1)
+            } else {
+                below[j - 2].as_mut()
+            };
             mm(
-                below[j - 2].as_mut(),
+                next,
                 Accum::Replace,
                 self.layer(theta, j).transpose(),
                 at[0].as_ref(),
             );
         }
-        copy(self.block(out, 0, 1), left[0].as_ref());
     }
 
     /// Writes ∇W_{m+1}..∇W_L into `out` (θ's tail from layer m+1) by forward propagation:
@@ -711,18 +720,26 @@ impl DeepLinear {
                 target,
                 sigma_is_identity,
             } => {
+                if *sigma_is_identity {
+                    // G = D: ½ Σ d², summed by columns like the general case.
+                    let mut s = 0.0;
+                    for ((g, p), r) in g.col_iter_mut().zip(p.col_iter()).zip(target.col_iter()) {
+                        for ((g, p), r) in g.iter_mut().zip(p.iter()).zip(r.iter()) {
+                            let d = *p - *r;
+                            *g = d;
+                            s += d * d;
+                        }
+                    }
+                    return 0.5 * s;
+                }
                 let d = residual.as_mut();
                 faer::zip!(d, p, target.as_ref()).for_each(|faer::unzip!(d, p, r)| *d = *p - *r);
-                if *sigma_is_identity {
-                    copy(g.as_mut(), residual.as_ref());
-                } else {
-                    mm(
-                        g.as_mut(),
-                        Accum::Replace,
-                        residual.as_ref(),
-                        sigma.as_ref(),
-                    );
-                }
+                mm(
+                    g.as_mut(),
+                    Accum::Replace,
+                    residual.as_ref(),
+                    sigma.as_ref(),
+                );
                 let mut s = 0.0;
                 for j in 0..g.ncols() {
                     for i in 0..g.nrows() {
