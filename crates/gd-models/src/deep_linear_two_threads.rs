@@ -18,11 +18,15 @@
 //! locks that the protocol never contends, so no `unsafe` is needed. The helper's two pieces
 //! (the suffix chain, the upper layers) are claimed by whichever thread gets to them first: when
 //! the helper is late (its core taken by other load, or parked), the caller claims and computes
-//! them itself, so a call is never much slower than on one thread. An idle helper spins for
-//! [`IDLE_SPIN`], then parks until the next call. The loss and Hessian-vector products run on the
-//! caller alone.
+//! them itself. Even so, a pair handing off by spin-waits runs at the pace of its slower thread:
+//! when other load shares the helper's core, or the OS keeps both threads on one core, the pair
+//! is slower than the caller alone. So the workspace times windows of calls on the pair and on
+//! the caller alone and keeps the faster (`timed_choice.rs`; the bits are the same either way).
+//! An idle helper spins for [`IDLE_SPIN`] (parks at once while the caller computes alone), then
+//! parks until the next call. The loss and Hessian-vector products run on the caller alone.
 
 use crate::deep_linear::{DeepLinear, DeepLinearWorkspace};
+use crate::timed_choice::TimedChoice;
 use faer::Mat;
 use gd_core::Objective;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -76,6 +80,8 @@ struct Shared {
     /// The last call whose suffix chain, and whose upper layers, a thread has claimed.
     suffix_claimed: AtomicU64,
     upper_claimed: AtomicU64,
+    /// Set while the caller computes alone: the helper parks at once instead of spinning.
+    rest: AtomicBool,
     stop: AtomicBool,
 }
 
@@ -83,6 +89,15 @@ struct Shared {
 pub struct TwoThreadWorkspace {
     single: DeepLinearWorkspace,
     pair: Option<Pair>,
+    choice: TimedChoice,
+}
+
+impl TwoThreadWorkspace {
+    /// How many gradients this workspace has computed on the pair of threads (the others ran
+    /// on the caller alone: see the module docs).
+    pub fn calls_on_pair(&self) -> u64 {
+        self.pair.as_ref().map_or(0, |pair| pair.calls)
+    }
 }
 
 struct Pair {
@@ -182,7 +197,7 @@ impl Shared {
                 if self.stop.load(Ordering::Acquire) {
                     return;
                 }
-                if idle.elapsed() < IDLE_SPIN {
+                if idle.elapsed() < IDLE_SPIN && !self.rest.load(Ordering::Acquire) {
                     std::hint::spin_loop();
                 } else {
                     std::thread::park_timeout(IDLE_SPIN);
@@ -228,6 +243,7 @@ impl Pair {
             upper_ready: AtomicU64::new(0),
             suffix_claimed: AtomicU64::new(0),
             upper_claimed: AtomicU64::new(0),
+            rest: AtomicBool::new(false),
             stop: AtomicBool::new(false),
         });
         let served = Arc::clone(&shared);
@@ -260,6 +276,7 @@ impl Pair {
         let call = self.calls;
         let start = net.upper_offset();
         write(&shared.theta)[start..].copy_from_slice(&theta[start..]);
+        shared.rest.store(false, Ordering::Release);
         shared.posted.store(call, Ordering::Release);
         helper.thread().unpark();
         net.fill_prefix(theta, &mut write(&shared.prefix), m);
@@ -317,6 +334,7 @@ impl Objective for TwoThreadDeepLinear {
         TwoThreadWorkspace {
             single: self.net.workspace(),
             pair: Pair::start(self),
+            choice: TimedChoice::new(),
         }
     }
 
@@ -330,15 +348,24 @@ impl Objective for TwoThreadDeepLinear {
         gradient: &mut [f64],
         ws: &mut TwoThreadWorkspace,
     ) -> f64 {
-        let paired = ws
-            .pair
-            .as_mut()
-            .and_then(|pair| pair.loss_and_gradient(theta, gradient));
-        if let Some(loss) = paired {
-            return loss;
-        }
-        ws.pair = None;
-        self.net.loss_and_gradient(theta, gradient, &mut ws.single)
+        let Some(pair) = ws.pair.as_mut() else {
+            return self.net.loss_and_gradient(theta, gradient, &mut ws.single);
+        };
+        let started = Instant::now();
+        let loss = if ws.choice.paired() {
+            match pair.loss_and_gradient(theta, gradient) {
+                Some(loss) => loss,
+                None => {
+                    ws.pair = None;
+                    return self.net.loss_and_gradient(theta, gradient, &mut ws.single);
+                }
+            }
+        } else {
+            pair.shared.rest.store(true, Ordering::Release);
+            self.net.loss_and_gradient(theta, gradient, &mut ws.single)
+        };
+        ws.choice.record(started.elapsed().as_secs_f64());
+        loss
     }
 
     fn hessian_vector_product(

@@ -23,6 +23,7 @@ mod mlp;
 mod residual_linear;
 mod scalar;
 mod sharp_wells;
+mod timed_choice;
 mod two_layer_relu;
 mod two_patterns;
 

@@ -72,6 +72,11 @@ fn two_threads_give_the_one_thread_trajectory_bit_for_bit() {
                 "{name}: θ at step {step}"
             );
         }
+        if net.depth() >= 3 {
+            // Calls 9 to 24 of a workspace run on the pair whatever the timings.
+            let on_pair = two.workspace_mut().calls_on_pair();
+            assert!(on_pair >= 16, "{name}: {on_pair} calls on the pair");
+        }
         let theta = one.theta().to_vec();
         let v: Vec<f64> = (0..net.dim()).map(|i| (i as f64 * 0.37).sin()).collect();
         let (mut ws1, mut ws2) = (net.workspace(), pair.workspace());
@@ -94,23 +99,28 @@ fn workspaces_come_and_go_and_calls_interleave() {
     let theta = initialize(&net, &Initialization::Identity).unwrap();
     let mut expected = vec![0.0; net.dim()];
     net.loss_and_gradient(&theta, &mut expected, &mut net.workspace());
-    // Many short-lived workspaces: each joins its helper when dropped.
+    // Many short-lived workspaces, each used past its first solo window (8 calls) into its
+    // first pair window (16 calls, whatever the timings): each joins its helper when dropped.
     for _ in 0..64 {
         let mut ws = pair.workspace();
         let mut g = vec![0.0; net.dim()];
-        pair.loss_and_gradient(&theta, &mut g, &mut ws);
-        assert_eq!(bits(&g), bits(&expected));
+        for _ in 0..10 {
+            pair.loss_and_gradient(&theta, &mut g, &mut ws);
+            assert_eq!(bits(&g), bits(&expected));
+        }
+        assert_eq!(ws.calls_on_pair(), 2);
     }
-    // Two live workspaces used alternately, one after an idle pause long enough to park.
+    // Two live workspaces used alternately, with idle pauses long enough to park the helper.
     let (mut a, mut b) = (pair.workspace(), pair.workspace());
     let mut g = vec![0.0; net.dim()];
-    for round in 0..4 {
+    for round in 0..16 {
         pair.loss_and_gradient(&theta, &mut g, &mut a);
         assert_eq!(bits(&g), bits(&expected), "round {round}, workspace a");
         std::thread::sleep(gd_models::IDLE_SPIN * 3);
         pair.loss_and_gradient(&theta, &mut g, &mut b);
         assert_eq!(bits(&g), bits(&expected), "round {round}, workspace b");
     }
+    assert!(a.calls_on_pair() >= 8 && b.calls_on_pair() >= 8);
 }
 
 #[test]
