@@ -113,7 +113,7 @@ pub fn run() {
             auto.hessian_vector_product(&theta, &v, &mut ha, &mut ws);
             std::hint::black_box(&ha);
         });
-        println!(
+        outln!(
             "{}",
             serde_json::json!({
                 "autodiff_cost": "rosenbrock-chain", "d": d,

@@ -181,7 +181,7 @@ fn process_seconds(workload: &str) -> Result<f64, Box<dyn std::error::Error>> {
 pub fn run(root: &Path) -> Result<bool, Box<dyn std::error::Error>> {
     let (gemm1, gemm2) = gemm_rate();
     let gemm32 = gemm_rate_32();
-    println!(
+    outln!(
         "{}",
         serde_json::json!({"machine": {"faer_gemm_2048_gflops_1_thread": gemm1, "faer_gemm_2048_gflops_2_threads": gemm2, "faer_gemm_32_gflops_1_thread": gemm32, "threads": rayon_threads()}})
     );
@@ -220,7 +220,7 @@ pub fn run(root: &Path) -> Result<bool, Box<dyn std::error::Error>> {
         for (k, v) in &result.extra {
             json[*k] = serde_json::json!(v);
         }
-        println!("{json}");
+        outln!("{json}");
         lines.push(Line {
             workload,
             variant,
@@ -266,7 +266,7 @@ pub fn run(root: &Path) -> Result<bool, Box<dyn std::error::Error>> {
         .map(|p| p.join("shared/bench/peers"))
         .unwrap_or_default();
     if let Ok(python) = std::env::var("PEER_PYTHON") {
-        println!("running the fastest peers side by side ({python}) ...");
+        outln!("running the fastest peers side by side ({python}) ...");
         let medians = peer_medians(&python, &peers_dir);
         for (workload, spec) in PEERS {
             let fastest = lines
@@ -282,7 +282,7 @@ pub fn run(root: &Path) -> Result<bool, Box<dyn std::error::Error>> {
             };
             if let Some(peer) = medians.iter().find(|m| m.spec == spec) {
                 for ours in ours {
-                    println!(
+                    outln!(
                         "{}",
                         serde_json::json!({
                             "workload": workload, "variant": ours.variant, "peer": spec,
@@ -299,7 +299,7 @@ pub fn run(root: &Path) -> Result<bool, Box<dyn std::error::Error>> {
             }
         }
     } else {
-        println!(
+        outln!(
             "(set PEER_PYTHON to a Python with peers/requirements.txt to time the peers in the same run)"
         );
     }

@@ -1,6 +1,9 @@
 //! `cargo xtask`: the project's task runner (matklad's xtask convention). Holds no science:
 //! it parses flags, calls gd-repro, writes `paper-repro/` and prints the claims table.
 
+#[macro_use]
+mod output;
+
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -129,7 +132,7 @@ fn main() -> ExitCode {
         }
         Command::BenchProcess { workload } => match bench::run_once(&workload) {
             Ok(check) => {
-                println!("{check}");
+                outln!("{check}");
                 ExitCode::SUCCESS
             }
             Err(e) => {

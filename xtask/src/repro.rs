@@ -118,7 +118,7 @@ pub fn run(request: &Request<'_>) -> Result<bool, Failure> {
         progress: (!piped).then(progress_callback),
         finished: Some(Arc::new(move |report: &Report, elapsed: Duration| {
             if piped {
-                println!(
+                outln!(
                     "{:<14} {:>7.1} s  {}",
                     report.id,
                     elapsed.as_secs_f64(),
@@ -135,7 +135,7 @@ pub fn run(request: &Request<'_>) -> Result<bool, Failure> {
     let started = std::time::Instant::now();
     let reports = run_experiments(request.only, &options)?;
     if compute_shard {
-        println!(
+        outln!(
             "stored shard files in {} ({:.1} s); join them with --merge {}",
             request.out.display(),
             started.elapsed().as_secs_f64(),
@@ -143,9 +143,9 @@ pub fn run(request: &Request<'_>) -> Result<bool, Failure> {
         );
         return Ok(true);
     }
-    print!("{}", claims_table(&reports));
+    out!("{}", claims_table(&reports));
     let seconds = seconds.lock().unwrap_or_else(|p| p.into_inner()).clone();
-    println!(
+    outln!(
         "seconds per experiment: {}",
         seconds
             .iter()
@@ -153,7 +153,7 @@ pub fn run(request: &Request<'_>) -> Result<bool, Failure> {
             .collect::<Vec<_>>()
             .join(", ")
     );
-    println!(
+    outln!(
         "ran {} experiments in {:.1} s",
         reports.len(),
         started.elapsed().as_secs_f64()
@@ -172,10 +172,10 @@ pub fn run(request: &Request<'_>) -> Result<bool, Failure> {
             eprintln!("run `cargo xtask repro` and commit the result");
             return Ok(false);
         }
-        println!("{} matches a fresh regeneration", request.out.display());
+        outln!("{} matches a fresh regeneration", request.out.display());
     } else {
         write_outputs(request.out, &reports)?;
-        println!("wrote {}", request.out.display());
+        outln!("wrote {}", request.out.display());
     }
     if !all_hold {
         eprintln!("some claims FAIL");

@@ -3,6 +3,9 @@
 //! cluster's array jobs and merged. Bad input exits 2 and writes nothing; a failure while
 //! running or writing exits 1.
 
+#[macro_use]
+mod output;
+
 use clap::{Parser, Subcommand};
 use gd_core::analyses::{BoundaryOptions, attractor_of, stability, stability_boundary};
 use gd_core::{Attractor, floquet_multipliers};
@@ -171,9 +174,9 @@ fn run(cli: Cli) -> Result<(), CliError> {
             let f = Formula::parse(&loss, at.len())?;
             let s = stability(&f, &at, eta)?;
             if json {
-                println!("{}", serde_json::json!(s));
+                outln!("{}", serde_json::json!(s));
             } else {
-                println!(
+                outln!(
                     "at {:?}: loss {:.6e}, |∇f| {:.3e}, λmax {:.6e}, λmin {:.6e}, 2/λmax {}",
                     s.point,
                     s.loss,
@@ -184,9 +187,11 @@ fn run(cli: Cli) -> Result<(), CliError> {
                         .map_or("none (λmax ≤ 0)".into(), |v| format!("{v:.6e}"))
                 );
                 if let Some(l) = s.at_eta {
-                    println!(
+                    outln!(
                         "at η = {}: spectral radius of I − η∇²f {:.6}, {:?}",
-                        l.eta, l.spectral_radius, l.stability
+                        l.eta,
+                        l.spectral_radius,
+                        l.stability
                     );
                 }
             }
@@ -197,11 +202,17 @@ fn run(cli: Cli) -> Result<(), CliError> {
             let f = Formula::parse(&loss, near.len())?;
             let b = stability_boundary(&f, &near, &BoundaryOptions::default())?;
             if json {
-                println!("{}", serde_json::json!(b));
+                outln!("{}", serde_json::json!(b));
             } else {
-                println!(
+                outln!(
                     "minimum {:?} (loss {:.6e}): 2/λmax = {:.6}, empirical boundary {:.6} (bracket {:.6}..{:.6}, {} runs)",
-                    b.minimum, b.loss, b.theory, b.empirical, b.bracket.0, b.bracket.1, b.trials
+                    b.minimum,
+                    b.loss,
+                    b.theory,
+                    b.empirical,
+                    b.bracket.0,
+                    b.bracket.1,
+                    b.trials
                 );
             }
             Ok(())
@@ -266,7 +277,7 @@ fn run(cli: Cli) -> Result<(), CliError> {
                 })?;
             stage("merging");
             for path in sweep.write(parts, &out)? {
-                println!("wrote {path}");
+                outln!("wrote {path}");
             }
             Ok(())
         }
@@ -311,7 +322,7 @@ fn sweep_command(sweep: Sweep, out: PathBuf, shard: Option<String>) -> Result<()
         None => {
             stage("writing");
             for path in sweep.write(vec![part], &out)? {
-                println!("wrote {path}");
+                outln!("wrote {path}");
             }
         }
         Some(shard) => {
@@ -326,7 +337,7 @@ fn sweep_command(sweep: Sweep, out: PathBuf, shard: Option<String>) -> Result<()
             std::fs::create_dir_all(&out).map_err(CliError::io(&out))?;
             let path = out.join(shard_file::file_name(shard));
             gd_core::atomic_file::write(&path, &bytes).map_err(CliError::io(&path))?;
-            println!("wrote {}", path.display());
+            outln!("wrote {}", path.display());
         }
     }
     Ok(())
@@ -368,9 +379,9 @@ fn run_command(loss: &str, theta0: &str, eta: &str, json: bool) -> Result<(), Cl
         other => report["attractor"] = serde_json::json!(other),
     }
     if json {
-        println!("{report}");
+        outln!("{report}");
     } else {
-        println!(
+        outln!(
             "{}",
             serde_json::to_string_pretty(&report).unwrap_or_default()
         );

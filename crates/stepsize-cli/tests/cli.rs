@@ -450,3 +450,19 @@ fn every_bad_input_exits_2_names_the_flag_and_writes_nothing() {
     }
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[test]
+fn a_closed_stdout_ends_the_run_normally() {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_stepsize"))
+        .args(["run", "--loss", W5, "--theta0", "0.9,-1.1", "--eta", "0.12"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("the binary runs");
+    // The reader goes away before the results are printed (as `| head -c 0` would).
+    drop(child.stdout.take());
+    let output = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert_eq!(output.status.code(), Some(0), "{stderr}");
+}
