@@ -6,16 +6,20 @@
 //! that hands off by spin-waits runs at the pace of its slower thread and loses to one thread.
 //! Both give the same bits, so the choice changes only the time.
 
-/// Calls in a window on the pair.
+/// Calls in a window on the pair (its first calls after a solo stretch are slow: the helper
+/// wakes and its caches are cold, so a shorter window misjudges the pair).
 const PAIR_WINDOW: u32 = 16;
 /// Calls in a window on the caller alone, to re-measure it while the pair is winning.
 const SOLO_WINDOW: u32 = 8;
 /// Pair windows between two solo re-measurements while the pair is winning.
 const PAIR_WINDOWS_PER_SOLO: u32 = 64;
-/// The solo stretch after the pair lost, doubling on each further loss up to [`MAX_BACKOFF`].
+/// The solo stretch after the pair lost, four times longer on each further loss up to
+/// [`MAX_BACKOFF`].
 const MIN_BACKOFF: u32 = 16;
 /// The longest solo stretch before the pair is tried again.
 const MAX_BACKOFF: u32 = 4096;
+/// The most a call counts for, in units of the faster way's last mean seconds per call.
+const STALL_CAP: f64 = 4.0;
 
 /// The state of the choice: the current window and the last mean seconds per call of each way.
 #[derive(Clone, Debug)]
@@ -24,7 +28,6 @@ pub(crate) struct TimedChoice {
     left: u32,
     first: bool,
     sum: f64,
-    longest: f64,
     timed: u32,
     solo: f64,
     pair: f64,
@@ -46,7 +49,6 @@ impl TimedChoice {
             left: SOLO_WINDOW,
             first: true,
             sum: 0.0,
-            longest: 0.0,
             timed: 0,
             solo: f64::INFINITY,
             pair: f64::INFINITY,
@@ -62,13 +64,14 @@ impl TimedChoice {
 
     /// Records the seconds the last call took (on the way [`TimedChoice::paired`] named). A
     /// window's first call is not counted: it may include waking the helper or moving the
-    /// working set between caches; nor is a window's longest call.
+    /// working set between caches. A call counts as at most [`STALL_CAP`] times the faster
+    /// way's last mean: a thread descheduled for a whole time slice costs the pair something,
+    /// often, when the OS keeps both threads on one core, but one such call must not decide.
     pub(crate) fn record(&mut self, seconds: f64) {
         if self.first {
             self.first = false;
         } else if seconds.is_finite() {
-            self.sum += seconds;
-            self.longest = self.longest.max(seconds);
+            self.sum += seconds.min(STALL_CAP * self.solo.min(self.pair));
             self.timed += 1;
         }
         self.left = self.left.saturating_sub(1);
@@ -82,15 +85,12 @@ impl TimedChoice {
         self.left = calls.max(2);
         self.first = true;
         self.sum = 0.0;
-        self.longest = 0.0;
         self.timed = 0;
     }
 
     fn end_window(&mut self) {
-        // The mean without the longest call: one preemption by the OS hits whichever way is
-        // running and says nothing about which is faster.
-        let mean = if self.timed > 1 {
-            (self.sum - self.longest) / f64::from(self.timed - 1)
+        let mean = if self.timed > 0 {
+            self.sum / f64::from(self.timed)
         } else {
             f64::INFINITY
         };
@@ -99,7 +99,7 @@ impl TimedChoice {
             self.pair_windows += 1;
             if self.pair >= self.solo {
                 let stretch = self.backoff;
-                self.backoff = (self.backoff * 2).min(MAX_BACKOFF);
+                self.backoff = (self.backoff * 4).min(MAX_BACKOFF);
                 self.start(false, stretch);
             } else if self.pair_windows >= PAIR_WINDOWS_PER_SOLO {
                 self.backoff = MIN_BACKOFF;
@@ -145,9 +145,9 @@ mod tests {
         let mut choice = TimedChoice::new();
         let calls = 100_000;
         let paired = paired_calls(&mut choice, calls, 1.0, 1.3);
-        // Pair windows of 16 calls between solo stretches of 16, 32, …, 4096 calls: nine
-        // until the stretch is the longest, then one per 4096 + 16 calls.
-        let windows = 10 + calls / (MAX_BACKOFF + PAIR_WINDOW);
+        // Pair windows of 16 calls between solo stretches of 16, 64, 256, 1024, 4096 calls:
+        // five until the stretch is the longest, then one per 4096 + 16 calls.
+        let windows = 6 + calls / (MAX_BACKOFF + PAIR_WINDOW);
         assert!(paired <= PAIR_WINDOW * windows, "{paired}");
         assert_eq!(choice.backoff, MAX_BACKOFF);
     }
@@ -162,20 +162,36 @@ mod tests {
         assert_eq!(choice.backoff, MIN_BACKOFF);
         let paired = paired_calls(&mut choice, 10_000, 1.0, 0.6);
         assert!(paired >= 9_800, "{paired}");
-        // And slower again: one pair window per solo stretch of 16, 32, …, 4096 calls.
+        // And slower again: one pair window per solo stretch of 16, 64, 256, 1024, 4096 calls.
         let paired = paired_calls(&mut choice, 10_000, 1.0, 1.3);
-        assert!(paired <= 11 * PAIR_WINDOW, "{paired}");
+        assert!(paired <= 8 * PAIR_WINDOW, "{paired}");
     }
 
     #[test]
-    fn a_first_call_the_longest_call_or_a_non_finite_time_is_not_counted() {
+    fn a_first_call_or_a_non_finite_time_is_not_counted_and_a_stall_counts_four_means() {
         let mut choice = TimedChoice::new();
         choice.record(1e9);
-        choice.record(1e6);
-        for _ in 2..SOLO_WINDOW {
+        for _ in 1..SOLO_WINDOW {
             choice.record(1.0);
         }
         assert_eq!(choice.solo, 1.0);
+        // A pair window of 0.5 s calls with one stall of 1000 s: it counts 4 s and the pair wins.
+        choice.record(0.5);
+        choice.record(1000.0);
+        for _ in 2..PAIR_WINDOW {
+            choice.record(0.5);
+        }
+        assert_eq!(choice.pair, (0.5 * 14.0 + 4.0) / 15.0);
+        assert!(choice.paired());
+        // Stalls in every other call: the pair loses.
+        for k in 0..PAIR_WINDOW {
+            choice.record(if k % 2 == 0 { 0.5 } else { 1000.0 });
+        }
+        assert!(!choice.paired());
+        let mut choice = TimedChoice::new();
+        for _ in 0..SOLO_WINDOW {
+            choice.record(1.0);
+        }
         assert!(choice.paired());
         choice.record(f64::NAN);
         for _ in 1..PAIR_WINDOW {
