@@ -618,18 +618,16 @@ impl DeepLinear {
         out: &mut [f64],
     ) {
         let m = self.split;
-        if m == self.depth() {
-            copy(left[m - 1].as_mut(), g);
+        // U_1 is ∇W_1: written straight into the gradient.
+        let top = if m == 1 {
+            self.block(out, 0, 1)
         } else {
-            mm(
-                left[m - 1].as_mut(),
-                Accum::Replace,
-                suffix[m + 1].transpose(),
-                g,
-            );
-        }
-        if m == 1 {
-            copy(self.block(out, 0, 1), left[0].as_ref());
+            left[m - 1].as_mut()
+        };
+        if m == self.depth() {
+            copy(top, g);
+        } else {
+            mm(top, Accum::Replace, suffix[m + 1].transpose(), g);
         }
         for j in (2..=m).rev() {
             let (below, at) = left.split_at_mut(j - 1);

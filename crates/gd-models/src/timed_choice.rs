@@ -22,7 +22,7 @@ const MAX_BACKOFF: u32 = 4096;
 const STALL_CAP: f64 = 4.0;
 
 /// The state of the choice: the current window and the last mean seconds per call of each way.
-#[derive(Clone, Debug)]
+#[derive(Debug)]
 pub(crate) struct TimedChoice {
     paired: bool,
     left: u32,
@@ -33,12 +33,6 @@ pub(crate) struct TimedChoice {
     pair: f64,
     backoff: u32,
     pair_windows: u32,
-}
-
-impl Default for TimedChoice {
-    fn default() -> Self {
-        Self::new()
-    }
 }
 
 impl TimedChoice {
