@@ -2,6 +2,13 @@
 //! classify the end state ([`Attractor`]). With a constant step the GD map is autonomous, so a
 //! state that repeats bitwise after k ≤ k_max steps proves a period-k orbit in floating point:
 //! the run stops there, which is both the classification and the saving in sweeps.
+//!
+//! A return within the tolerance does not stop a run inside its budget; it classifies only
+//! the end state. It does not decide: an oscillation decaying with multiplier μ near −1
+//! returns within the tolerance after two steps (its return is (1 − μ²) times its amplitude)
+//! long before it converges. Measured: looking for such returns every 64 steps in the
+//! deep-linear runs of the Nar & Sastry experiments turned 27 of ns-thm1's 324 converged runs,
+//! and the largest convergent step of every target of ns-large-sv, into orbits.
 
 use crate::attractor::Attractor;
 use crate::classification::{classify_end, finish_repeat, fixed_point};
