@@ -25,36 +25,28 @@ pub enum Activation {
 }
 
 impl Activation {
-    /// (σ(z), σ′(z), σ″(z)).
-    fn eval(self, z: f64) -> (f64, f64, f64) {
+    /// σ(z) for every z into `out`, the match outside the loop.
+    fn apply(self, z: &[f64], out: &mut [f64]) {
         match self {
             Self::Relu => {
-                if z > 0.0 {
-                    (z, 1.0, 0.0)
-                } else {
-                    (0.0, 0.0, 0.0)
+                for (a, &zi) in out.iter_mut().zip(z) {
+                    *a = positive_part(zi);
                 }
             }
             Self::Tanh => {
-                let t = z.tanh();
-                let d = 1.0 - t * t;
-                (t, d, -2.0 * t * d)
+                for (a, &zi) in out.iter_mut().zip(z) {
+                    *a = zi.tanh();
+                }
             }
-            Self::Identity => (z, 1.0, 0.0),
+            Self::Identity => out.copy_from_slice(z),
         }
     }
 
-    /// (σ′(z), σ″(z)) from z and a = σ(z) as [`Activation::eval`] computed it: bitwise its
-    /// second and third values, without evaluating tanh again.
+    /// (σ′(z), σ″(z)) from z and a = σ(z) as [`Activation::apply`] computed it, without
+    /// evaluating tanh again.
     fn derivatives(self, z: f64, a: f64) -> (f64, f64) {
         match self {
-            Self::Relu => {
-                if z > 0.0 {
-                    (1.0, 0.0)
-                } else {
-                    (0.0, 0.0)
-                }
-            }
+            Self::Relu => (relu_slope(z), 0.0),
             Self::Tanh => {
                 let d = 1.0 - a * a;
                 (d, -2.0 * a * d)
@@ -62,30 +54,71 @@ impl Activation {
             Self::Identity => (1.0, 0.0),
         }
     }
+
+    /// out_i = σ′(z_i)·b_i (back-propagation through the activation), the match outside the
+    /// loop.
+    fn times_slope(self, z: &[f64], a: &[f64], b: &[f64], out: &mut [f64]) {
+        match self {
+            Self::Relu => {
+                for ((d, &zi), &bi) in out.iter_mut().zip(z).zip(b) {
+                    *d = relu_slope(zi) * bi;
+                }
+            }
+            Self::Tanh => {
+                for ((d, &ai), &bi) in out.iter_mut().zip(a).zip(b) {
+                    *d = (1.0 - ai * ai) * bi;
+                }
+            }
+            Self::Identity => out.copy_from_slice(b),
+        }
+    }
+}
+
+/// `if z > 0 { z } else { 0 }` (so NaN and −0 give +0) as a bit mask: no branch on the sign,
+/// which a network's pre-activations flip at random.
+fn positive_part(z: f64) -> f64 {
+    f64::from_bits(z.to_bits() & u64::from(z > 0.0).wrapping_neg())
+}
+
+/// ReLU′(z): 1 for z > 0, else 0 (ReLU′(0) = 0), as a bit mask.
+fn relu_slope(z: f64) -> f64 {
+    f64::from_bits(1f64.to_bits() & u64::from(z > 0.0).wrapping_neg())
 }
 
 /// z += W a for W (z.len() × a.len(), column-major), each z_i summed over the columns in
-/// order, as the column-by-column update sums it; rows go in blocks of [`ROW_BLOCK`] that stay
-/// in registers across the columns instead of being loaded and stored once per column.
+/// order, as the column-by-column update sums it; rows go in blocks of [`ROW_BLOCK`] (and one
+/// last block of the remaining rows) that stay in registers across the columns instead of
+/// being loaded and stored once per column.
 fn affine_in_row_blocks(z: &mut [f64], w: &[f64], a: &[f64]) {
     let rows = z.len();
     let mut start = 0;
     while start + ROW_BLOCK <= rows {
-        let mut block = [0.0_f64; ROW_BLOCK];
-        block.copy_from_slice(&z[start..start + ROW_BLOCK]);
-        for (column, &aj) in w.chunks_exact(rows).zip(a) {
-            for (zi, wi) in block.iter_mut().zip(&column[start..start + ROW_BLOCK]) {
-                *zi += wi * aj;
-            }
-        }
-        z[start..start + ROW_BLOCK].copy_from_slice(&block);
+        affine_block::<ROW_BLOCK>(z, w, a, start);
         start += ROW_BLOCK;
     }
+    match rows - start {
+        1 => affine_block::<1>(z, w, a, start),
+        2 => affine_block::<2>(z, w, a, start),
+        3 => affine_block::<3>(z, w, a, start),
+        4 => affine_block::<4>(z, w, a, start),
+        5 => affine_block::<5>(z, w, a, start),
+        6 => affine_block::<6>(z, w, a, start),
+        7 => affine_block::<7>(z, w, a, start),
+        _ => {}
+    }
+}
+
+/// Rows start..start + R of [`affine_in_row_blocks`].
+fn affine_block<const R: usize>(z: &mut [f64], w: &[f64], a: &[f64], start: usize) {
+    let rows = z.len();
+    let mut block = [0.0_f64; R];
+    block.copy_from_slice(&z[start..start + R]);
     for (column, &aj) in w.chunks_exact(rows).zip(a) {
-        for (zi, wi) in z[start..].iter_mut().zip(&column[start..]) {
+        for (zi, wi) in block.iter_mut().zip(&column[start..start + R]) {
             *zi += wi * aj;
         }
     }
+    z[start..start + R].copy_from_slice(&block);
 }
 
 /// Rows of z = W a + b kept in registers together by [`affine_in_row_blocks`].
@@ -112,7 +145,8 @@ pub struct Mlp {
     offsets: Vec<usize>,
 }
 
-/// Per-layer buffers for one sample's forward, backward and R-passes.
+/// Per-layer buffers for one sample's forward, backward and R-passes, and for the gradient of
+/// a chunk of samples.
 pub struct MlpWorkspace {
     z: Vec<Vec<f64>>,
     a: Vec<Vec<f64>>,
@@ -122,7 +156,19 @@ pub struct MlpWorkspace {
     rdelta: Vec<Vec<f64>>,
     back: Vec<f64>,
     rback: Vec<f64>,
+    /// Per layer l, (scale·δ_l) of each sample of the chunk: n_l × [`CHUNK`], column-major.
+    chunk_delta: Vec<Vec<f64>>,
+    /// Per layer l, a_{l−1} of each sample of the chunk: [`CHUNK`] × n_{l−1}, column-major
+    /// (a unit's values over the chunk are contiguous).
+    chunk_input: Vec<Vec<f64>>,
 }
+
+/// Samples whose gradient terms are added together, each gradient entry held in a register
+/// across the chunk instead of being loaded and stored once per sample.
+const CHUNK: usize = 8;
+
+/// The multipliers of the bias terms: scale·δ times exactly 1.
+const ONES: [f64; CHUNK] = [1.0; CHUNK];
 
 impl Mlp {
     /// An MLP with layer sizes n_0..n_L, inputs `x` (n_0 × N) and targets `y` (n_L × N),
@@ -226,12 +272,10 @@ impl Mlp {
             let z = &mut ws.z[l];
             z.copy_from_slice(b);
             affine_in_row_blocks(z, w, &prev[l - 1][..cols]);
-            for (a, &zi) in rest[0].iter_mut().zip(z.iter()) {
-                *a = if l == l_max {
-                    zi
-                } else {
-                    self.activation.eval(zi).0
-                };
+            if l == l_max {
+                rest[0].copy_from_slice(z);
+            } else {
+                self.activation.apply(z, &mut rest[0]);
             }
         }
     }
@@ -265,20 +309,25 @@ impl Mlp {
         }
     }
 
-    fn backward(&self, theta: &[f64], gradient: &mut [f64], scale: f64, ws: &mut MlpWorkspace) {
+    /// δ_l of every layer from δ_L (back-propagation), storing (scale·δ_l, a_{l−1}) as sample
+    /// `slot` of the chunk.
+    fn backward(&self, theta: &[f64], scale: f64, slot: usize, ws: &mut MlpWorkspace) {
         for l in (1..=self.depth()).rev() {
             let (rows, cols) = (self.sizes[l], self.sizes[l - 1]);
-            let start = self.offsets[l - 1];
-            let (gw, gb) = gradient[start..self.offsets[l]].split_at_mut(rows * cols);
             let (lower, upper) = ws.delta.split_at_mut(l);
             let delta = &upper[0][..rows];
-            for (column, &aj) in gw.chunks_exact_mut(rows).zip(&ws.a[l - 1][..cols]) {
-                for (g, &d) in column.iter_mut().zip(delta) {
-                    *g += scale * d * aj;
-                }
+            for (sd, &d) in ws.chunk_delta[l][slot * rows..(slot + 1) * rows]
+                .iter_mut()
+                .zip(delta)
+            {
+                *sd = scale * d;
             }
-            for (g, &d) in gb.iter_mut().zip(delta) {
-                *g += scale * d;
+            for (input, &aj) in ws.chunk_input[l][slot..]
+                .iter_mut()
+                .step_by(CHUNK)
+                .zip(&ws.a[l - 1][..cols])
+            {
+                *input = aj;
             }
             if l > 1 {
                 let (w, _) = self.weights(theta, l);
@@ -286,15 +335,28 @@ impl Mlp {
                 for (b, column) in back.iter_mut().zip(w.chunks_exact(rows)) {
                     *b = column.iter().zip(delta).map(|(w, d)| w * d).sum();
                 }
-                for (((d, &b), &z), &a) in lower[l - 1]
-                    .iter_mut()
-                    .zip(back.iter())
-                    .zip(&ws.z[l - 1])
-                    .zip(&ws.a[l - 1])
-                {
-                    *d = self.activation.derivatives(z, a).0 * b;
-                }
+                self.activation
+                    .times_slope(&ws.z[l - 1], &ws.a[l - 1], back, &mut lower[l - 1]);
             }
+        }
+    }
+
+    /// Adds the gradient terms of the chunk's first `count` samples, in sample order:
+    /// ∂W_l += Σ_s (scale·δ_l,s) a_{l−1,s}ᵀ and ∂b_l += Σ_s scale·δ_l,s, each entry summed as
+    /// one sample at a time would sum it.
+    fn add_chunk(&self, gradient: &mut [f64], count: usize, ws: &MlpWorkspace) {
+        for l in 1..=self.depth() {
+            let (rows, cols) = (self.sizes[l], self.sizes[l - 1]);
+            let start = self.offsets[l - 1];
+            let (gw, gb) = gradient[start..self.offsets[l]].split_at_mut(rows * cols);
+            let deltas = &ws.chunk_delta[l][..rows * count];
+            for (column, inputs) in gw
+                .chunks_exact_mut(rows)
+                .zip(ws.chunk_input[l].chunks_exact(CHUNK))
+            {
+                affine_in_row_blocks(column, deltas, &inputs[..count]);
+            }
+            affine_in_row_blocks(gb, deltas, &ONES[..count]);
         }
     }
 
@@ -310,11 +372,18 @@ impl Mlp {
         let (n0, nl) = (self.sizes[0], self.sizes[self.depth()]);
         let scale = 1.0 / count as f64;
         let mut loss = 0.0;
+        let mut slot = 0;
         for i in samples {
             self.forward(theta, &self.x[i * n0..(i + 1) * n0], ws);
             loss += self.output_loss(&self.y[i * nl..(i + 1) * nl], ws);
-            self.backward(theta, gradient, scale, ws);
+            self.backward(theta, scale, slot, ws);
+            slot += 1;
+            if slot == CHUNK {
+                self.add_chunk(gradient, slot, ws);
+                slot = 0;
+            }
         }
+        self.add_chunk(gradient, slot, ws);
         loss * scale
     }
 
@@ -363,6 +432,14 @@ impl Objective for Mlp {
             rdelta: layers(()),
             back: vec![0.0; widest],
             rback: vec![0.0; widest],
+            chunk_delta: self.sizes.iter().map(|n| vec![0.0; n * CHUNK]).collect(),
+            chunk_input: std::iter::once(Vec::new())
+                .chain(
+                    self.sizes[..self.depth()]
+                        .iter()
+                        .map(|n| vec![0.0; n * CHUNK]),
+                )
+                .collect(),
         }
     }
 
@@ -488,5 +565,110 @@ impl SampleObjective for Mlp {
         ws: &mut MlpWorkspace,
     ) -> f64 {
         self.accumulate(theta, &mut batch.iter().copied(), batch.len(), gradient, ws)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{Activation, Mlp, MlpLoss};
+    use crate::datasets::two_spirals;
+    use gd_core::{Objective, SampleObjective};
+
+    /// The gradient as a per-sample loop sums it: each sample's terms (scale·δ)·a added into
+    /// the gradient before the next sample's, δ back-propagated through σ′ one unit at a time.
+    fn per_sample_gradient(mlp: &Mlp, theta: &[f64], batch: &[usize]) -> (f64, Vec<f64>) {
+        let mut ws = mlp.workspace();
+        let mut gradient = vec![0.0; mlp.dim()];
+        let (n0, nl) = (mlp.sizes[0], mlp.sizes[mlp.depth()]);
+        let scale = 1.0 / batch.len() as f64;
+        let mut loss = 0.0;
+        for &i in batch {
+            mlp.forward(theta, &mlp.x[i * n0..(i + 1) * n0], &mut ws);
+            loss += mlp.output_loss(&mlp.y[i * nl..(i + 1) * nl], &mut ws);
+            for l in (1..=mlp.depth()).rev() {
+                let (rows, cols) = (mlp.sizes[l], mlp.sizes[l - 1]);
+                let start = mlp.offsets[l - 1];
+                for j in 0..cols {
+                    for r in 0..rows {
+                        gradient[start + j * rows + r] += scale * ws.delta[l][r] * ws.a[l - 1][j];
+                    }
+                }
+                for r in 0..rows {
+                    gradient[start + rows * cols + r] += scale * ws.delta[l][r];
+                }
+                let (w, _) = mlp.weights(theta, l);
+                for j in 0..cols {
+                    let back: f64 = (0..rows).map(|r| w[j * rows + r] * ws.delta[l][r]).sum();
+                    let (z, a) = (ws.z[l - 1][j], ws.a[l - 1][j]);
+                    ws.delta[l - 1][j] = mlp.activation.derivatives(z, a).0 * back;
+                }
+            }
+        }
+        (loss * scale, gradient)
+    }
+
+    #[test]
+    fn chunked_minibatch_gradients_are_bitwise_the_per_sample_sums() {
+        let data = two_spirals(20, 1.25, 0.05, 3).unwrap();
+        for activation in [Activation::Relu, Activation::Tanh, Activation::Identity] {
+            // Widths 9 and 3: a block of 8 rows and a remainder, and a remainder alone.
+            let mlp = Mlp::new(
+                &[2, 9, 3, 2],
+                activation,
+                MlpLoss::SoftmaxCrossEntropy,
+                data.x.clone(),
+                data.y.clone(),
+            )
+            .unwrap();
+            let theta = mlp.initialize(1.3, 11);
+            let mut ws = mlp.workspace();
+            let mut gradient = vec![0.0; mlp.dim()];
+            // Batches shorter than, equal to, one more than and several times a chunk.
+            for batch in [
+                vec![5],
+                (0..7).collect(),
+                (3..11).collect(),
+                (0..9).rev().collect(),
+                (0..40).map(|i| (7 * i) % 40).collect::<Vec<usize>>(),
+            ] {
+                let loss = mlp.minibatch_loss_and_gradient(&theta, &batch, &mut gradient, &mut ws);
+                let (reference_loss, reference) = per_sample_gradient(&mlp, &theta, &batch);
+                assert_eq!(
+                    loss.to_bits(),
+                    reference_loss.to_bits(),
+                    "{activation:?} {batch:?}"
+                );
+                for (k, (g, r)) in gradient.iter().zip(&reference).enumerate() {
+                    assert_eq!(
+                        g.to_bits(),
+                        r.to_bits(),
+                        "{activation:?}, batch {batch:?}, entry {k}: {g} vs {r}"
+                    );
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn relu_masks_are_bitwise_the_branches() {
+        let values = [
+            0.0,
+            -0.0,
+            1.5,
+            -1.5,
+            f64::MIN_POSITIVE / 4.0,
+            -f64::MIN_POSITIVE / 4.0,
+            f64::INFINITY,
+            f64::NEG_INFINITY,
+            f64::NAN,
+            -f64::NAN,
+            f64::MAX,
+        ];
+        for z in values {
+            let branch = if z > 0.0 { z } else { 0.0 };
+            assert_eq!(super::positive_part(z).to_bits(), branch.to_bits(), "{z}");
+            let slope = if z > 0.0 { 1.0 } else { 0.0 };
+            assert_eq!(super::relu_slope(z).to_bits(), f64::to_bits(slope), "{z}");
+        }
     }
 }
