@@ -75,7 +75,9 @@ pub trait SampleObjective: Objective {
     /// Writes the mini-batch gradient for the sample indices `batch` into `gradient` and
     /// returns the mini-batch loss, both scaled so that their expectation over a batch drawn
     /// uniformly (with or without replacement) equals the full loss and gradient.
-    /// Indices may repeat (sampling with replacement).
+    /// Indices may repeat (sampling with replacement); each must be below
+    /// [`SampleObjective::num_samples`] (the SGD map draws them so; an index out of range is a
+    /// caller's bug and may panic).
     fn minibatch_loss_and_gradient(
         &self,
         theta: &[f64],

@@ -156,9 +156,10 @@ pub struct MlpWorkspace {
     rdelta: Vec<Vec<f64>>,
     back: Vec<f64>,
     rback: Vec<f64>,
-    /// Per layer l, (scale·δ_l) of each sample of the chunk: n_l × [`CHUNK`], column-major.
+    /// Per layer l ≥ 1, (scale·δ_l) of each sample of the chunk: n_l × [`CHUNK`], column-major
+    /// (entry 0 is empty).
     chunk_delta: Vec<Vec<f64>>,
-    /// Per layer l, a_{l−1} of each sample of the chunk: [`CHUNK`] × n_{l−1}, column-major
+    /// Per layer l ≥ 1, a_{l−1} of each sample of the chunk: [`CHUNK`] × n_{l−1}, column-major
     /// (a unit's values over the chunk are contiguous).
     chunk_input: Vec<Vec<f64>>,
 }
@@ -432,7 +433,9 @@ impl Objective for Mlp {
             rdelta: layers(()),
             back: vec![0.0; widest],
             rback: vec![0.0; widest],
-            chunk_delta: self.sizes.iter().map(|n| vec![0.0; n * CHUNK]).collect(),
+            chunk_delta: std::iter::once(Vec::new())
+                .chain(self.sizes[1..].iter().map(|n| vec![0.0; n * CHUNK]))
+                .collect(),
             chunk_input: std::iter::once(Vec::new())
                 .chain(
                     self.sizes[..self.depth()]
