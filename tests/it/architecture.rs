@@ -276,3 +276,62 @@ fn gd_core_names_no_paper_network_or_model() {
         }
     }
 }
+
+/// Results are bitwise the same at any thread count. Every piece of code that runs in
+/// parallel (rayon's parallel iterators) is paired here with the test that runs it at several
+/// thread counts and compares the bits; a new parallel loop fails this test until it is
+/// paired with one.
+#[test]
+fn parallel_code_is_tested_bitwise_at_several_thread_counts() {
+    let pairs = [
+        (
+            "crates/gd-core/src/sweep.rs",
+            "crates/gd-core/tests/core/sweeps.rs",
+        ),
+        (
+            "crates/gd-core/src/scalar_map.rs",
+            "crates/gd-core/tests/core/sweeps.rs",
+        ),
+        (
+            "crates/gd-models/src/mlp/mod.rs",
+            "crates/gd-models/src/mlp/mod.rs",
+        ),
+        // Experiments run side by side, each on its own sweeps: the repro's outputs at the
+        // default pool against one thread.
+        (
+            "crates/gd-repro/src/registry.rs",
+            "crates/gd-repro/tests/quick_snapshots.rs",
+        ),
+    ];
+    let markers = [
+        "par_iter",
+        "par_chunks",
+        "into_par_iter",
+        "rayon::join",
+        "rayon::scope",
+        "par_bridge",
+    ];
+    let mut parallel = Vec::new();
+    for f in all_rust_files() {
+        let text = std::fs::read_to_string(&f).unwrap();
+        let code = code_lines(&text).join("\n");
+        if markers.iter().any(|m| code.contains(m)) {
+            parallel.push(f.strip_prefix(root()).unwrap().display().to_string());
+        }
+    }
+    parallel.sort();
+    let mut paired: Vec<String> = pairs.iter().map(|(code, _)| code.to_string()).collect();
+    paired.sort();
+    paired.dedup();
+    assert_eq!(
+        parallel, paired,
+        "parallel code and the code paired with a thread-count test"
+    );
+    for (code, test) in pairs {
+        let text = std::fs::read_to_string(root().join(test)).unwrap();
+        assert!(
+            text.contains("num_threads("),
+            "{test} (the thread-count test of {code}) builds no pool of a given size"
+        );
+    }
+}

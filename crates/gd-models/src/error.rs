@@ -36,6 +36,28 @@ pub enum ModelError {
         /// Which input.
         what: &'static str,
     },
+    /// A data file that is not what it should be.
+    #[error("{path}: expected {expected}, found {found}")]
+    DataFile {
+        /// The file.
+        path: String,
+        /// What was expected.
+        expected: String,
+        /// What was found.
+        found: String,
+    },
+    /// Memory that would exceed its cap, refused before anything is allocated.
+    #[error("{what} needs {} bytes, above the cap of {cap} bytes: {remedy}", bytes.map_or("more than 2^64".to_string(), |b| b.to_string()))]
+    TooLarge {
+        /// What would be allocated.
+        what: &'static str,
+        /// Its size (`None`: beyond the address space).
+        bytes: Option<usize>,
+        /// The cap in force.
+        cap: usize,
+        /// What to change.
+        remedy: &'static str,
+    },
     /// A linear-algebra failure in gd-core.
     #[error(transparent)]
     Core(#[from] gd_core::CoreError),

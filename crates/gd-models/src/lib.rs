@@ -10,14 +10,19 @@
 //! - [`linear_data`]: whitened samples and targets with a given spectrum;
 //! - [`TwoLayerRelu`], [`Figure2`]: W relu(V x − b) with fixed b, and Figure 2's setting;
 //! - [`SharpWells`]: the sharp-local / flat-global stand-in for Mohtashami et al.;
-//! - [`Mlp`], [`datasets`]: multilayer perceptrons and synthetic data.
+//! - [`Mlp`], [`datasets`]: multilayer perceptrons on blocks of samples (both cores, the same
+//!   bits at any thread count) and synthetic data;
+//! - [`LabelledData`]: real data: the digits set shipped with the crate, IDX (MNIST) and CSV
+//!   files.
 
+mod activation;
 pub mod datasets;
 mod deep_linear;
 mod deep_linear_initialization;
 mod deep_linear_two_threads;
 mod error;
 mod figure2;
+mod labelled_data;
 pub mod linear_data;
 mod mlp;
 mod residual_linear;
@@ -32,7 +37,8 @@ pub use deep_linear_initialization::{Initialization, balanced, initialize};
 pub use deep_linear_two_threads::{IDLE_SPIN, TwoThreadDeepLinear, TwoThreadWorkspace};
 pub use error::{ModelError, Result};
 pub use figure2::{FIGURE2_HIDDEN, FIGURE2_SAMPLES, Figure2};
-pub use mlp::{Activation, Mlp, MlpLoss, MlpWorkspace};
+pub use labelled_data::{LabelledData, MAX_DATA_BYTES};
+pub use mlp::{Activation, DEFAULT_MEMORY_CAP, MAX_BLOCK, Mlp, MlpLoss, MlpWorkspace, ROUND};
 pub use residual_linear::{ResidualLinear, ResidualLinearWorkspace};
 pub use scalar::{
     Scalar, example1, example2, example3, f2_derivative, f2_second_derivative, f2_value,

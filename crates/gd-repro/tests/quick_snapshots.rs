@@ -145,3 +145,22 @@ fn a_change_in_the_middle_of_a_series_changes_its_digest_and_rounding_noise_does
         digest([0.5, 1.25 * (1.0 + 1e-15), 2.0].iter())
     );
 }
+
+/// The experiments that run side by side (and the sweeps and networks inside them) give the
+/// same reports on pools of one and three threads.
+#[test]
+fn experiments_run_side_by_side_give_the_same_reports_at_one_and_three_threads() {
+    let options = RunOptions {
+        quick: true,
+        ..RunOptions::default()
+    };
+    let on = |threads: usize| {
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .unwrap();
+        let reports = pool.install(|| gd_repro::run_experiments(None, &options).unwrap());
+        serde_json::to_string(&reports).unwrap()
+    };
+    assert_eq!(on(1), on(3));
+}

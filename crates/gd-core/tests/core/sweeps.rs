@@ -116,3 +116,24 @@ fn every_attractor_kind_round_trips_through_json_bit_for_bit() {
     let back: Attractor = serde_json::from_str(&serde_json::to_string(&a).unwrap()).unwrap();
     assert_eq!(a, back);
 }
+
+#[test]
+fn scalar_map_final_states_are_bit_identical_at_one_two_and_three_threads() {
+    use gd_core::scalar_map::{LaneConfig, final_states};
+    let derivative = f2().df;
+    let etas: Vec<f64> = (0..24).map(|i| 0.05 + 0.55 * i as f64 / 23.0).collect();
+    let starts: Vec<f64> = (0..40).map(|i| 3.0 * i as f64 / 39.0).collect();
+    let config = LaneConfig::new(2000, 1e6);
+    let on = |threads: usize| {
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .unwrap();
+        let states = pool.install(|| final_states(derivative, &etas, &starts, &config).unwrap());
+        serde_json::to_string(&states).unwrap()
+    };
+    let one = on(1);
+    assert_eq!(one, on(2));
+    assert_eq!(one, on(3));
+    assert!(one.contains("\"diverged\":true") && one.contains("\"diverged\":false"));
+}

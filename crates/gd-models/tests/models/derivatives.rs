@@ -209,3 +209,53 @@ fn mlps_with_each_activation_and_loss() {
         }
     }
 }
+
+#[test]
+fn a_network_of_ten_thousand_parameters_on_real_data_matches_finite_differences() {
+    use gd_models::LabelledData;
+    // 300 digits (three blocks), 64 → 100 → 60 → 10: d = 13,170.
+    let digits = LabelledData::digits()
+        .unwrap()
+        .first(300)
+        .unwrap()
+        .scaled(1.0 / 16.0)
+        .unwrap();
+    for (activation, loss) in [
+        (Activation::Tanh, MlpLoss::Squared),
+        (Activation::Relu, MlpLoss::SoftmaxCrossEntropy),
+    ] {
+        let mlp = Mlp::new(
+            &[64, 100, 60, 10],
+            activation,
+            loss,
+            digits.x.clone(),
+            digits.one_hot(),
+        )
+        .unwrap();
+        assert!(mlp.dim() >= 10_000);
+        let theta = mlp.initialize(1.0, 9);
+        let fd = FiniteDifferenceCheck::default();
+        let g = fd.gradient(&mlp, &theta).unwrap();
+        let h = fd.hessian_vector_product(&mlp, &theta).unwrap();
+        assert!(g.passed, "{activation:?}: gradient {g:?}");
+        assert!(h.passed, "{activation:?}: HVP {h:?}");
+    }
+}
+
+#[test]
+fn fashion_mnist_idx_files_are_read_as_debian_installs_them() {
+    // `.ci/run` installs Debian's dataset-fashion-mnist package, which puts them here.
+    let dir = std::path::Path::new("/usr/share/datasets/fashion-mnist");
+    let data = gd_models::LabelledData::from_idx(
+        &dir.join("t10k-images-idx3-ubyte.gz"),
+        &dir.join("t10k-labels-idx1-ubyte.gz"),
+        10,
+    )
+    .unwrap();
+    assert_eq!((data.len(), data.features, data.classes), (10_000, 784, 10));
+    let mut counts = [0; 10];
+    data.labels.iter().for_each(|&l| counts[l] += 1);
+    assert_eq!(counts, [1000; 10], "the test set is balanced");
+    assert!(data.x.iter().all(|&v| (0.0..=255.0).contains(&v)));
+    assert_eq!(data.x.iter().fold(0.0_f64, |m, &v| m.max(v)), 255.0);
+}
