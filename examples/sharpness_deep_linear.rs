@@ -9,7 +9,7 @@
 mod output;
 
 use stepsize::dynamics::Schedule;
-use stepsize::dynamics::analyses::sharpness_along;
+use stepsize::dynamics::analyses::{Monitor, SharpnessAlongOptions, sharpness_along};
 use stepsize::models::linear_data::{random_orthogonal, symmetric_target};
 use stepsize::models::{DeepLinear, Initialization, initialize};
 use stepsize_cli::svg;
@@ -25,25 +25,30 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         },
     )?;
     let mut points = Vec::new();
+    let options = SharpnessAlongOptions {
+        every: 20,
+        ..SharpnessAlongOptions::default()
+    };
     for eta in [0.05, 0.12, 0.17] {
-        let run = sharpness_along(&net, &theta0, Schedule::constant(eta)?, 2000, 20)?;
-        let last = run.record.sharpness.last().expect("sampled");
+        let schedule = Schedule::constant(eta)?;
+        let run = sharpness_along(&net, &theta0, schedule, 2000, &options, Monitor::default())?;
+        let last = run.samples.last().expect("sampled");
+        let final_loss = *run.losses.last().expect("evaluated");
         println!(
             "η = {eta}: λmax {:.3} → {:.3} after {} steps (2/η = {:.1}); final loss {:.2e}",
-            run.record.sharpness[0].sharpness,
+            run.samples[0].sharpness,
             last.sharpness,
             last.iteration,
             2.0 / eta,
-            run.final_state.as_ref().map_or(f64::NAN, |s| s.loss)
+            final_loss
         );
-        let converged = run.final_state.as_ref().is_some_and(|s| s.loss < 1e-12);
+        let converged = final_loss < 1e-12;
         assert!(
             !converged || last.sharpness <= 2.0 / eta,
             "GD settled where λmax > 2/η"
         );
         points.extend(
-            run.record
-                .sharpness
+            run.samples
                 .iter()
                 .map(|s| (s.iteration as f64, s.sharpness)),
         );

@@ -9,7 +9,9 @@ use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
 use stepsize::dynamics::{GradientDescent, Objective, Schedule};
 use stepsize::models::linear_data::{dct_whitened_samples, dct2, symmetric_target};
-use stepsize::models::{DeepLinear, Figure2, Initialization, example2, initialize};
+use stepsize::models::{
+    Activation, DeepLinear, Figure2, Initialization, Mlp, MlpLoss, example2, initialize,
+};
 
 struct Counting;
 
@@ -113,6 +115,51 @@ fn gd_steps_and_hvps_allocate_nothing() {
             0,
             "deep linear HVP"
         );
+    }
+
+    // An MLP on one block of samples (the caller alone) and on several (the blocks in
+    // parallel): measured on a worker of a two-thread pool, as a sweep's task runs; the
+    // helpers' allocations are theirs.
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(2)
+        .build()
+        .unwrap();
+    for samples in [40, 700] {
+        let inputs: Vec<f64> = (0..3 * samples).map(|i| (i as f64 * 0.37).sin()).collect();
+        let targets: Vec<f64> = (0..2 * samples).map(|i| (i as f64 * 0.11).cos()).collect();
+        let mlp = Mlp::new(
+            &[3, 16, 8, 2],
+            Activation::Tanh,
+            MlpLoss::Squared,
+            inputs,
+            targets,
+        )
+        .unwrap();
+        let theta0 = mlp.initialize(1.0, 3);
+        pool.install(|| {
+            let mut gd =
+                GradientDescent::new(&mlp, Schedule::constant(0.05).unwrap(), &theta0).unwrap();
+            assert_eq!(
+                allocations_in(100, || {
+                    gd.step();
+                }),
+                0,
+                "MLP GD step, {samples} samples"
+            );
+            let mut ws = mlp.workspace();
+            let v = vec![0.5; mlp.dim()];
+            let mut out = vec![0.0; mlp.dim()];
+            assert_eq!(
+                allocations_in(50, || mlp.hessian_vector_product(
+                    gd.theta(),
+                    &v,
+                    &mut out,
+                    &mut ws
+                )),
+                0,
+                "MLP HVP, {samples} samples"
+            );
+        });
     }
 
     let fig = Figure2::new(1).unwrap();

@@ -148,13 +148,20 @@ pub fn run_once(workload: &str) -> Result<f64, Box<dyn std::error::Error>> {
         "W4" => W4::new()?.run()?,
         "W5" => w5(&W5Manual)?,
         "W5-autodiff" => w5(&Autodiff::new(W5Loss))?,
+        "W6" => {
+            crate::workloads::W6::new(&crate::workloads::w6_theta0_path(&crate::project_root()))?
+                .run()?
+        }
         other => {
             return Err(format!(
-                "unknown workload {other:?} (W1, W2, W2-sample, W3, W4, W5, W5-autodiff)"
+                "unknown workload {other:?} (W1, W2, W2-sample, W3, W4, W5, W5-autodiff, W6)"
             )
             .into());
         }
     };
+    for (name, value) in &result.extra {
+        eprintln!("{workload} {name}: {value}");
+    }
     Ok(result.check)
 }
 
@@ -303,6 +310,10 @@ pub fn run(root: &Path) -> Result<bool, Box<dyn std::error::Error>> {
             "(set PEER_PYTHON to a Python with peers/requirements.txt to time the peers in the same run)"
         );
     }
+    w6_calls(root, gemm2)?;
+    if !w6_full(root)? {
+        ok = false;
+    }
     eprintln!("W4 one HVP: {:.1} µs", w4.seconds_per_hvp(51) * 1e6);
     crate::autodiff_cost::run();
     for l in &lines {
@@ -312,6 +323,148 @@ pub fn run(root: &Path) -> Result<bool, Box<dyn std::error::Error>> {
         );
     }
     Ok(ok)
+}
+
+/// SPEC W6 in full (1000 steps, λmax every 25), one run each as the peers do (theirs are
+/// compiled ahead of time and run once): ours, then JAX's and PyTorch's (`jax_peer.py W6`,
+/// `torch_peer.py W6`) with `PEER_PYTHON`, and the checks against each (loss at step 1000 to a
+/// relative 10⁻⁹, λmax at step 1000 to 10⁻⁶). Returns false if a check disagrees.
+fn w6_full(root: &Path) -> Result<bool, Box<dyn std::error::Error>> {
+    let w6 = crate::workloads::W6::new(&crate::workloads::w6_theta0_path(root))?;
+    let started = Instant::now();
+    let result = w6.run()?;
+    let seconds = started.elapsed().as_secs_f64();
+    let extra = |name: &str| {
+        result
+            .extra
+            .iter()
+            .find(|(k, _)| *k == name)
+            .map_or(f64::NAN, |(_, v)| *v)
+    };
+    let (loss, lambda) = (result.check, extra("lambda_max_last"));
+    let mut json = serde_json::json!({
+        "workload": "W6", "impl": "stepsize", "variant": "thick-restart-lanczos",
+        "seconds": seconds, "steps": result.steps, "check": loss,
+        "gflops": result.flops / seconds / 1e9,
+    });
+    for (k, v) in &result.extra {
+        json[*k] = serde_json::json!(v);
+    }
+    outln!("{json}");
+    let Ok(python) = std::env::var("PEER_PYTHON") else {
+        return Ok(true);
+    };
+    let peers_dir = root
+        .parent()
+        .map(|p| p.join("shared/bench/peers"))
+        .unwrap_or_default();
+    let mut ok = true;
+    for script in ["jax_peer.py", "torch_peer.py"] {
+        let out = std::process::Command::new(&python)
+            .args([script, "W6"])
+            .current_dir(&peers_dir)
+            .output()?;
+        let Some(v) = String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+            .next_back()
+        else {
+            eprintln!("{script} W6: no result (is it installed in PEER_PYTHON?)");
+            continue;
+        };
+        let number = |k: &str| {
+            v.get(k)
+                .and_then(serde_json::Value::as_f64)
+                .unwrap_or(f64::NAN)
+        };
+        let (peer_seconds, peer_loss, peer_lambda) = (
+            number("seconds"),
+            number("check"),
+            number("lambda_max_last"),
+        );
+        let loss_agrees = ((loss - peer_loss) / peer_loss).abs() <= 1e-9;
+        let lambda_agrees = ((lambda - peer_lambda) / peer_lambda).abs() <= 1e-6;
+        ok &= loss_agrees && lambda_agrees;
+        outln!(
+            "{}",
+            serde_json::json!({
+                "workload": "W6", "peer": script, "peer_seconds": peer_seconds,
+                "peer_hvps": number("hvps"), "stepsize_seconds": seconds,
+                "stepsize_hvps": extra("hvps"), "speedup": peer_seconds / seconds,
+                "loss_relative_difference": ((loss - peer_loss) / peer_loss).abs(),
+                "lambda_max_relative_difference": ((lambda - peer_lambda) / peer_lambda).abs(),
+                "check_agrees": loss_agrees && lambda_agrees,
+            })
+        );
+    }
+    Ok(ok)
+}
+
+/// Calls the peers time at W6 (median of 31 each, as theirs).
+const W6_CALL_REPETITIONS: usize = 31;
+
+/// W6's single calls: ours (gradient, HVP with its own forward pass, HVP reusing a gradient's),
+/// with GFLOP/s and the fraction of the same run's two-thread GEMM rate; then, with
+/// `PEER_PYTHON`, JAX's and PyTorch's (`jax_peer.py W6 calls`, `torch_peer.py W6 calls`) right
+/// after, and the ratios to the faster of the two.
+fn w6_calls(root: &Path, gemm2: f64) -> Result<(), Box<dyn std::error::Error>> {
+    let w6 = crate::workloads::W6::new(&crate::workloads::w6_theta0_path(root))?;
+    let (gradient, cold, reusing, loss) = w6.call_seconds(W6_CALL_REPETITIONS);
+    let (gradient_flops, hvp_flops) = w6.flops();
+    outln!(
+        "{}",
+        serde_json::json!({
+            "workload": "W6", "impl": "stepsize", "variant": "calls", "loss_at_theta0": loss,
+            "gradient_seconds": gradient, "hvp_seconds": cold, "hvp_reusing_forward_seconds": reusing,
+            "gradient_gflops": gradient_flops / gradient / 1e9, "hvp_gflops": hvp_flops / cold / 1e9,
+            "gradient_fraction_of_gemm_rate": gradient_flops / gradient / 1e9 / gemm2,
+            "hvp_fraction_of_gemm_rate": hvp_flops / cold / 1e9 / gemm2,
+            "gradient_gflop": gradient_flops / 1e9, "hvp_gflop": hvp_flops / 1e9,
+        })
+    );
+    let Ok(python) = std::env::var("PEER_PYTHON") else {
+        return Ok(());
+    };
+    let peers_dir = root
+        .parent()
+        .map(|p| p.join("shared/bench/peers"))
+        .unwrap_or_default();
+    let mut fastest: Option<(f64, f64)> = None;
+    for script in ["jax_peer.py", "torch_peer.py"] {
+        let out = std::process::Command::new(&python)
+            .args([script, "W6", "calls"])
+            .current_dir(&peers_dir)
+            .output()?;
+        let line = String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+            .next_back();
+        let Some(times) = line.and_then(|v| {
+            Some((
+                v.get("gradient_seconds")?.as_f64()?,
+                v.get("hvp_seconds")?.as_f64()?,
+            ))
+        }) else {
+            eprintln!("{script} W6 calls: no result (is it installed in PEER_PYTHON?)");
+            continue;
+        };
+        outln!(
+            "{}",
+            serde_json::json!({"workload": "W6", "peer": script, "gradient_seconds": times.0, "hvp_seconds": times.1})
+        );
+        fastest = Some(fastest.map_or(times, |f| (f.0.min(times.0), f.1.min(times.1))));
+    }
+    if let Some((peer_gradient, peer_hvp)) = fastest {
+        outln!(
+            "{}",
+            serde_json::json!({
+                "workload": "W6", "variant": "calls",
+                "gradient_speedup_over_fastest_peer": peer_gradient / gradient,
+                "hvp_speedup_over_fastest_peer": peer_hvp / cold,
+            })
+        );
+    }
+    Ok(())
 }
 
 fn rayon_threads() -> usize {

@@ -1,18 +1,25 @@
-//! The five benchmark workloads of `shared/bench/SPEC.md`, run through the public API (no
+//! The benchmark workloads of `shared/bench/SPEC.md`, run through the public API (no
 //! benchmark-only code paths): W1 orbit diagram of f2, W2 deep linear GD (n = 32, L = 10),
 //! W3 the Figure 2 ReLU network, W4 Lanczos sharpness, W5 a basin map of a 2-D loss written
-//! once (autodiff) or with a hand-written gradient. Each returns its `check` value.
+//! once (autodiff) or with a hand-written gradient, W6 the digits network's single calls. Each
+//! returns its `check` value.
 
 use faer::Mat;
-use gd_core::analyses::{Axis, BasinAttractor, BasinOptions, Plane, basins};
+use gd_core::analyses::{
+    Axis, BasinAttractor, BasinOptions, Monitor, Plane, SharpnessAlongOptions, basins,
+    sharpness_along,
+};
 use gd_core::num_dual::DualNum;
 use gd_core::scalar_map::{LaneConfig, final_states};
-use gd_core::{GradientDescent, Lanczos, LanczosOptions, Loss, Objective, Schedule, Stability};
+use gd_core::{
+    GradientDescent, Lanczos, LanczosOptions, Loss, Objective, SampleObjective, Schedule, Stability,
+};
 use gd_models::f2_derivative;
 use gd_models::frobenius_distance;
 use gd_models::linear_data::{dct_whitened_samples, dct2, symmetric_target};
 use gd_models::{
-    DeepLinear, Initialization, LossScale, TwoLayerRelu, TwoThreadDeepLinear, initialize,
+    Activation, DeepLinear, Initialization, LabelledData, LossScale, Mlp, MlpLoss, TwoLayerRelu,
+    TwoThreadDeepLinear, initialize,
 };
 use gd_repro::Result;
 use gd_theory::deep_linear::{theorem2_limit, theorem2_step_bound};
@@ -261,6 +268,7 @@ impl W4 {
             relative_tolerance: 1e-8,
             max_iterations: 300,
             converge_smallest: false,
+            ..LanczosOptions::default()
         })?;
         let mut ws = self.net.workspace();
         let e = lanczos.run(&self.net, &self.theta, None, &mut ws)?;
@@ -356,4 +364,147 @@ pub fn w5<O: Objective>(objective: &O) -> Result<WorkloadResult> {
         // Per lane-step: a gradient (about 20 flops by hand) and the update.
         flops: 24.0 * map.steps_evaluated as f64,
     })
+}
+
+/// SPEC W6's network and data: digits (pixels / 16, one-hot targets), fc-tanh
+/// 64 → 200 → 200 → 10, squared loss averaged over the 1797 samples, at θ₀ from
+/// `shared/bench/data/w6-theta0.f64`.
+pub struct W6 {
+    /// The network on its data.
+    pub mlp: Mlp,
+    /// θ₀.
+    pub theta0: Vec<f64>,
+}
+
+/// W6's step size and number of steps.
+const W6_ETA: f64 = 0.035;
+const W6_STEPS: usize = 1000;
+
+/// Where W6's θ₀ lives beside the repository.
+pub fn w6_theta0_path(root: &std::path::Path) -> std::path::PathBuf {
+    root.parent()
+        .unwrap_or(root)
+        .join("shared/bench/data/w6-theta0.f64")
+}
+
+impl W6 {
+    /// The spec's network and θ₀ (read from `theta0`: d little-endian f64).
+    pub fn new(theta0: &std::path::Path) -> std::result::Result<Self, Box<dyn std::error::Error>> {
+        let digits = LabelledData::digits()?.scaled(1.0 / 16.0)?;
+        let mlp = Mlp::new(
+            &[64, 200, 200, 10],
+            Activation::Tanh,
+            MlpLoss::Squared,
+            digits.x.clone(),
+            digits.one_hot(),
+        )?;
+        let bytes = std::fs::read(theta0).map_err(|e| format!("{}: {e}", theta0.display()))?;
+        if bytes.len() != 8 * mlp.dim() {
+            return Err(format!(
+                "{}: expected {} f64 ({} bytes), found {} bytes",
+                theta0.display(),
+                mlp.dim(),
+                8 * mlp.dim(),
+                bytes.len()
+            )
+            .into());
+        }
+        let theta0 = bytes
+            .chunks_exact(8)
+            .map(|b| f64::from_le_bytes([b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7]]))
+            .collect();
+        Ok(Self { mlp, theta0 })
+    }
+
+    /// Floating-point operations of one gradient and of one Hessian-vector product with its
+    /// own forward pass, counting the products' multiply-adds (2 flops each) only: per
+    /// sample, the forward pass 2P, the weight gradients 2P and the back-propagation
+    /// 2(P − P₁); the HVP's forward and back-propagation again, R-forward 2P + 2(P − P₁) and
+    /// R-backward 2P + 6(P − P₁) (P weights, P₁ those of the first layer, whose input has no
+    /// R-image and whose error is not propagated).
+    pub fn flops(&self) -> (f64, f64) {
+        let sizes = self.mlp.sizes();
+        let p: f64 = sizes.windows(2).map(|w| (w[0] * w[1]) as f64).sum();
+        let p1 = (sizes[0] * sizes[1]) as f64;
+        let n = self.mlp.num_samples() as f64;
+        let gradient = n * (4.0 * p + 2.0 * (p - p1));
+        let hvp =
+            n * (2.0 * p + 2.0 * (p - p1) + 2.0 * p + 2.0 * (p - p1) + 2.0 * p + 6.0 * (p - p1));
+        (gradient, hvp)
+    }
+
+    /// SPEC W6: 1000 GD steps at η = 0.035 with λmax to a relative 10⁻⁸ every 25 steps
+    /// (thick-restart Lanczos warm-started from the last sample, HVPs reusing the step's forward
+    /// pass); check = the loss at step 1000; extra: λmax at step 1000 and the HVPs.
+    pub fn run(&self) -> Result<WorkloadResult> {
+        let options = SharpnessAlongOptions::default();
+        let run = sharpness_along(
+            &self.mlp,
+            &self.theta0,
+            Schedule::constant(W6_ETA)?,
+            W6_STEPS,
+            &options,
+            Monitor::default(),
+        )?;
+        let last = run.samples.last().map_or(f64::NAN, |s| s.sharpness);
+        let converged = run.samples.iter().filter(|s| s.converged).count();
+        let (gradient_flops, hvp_flops) = self.flops();
+        // Every product of a sample reuses its step's forward pass and errors.
+        let sizes = self.mlp.sizes();
+        let p: f64 = sizes.windows(2).map(|w| (w[0] * w[1]) as f64).sum();
+        let p1 = (sizes[0] * sizes[1]) as f64;
+        let reused = self.mlp.num_samples() as f64 * (2.0 * p + 2.0 * (p - p1));
+        Ok(WorkloadResult {
+            check: run.losses.last().copied().unwrap_or(f64::NAN),
+            steps: W6_STEPS,
+            extra: vec![
+                ("lambda_max_last", last),
+                ("hvps", run.hessian_vector_products as f64),
+                ("samples", run.samples.len() as f64),
+                ("samples_converged", converged as f64),
+            ],
+            flops: gradient_flops * (W6_STEPS + 1) as f64
+                + (hvp_flops - reused) * run.hessian_vector_products as f64,
+        })
+    }
+
+    /// Medians over `reps` calls (after one warm-up) of: a gradient; a Hessian-vector product
+    /// with its own forward pass (each at a θ other than the last call's); and one that reuses
+    /// the forward pass of a gradient at the same θ. Also the loss at θ₀.
+    pub fn call_seconds(&self, reps: usize) -> (f64, f64, f64, f64) {
+        let d = self.mlp.dim();
+        let mut ws = self.mlp.workspace();
+        let (mut g, mut hv) = (vec![0.0; d], vec![0.0; d]);
+        let v: Vec<f64> = (0..d).map(|i| (i as f64).cos()).collect();
+        // A second point, so that consecutive products do not share a forward pass.
+        let other: Vec<f64> = self.theta0.iter().map(|t| t * (1.0 + 1e-3)).collect();
+        let median_of = |f: &mut dyn FnMut()| {
+            f();
+            let mut t: Vec<f64> = (0..reps.max(1))
+                .map(|_| {
+                    let s = std::time::Instant::now();
+                    f();
+                    s.elapsed().as_secs_f64()
+                })
+                .collect();
+            t.sort_by(f64::total_cmp);
+            t[t.len() / 2]
+        };
+        let mut loss = 0.0;
+        let gradient = median_of(&mut || {
+            loss = self.mlp.loss_and_gradient(&self.theta0, &mut g, &mut ws);
+        });
+        let mut flip = false;
+        let cold = median_of(&mut || {
+            flip = !flip;
+            let at = if flip { &other } else { &self.theta0 };
+            self.mlp.hessian_vector_product(at, &v, &mut hv, &mut ws);
+        });
+        self.mlp.loss_and_gradient(&self.theta0, &mut g, &mut ws);
+        let reusing = median_of(&mut || {
+            self.mlp
+                .hessian_vector_product(&self.theta0, &v, &mut hv, &mut ws);
+        });
+        (gradient, cold, reusing, loss)
+    }
 }

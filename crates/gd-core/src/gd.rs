@@ -39,17 +39,37 @@ impl<'a, O: Objective> GradientDescent<'a, O> {
         })
     }
 
-    /// One step in place: θ ← θ − η_k∇f(θ). Returns f and η at the old θ. A step that leaves
-    /// the finite numbers is taken as computed: the caller decides what divergence is.
-    pub fn step(&mut self) -> StepInfo {
+    /// f(θ) and ∇f(θ) at the current θ, without moving: the gradient is then
+    /// [`GradientDescent::last_gradient`], and [`GradientDescent::at_current`] gives the
+    /// workspace that computed it (an objective may reuse that evaluation for Hessian-vector
+    /// products at the same θ). [`GradientDescent::advance`] then takes the step.
+    pub fn evaluate(&mut self) -> f64 {
+        self.objective
+            .loss_and_gradient(&self.theta, &mut self.gradient, &mut self.workspace)
+    }
+
+    /// θ ← θ − η_k·(the last evaluated gradient); returns η_k. Call it after
+    /// [`GradientDescent::evaluate`] at the same θ.
+    pub fn advance(&mut self) -> f64 {
         let eta = self.schedule.eta(self.iteration);
-        let loss =
-            self.objective
-                .loss_and_gradient(&self.theta, &mut self.gradient, &mut self.workspace);
         for (t, g) in self.theta.iter_mut().zip(&self.gradient) {
             *t -= eta * g;
         }
         self.iteration += 1;
+        eta
+    }
+
+    /// The objective, the current θ and the workspace, for evaluations at θ beside the step
+    /// (Hessian-vector products for the sharpness).
+    pub fn at_current(&mut self) -> (&'a O, &[f64], &mut O::Workspace) {
+        (self.objective, &self.theta, &mut self.workspace)
+    }
+
+    /// One step in place: θ ← θ − η_k∇f(θ). Returns f and η at the old θ. A step that leaves
+    /// the finite numbers is taken as computed: the caller decides what divergence is.
+    pub fn step(&mut self) -> StepInfo {
+        let loss = self.evaluate();
+        let eta = self.advance();
         StepInfo { loss, eta }
     }
 

@@ -48,7 +48,9 @@ pub use closure_objective::{ClosureWorkspace, FromClosures, hvp_by_central_diffe
 pub use error::{CoreError, Result};
 pub use gd::{GradientDescent, StepInfo};
 pub use hessian::{DENSE_HESSIAN_MAX_DIM, dense_hessian};
-pub use lanczos::{ExtremeEigenvalues, Lanczos, LanczosOptions, RitzValue};
+pub use lanczos::{
+    DEFAULT_BASIS_SIZE, ExtremeEigenvalues, Lanczos, LanczosOptions, MAX_BASIS_BYTES, RitzValue,
+};
 pub use linearization::{
     DEFAULT_MARGINAL_TOLERANCE, Floquet, Linearization, Stability, floquet_multipliers,
     gd_jacobian, gd_spectral_radius, linearize,

@@ -53,6 +53,9 @@ pub fn dense_extreme_eigenvalues<O: Objective>(
             .collect(),
         smallest: exact(values[0]),
         top_eigenvector: (0..d).map(|i| vectors[(i, d - 1)]).collect(),
+        top_eigenvectors: (0..top_k.min(d))
+            .map(|k| (0..d).map(|i| vectors[(i, d - 1 - k)]).collect())
+            .collect(),
         bottom_eigenvector: (0..d).map(|i| vectors[(i, 0)]).collect(),
         hessian_vector_products: 0,
         converged: true,
@@ -124,15 +127,19 @@ impl Sharpness {
             };
             self.lanczos.run(objective, theta, start, workspace)?
         };
-        let generic = WARM_START_GENERIC_WEIGHT / (result.top_eigenvector.len() as f64).sqrt();
-        self.warm_start = Some(
-            result
-                .top_eigenvector
-                .iter()
+        let d = result.top_eigenvector.len();
+        let generic = WARM_START_GENERIC_WEIGHT / (d as f64).sqrt();
+        let mut start = vec![generic; d];
+        for vector in &result.top_eigenvectors {
+            start.iter_mut().zip(vector).for_each(|(s, v)| *s += v);
+        }
+        if self.options.lanczos.converge_smallest {
+            start
+                .iter_mut()
                 .zip(&result.bottom_eigenvector)
-                .map(|(t, b)| t + b + generic)
-                .collect(),
-        );
+                .for_each(|(s, v)| *s += v);
+        }
+        self.warm_start = Some(start);
         Ok(result)
     }
 }

@@ -3,17 +3,19 @@
 //! Python layer turns into result objects (`stepsize/_results.py`).
 
 use crate::arrays::{rows_as_points, to_numpy, to_numpy_matrix, value_error, vector};
+use crate::monitor::PythonMonitor;
 use crate::objective::{Objective, with_objective};
 use gd_core::analyses::{
-    Axis, BasinAttractor, BasinOptions, BoundaryOptions, OrbitDiagramOptions, Plane, basins,
-    orbit_diagram, sharpness_along, stability, stability_boundary,
+    Axis, BasinAttractor, BasinOptions, BoundaryOptions, OrbitDiagramOptions, Plane,
+    SharpnessAlong, SharpnessAlongOptions, basins, orbit_diagram, sharpness_along, stability,
+    stability_boundary,
 };
 use gd_core::{
     Attractor, DEFAULT_MARGINAL_TOLERANCE, ExtremeEigenvalues, Linearization, Objective as _,
     RunConfig, Schedule, Stability, SweepOptions, Trajectory, extreme_eigenvalues,
     floquet_multipliers, linearize, run_gd, sweep, task_rng,
 };
-use numpy::PyArray1;
+use numpy::{PyArray1, PyArray2};
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList};
@@ -266,8 +268,10 @@ pub fn _sharpness<'py>(
     extremes_dict(py, &e)
 }
 
-/// λmax(∇²f(θ_k)) every `every` steps along GD at η from θ₀, with the loss.
+/// λmax(∇²f(θ_k)) every `every` steps along GD at η from θ₀, with the loss at every step;
+/// Ctrl-C stops it (raising `KeyboardInterrupt`), `progress(done, total)` is called as it goes.
 #[pyfunction]
+#[pyo3(signature = (objective, theta0, eta, steps, every, top_k, tolerance, lambda_min, progress))]
 pub fn _sharpness_along<'py>(
     py: Python<'py>,
     objective: &Objective,
@@ -275,27 +279,61 @@ pub fn _sharpness_along<'py>(
     eta: f64,
     steps: usize,
     every: usize,
+    top_k: usize,
+    tolerance: f64,
+    lambda_min: bool,
+    progress: Option<Py<PyAny>>,
 ) -> PyResult<Bound<'py, PyDict>> {
     let theta0 = vector(py, "theta0", theta0, Some(objective.dim()))?;
+    let options = SharpnessAlongOptions {
+        every,
+        top_k,
+        relative_tolerance: tolerance,
+        lambda_min,
+        ..SharpnessAlongOptions::default()
+    };
+    let monitor = PythonMonitor::new(progress);
     let t = objective.detached(py, |inner| {
         with_objective!(inner, |o| {
             let schedule = Schedule::constant(eta).map_err(value_error)?;
-            sharpness_along(o, &theta0, schedule, steps, every).map_err(value_error)
+            monitor
+                .with_hooks(|hooks| sharpness_along(o, &theta0, schedule, steps, &options, hooks))
+                .map_err(value_error)
         })
-    })?;
+    });
+    monitor.finish()?;
+    sharpness_along_dict(py, eta, &t?)
+}
+
+/// A tracked run as the dict `SharpnessAlong` is built from.
+pub fn sharpness_along_dict<'py>(
+    py: Python<'py>,
+    eta: f64,
+    t: &SharpnessAlong,
+) -> PyResult<Bound<'py, PyDict>> {
     let d = PyDict::new(py);
-    let samples = &t.record.sharpness;
-    let iterations: Vec<f64> = samples.iter().map(|s| s.iteration as f64).collect();
-    d.set_item("iterations", to_numpy(py, &iterations))?;
+    let samples = &t.samples;
+    let iterations: Vec<usize> = samples.iter().map(|s| s.iteration).collect();
+    d.set_item("iterations", PyArray1::from_vec(py, iterations))?;
     let values: Vec<f64> = samples.iter().map(|s| s.sharpness).collect();
     d.set_item("sharpness", to_numpy(py, &values))?;
-    let values: Vec<f64> = samples.iter().map(|s| s.lambda_min).collect();
-    d.set_item("lambda_min", to_numpy(py, &values))?;
-    let iterations: Vec<f64> = t.record.loss.iterations.iter().map(|k| *k as f64).collect();
-    d.set_item("loss_iterations", to_numpy(py, &iterations))?;
-    d.set_item("loss", to_numpy(py, &t.record.loss.values))?;
+    let top: Vec<Vec<f64>> = samples.iter().map(|s| s.top.clone()).collect();
+    d.set_item("top", PyArray2::from_vec2(py, &top)?)?;
+    let lambda_min: Option<Vec<f64>> = samples.iter().map(|s| s.lambda_min).collect();
+    d.set_item("lambda_min", lambda_min.map(|v| to_numpy(py, &v)))?;
+    let values: Vec<f64> = samples.iter().map(|s| s.loss).collect();
+    d.set_item("loss", to_numpy(py, &values))?;
+    let values: Vec<f64> = samples.iter().map(|s| s.residual).collect();
+    d.set_item("residual", to_numpy(py, &values))?;
+    let converged: Vec<bool> = samples.iter().map(|s| s.converged).collect();
+    d.set_item("converged", PyArray1::from_vec(py, converged))?;
+    let hvps: Vec<usize> = samples.iter().map(|s| s.hessian_vector_products).collect();
+    d.set_item("hvps", PyArray1::from_vec(py, hvps))?;
+    d.set_item("losses", to_numpy(py, &t.losses))?;
+    d.set_item("steps_along_top", to_numpy(py, &t.steps_along_top))?;
+    d.set_item("steps", t.steps)?;
+    d.set_item("end", t.end.name())?;
     d.set_item("eta", eta)?;
-    d.set_item("kind", t.attractor.kind())?;
     Ok(d)
 }
 

@@ -6,6 +6,8 @@
 mod analyses;
 mod arrays;
 mod callables;
+mod data;
+mod monitor;
 mod objective;
 mod repro;
 
@@ -21,6 +23,8 @@ fn _stepsize(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(objective::two_layer_relu, m)?)?;
     m.add_function(wrap_pyfunction!(objective::mlp, m)?)?;
     m.add_function(wrap_pyfunction!(objective::nar_sastry_example, m)?)?;
+    m.add_function(wrap_pyfunction!(data::digits, m)?)?;
+    m.add_function(wrap_pyfunction!(data::load_idx, m)?)?;
     m.add_function(wrap_pyfunction!(analyses::_run, m)?)?;
     m.add_function(wrap_pyfunction!(analyses::_stability, m)?)?;
     m.add_function(wrap_pyfunction!(analyses::_sharpness, m)?)?;

@@ -24,7 +24,9 @@ pub use orbit_diagram::{
     orbit_minima,
 };
 pub use point_stability::{PointStability, stability};
-pub use sharpness_along::sharpness_along;
+pub use sharpness_along::{
+    Monitor, SharpnessAlong, SharpnessAlongOptions, SharpnessSample, TrackingEnd, sharpness_along,
+};
 pub use stability_boundary::{BoundaryOptions, StabilityBoundary, stability_boundary};
 
 /// Called with (tasks done, tasks in all) as a sweep progresses, from any thread; the results

@@ -29,6 +29,7 @@ fn lanczos_and_dense_agree_to_1e10_on_a_500_dimensional_quadratic() {
         relative_tolerance: 1e-10,
         max_iterations: 300,
         converge_smallest: true,
+        ..LanczosOptions::default()
     })
     .unwrap();
     let lz = lanczos.run(&q, &theta, None, &mut ws).unwrap();
@@ -124,4 +125,82 @@ fn a_start_on_an_eigenvector_restarts_instead_of_reporting_one_eigenvalue_twice(
     assert!(e.converged);
     assert!((e.sharpness() - 9.0).abs() < 1e-12, "{e:?}");
     assert!((e.smallest.value + 1.0).abs() < 1e-12, "{e:?}");
+}
+
+#[test]
+fn a_restarted_basis_of_twelve_vectors_finds_the_dense_solvers_top_three_and_lambda_min() {
+    // Restarts are forced: 12 vectors hold far less than the ~60 a full basis needs here.
+    let d = 500;
+    let s = spectrum(d);
+    let q = Quadratic::with_spectrum(&s, 5);
+    let theta = vec![0.0; d];
+    let mut ws = q.workspace();
+    let dense = dense_extreme_eigenvalues(&q, &theta, 3, &mut ws).unwrap();
+    let mut lanczos = Lanczos::new(LanczosOptions {
+        top_k: 3,
+        relative_tolerance: 1e-10,
+        max_iterations: 2000,
+        basis_size: 12,
+        converge_smallest: true,
+    })
+    .unwrap();
+    assert_eq!(lanczos.basis_bytes(d), Some(12 * d * 8));
+    let lz = lanczos.run(&q, &theta, None, &mut ws).unwrap();
+    assert!(
+        lz.converged,
+        "{:?}",
+        (lz.largest, lz.smallest, lz.hessian_vector_products)
+    );
+    assert!(lz.hessian_vector_products > 12, "the basis restarted");
+    for i in 0..3 {
+        // Residual ≤ 1e-10·λmax bounds the eigenvalue error by the same (|λ − θ| ≤ r).
+        assert!(
+            (lz.largest[i].value - dense.largest[i].value).abs() <= 1e-10 * 10.0,
+            "{i}: {} vs {}",
+            lz.largest[i].value,
+            dense.largest[i].value
+        );
+    }
+    assert!((lz.smallest.value - dense.smallest.value).abs() <= 1e-10 * 10.0);
+    // The top eigenvectors are unit and orthogonal: the Ritz vectors of distinct values.
+    let v = &lz.top_eigenvectors;
+    let dot = |a: &[f64], b: &[f64]| a.iter().zip(b).map(|(x, y)| x * y).sum::<f64>();
+    assert!((dot(&v[0], &v[0]) - 1.0).abs() < 1e-12 && dot(&v[0], &v[1]).abs() < 1e-8);
+}
+
+/// ½‖θ‖² in d dimensions: Hessian I, nothing allocated beyond θ.
+struct HalfSquaredNorm(usize);
+
+impl Objective for HalfSquaredNorm {
+    type Workspace = ();
+    fn dim(&self) -> usize {
+        self.0
+    }
+    fn workspace(&self) {}
+    fn loss(&self, theta: &[f64], _: &mut ()) -> f64 {
+        0.5 * theta.iter().map(|t| t * t).sum::<f64>()
+    }
+    fn loss_and_gradient(&self, theta: &[f64], gradient: &mut [f64], ws: &mut ()) -> f64 {
+        gradient.copy_from_slice(theta);
+        self.loss(theta, ws)
+    }
+    fn hessian_vector_product(&self, _: &[f64], v: &[f64], out: &mut [f64], _: &mut ()) {
+        out.copy_from_slice(v);
+    }
+}
+
+#[test]
+fn a_basis_beyond_the_memory_cap_is_refused_before_allocation() {
+    // 30,000 vectors of d = 30,000: 7.2 GB, above MAX_BASIS_BYTES (4 GiB).
+    let d = 30_000;
+    let f = HalfSquaredNorm(d);
+    let mut lanczos = Lanczos::new(LanczosOptions {
+        basis_size: d,
+        max_iterations: d,
+        ..LanczosOptions::default()
+    })
+    .unwrap();
+    assert!(lanczos.basis_bytes(d).unwrap() > gd_core::MAX_BASIS_BYTES);
+    let err = lanczos.run(&f, &vec![0.0; d], None, &mut ()).unwrap_err();
+    assert!(err.to_string().contains("basis_size"), "{err}");
 }

@@ -8,7 +8,8 @@
 //!
 //! **Blocks of samples.** Every pass is a matrix product over a block of at most
 //! [`MAX_BLOCK`] samples (`block.rs`). The samples of a call are split into the fewest blocks
-//! of at most [`MAX_BLOCK`], of near-equal lengths, a partition fixed by the number of samples
+//! of at most [`MAX_BLOCK`] (a multiple of 4 of them when more than one, so that two or four
+//! threads get equal shares), of near-equal lengths, a partition fixed by the number of samples
 //! alone. The blocks run in parallel on rayon's current pool, each into its own partial
 //! gradient (or Hessian-vector product), and the partials are added in block order, each
 //! coordinate by the same sequence of additions whichever thread computed what: losses,
@@ -91,9 +92,13 @@ pub struct MlpWorkspace {
     forward_kept: bool,
 }
 
-/// The fewest blocks of at most [`MAX_BLOCK`] of `count` samples.
+/// Blocks of `count` samples: the fewest of at most [`MAX_BLOCK`], and when there is more than
+/// one, a multiple of 4, so that 2 or 4 threads get equal shares.
 fn block_count(count: usize) -> usize {
-    count.div_ceil(MAX_BLOCK)
+    match count.div_ceil(MAX_BLOCK) {
+        0 | 1 => count.min(1),
+        blocks => blocks.next_multiple_of(4),
+    }
 }
 
 /// First position and length of block `b` of `count` samples in `blocks` blocks: the first

@@ -259,3 +259,62 @@ fn fashion_mnist_idx_files_are_read_as_debian_installs_them() {
     assert!(data.x.iter().all(|&v| (0.0..=255.0).contains(&v)));
     assert_eq!(data.x.iter().fold(0.0_f64, |m, &v| m.max(v)), 255.0);
 }
+
+#[test]
+fn sharpness_tracked_by_lanczos_equals_the_dense_solvers_on_a_network() {
+    use gd_core::analyses::{Monitor, SharpnessAlongOptions, sharpness_along};
+    use gd_core::{Schedule, dense_extreme_eigenvalues};
+    // 150 digits, 64 → 4 → 10: d = 310, above the dense path's default threshold, so the
+    // tracker uses restarted Lanczos; the dense solver at the same θ is the reference.
+    let digits = gd_models::LabelledData::digits()
+        .unwrap()
+        .first(150)
+        .unwrap()
+        .scaled(1.0 / 16.0)
+        .unwrap();
+    let mlp = Mlp::new(
+        &[64, 4, 10],
+        Activation::Tanh,
+        MlpLoss::Squared,
+        digits.x.clone(),
+        digits.one_hot(),
+    )
+    .unwrap();
+    assert!(mlp.dim() > gd_core::DEFAULT_DENSE_MAX_DIM);
+    let theta0 = mlp.initialize(1.0, 4);
+    let options = SharpnessAlongOptions {
+        every: 10,
+        basis_size: 16,
+        ..SharpnessAlongOptions::default()
+    };
+    let run = sharpness_along(
+        &mlp,
+        &theta0,
+        Schedule::constant(0.5).unwrap(),
+        20,
+        &options,
+        Monitor::default(),
+    )
+    .unwrap();
+    assert_eq!(run.samples.len(), 3);
+    // Replay the same steps to get θ_10 and θ_20.
+    let mut gd =
+        gd_core::GradientDescent::new(&mlp, Schedule::constant(0.5).unwrap(), &theta0).unwrap();
+    let mut ws = mlp.workspace();
+    for sample in &run.samples {
+        while gd.iteration() < sample.iteration {
+            gd.step();
+        }
+        let dense = dense_extreme_eigenvalues(&mlp, gd.theta(), 1, &mut ws).unwrap();
+        // Converged to a residual of 1e-8·λmax, which bounds the error by the same.
+        assert!(sample.converged);
+        let error = (sample.sharpness - dense.sharpness()).abs();
+        assert!(
+            error <= 1e-8 * dense.sharpness(),
+            "step {}: {} vs {}",
+            sample.iteration,
+            sample.sharpness,
+            dense.sharpness()
+        );
+    }
+}

@@ -145,6 +145,7 @@ fn train_tracking_sharpness(c: &Config, mlp: &Mlp, theta0: &[f64], eta: f64) -> 
                 top_k: 1,
                 relative_tolerance: 1e-8,
                 max_iterations: 60,
+                basis_size: 60,
                 converge_smallest: true,
             },
         },

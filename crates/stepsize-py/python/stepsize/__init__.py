@@ -40,7 +40,16 @@ from ._results import (
     Sweep,
     _reports,
 )
-from ._stepsize import Objective, deep_linear, from_formula, mlp, nar_sastry_example, two_layer_relu
+from ._stepsize import (
+    Objective,
+    deep_linear,
+    digits,
+    from_formula,
+    load_idx,
+    mlp,
+    nar_sastry_example,
+    two_layer_relu,
+)
 
 __all__ = [
     "Objective",
@@ -50,6 +59,8 @@ __all__ = [
     "deep_linear",
     "two_layer_relu",
     "mlp",
+    "digits",
+    "load_idx",
     "nar_sastry_example",
     "run",
     "stability",
@@ -144,12 +155,50 @@ def sharpness(objective: Objective, at: ArrayLike) -> Sharpness:
 
 
 def sharpness_along(
-    objective: Objective, theta0: ArrayLike, eta: float, *, steps: int = 1000, every: int = 10
+    objective: Objective,
+    theta0: ArrayLike,
+    eta: float,
+    *,
+    steps: int = 1000,
+    every: int = 25,
+    top_k: int = 1,
+    tolerance: float = 1e-8,
+    lambda_min: bool = False,
+    progress: Optional[Callable[[int, int], None]] = None,
 ) -> SharpnessAlong:
-    """λmax(∇²f(θ_k)) and the loss every ``every`` steps along ``steps`` steps of GD at
-    ``eta``: the sharpness rises to 2/η and hovers there (the edge of stability) or the run
-    settles below it."""
-    return SharpnessAlong(**_stepsize._sharpness_along(objective, theta0, eta, steps, every))
+    """GD at ``eta`` for ``steps`` steps with λmax(∇²f(θ_k)) (and the loss) sampled every
+    ``every`` steps by thick-restart Lanczos, warm-started from the previous sample, to a
+    residual of ``tolerance`` times λmax: the sharpness rises to 2/η and hovers there (the edge
+    of stability) or the run settles below it. ``top_k`` largest eigenvalues per sample; λmin
+    only when asked. Every step's loss is kept (``losses``). Ctrl-C stops it within about 50 ms
+    (``KeyboardInterrupt``); ``progress(done, total)`` is called as it goes (at most every 0.2
+    s), or a tqdm bar is shown when ``progress=True`` and tqdm is installed."""
+    return SharpnessAlong(
+        **_stepsize._sharpness_along(
+            objective, theta0, eta, steps, every, top_k, tolerance, lambda_min, _progress(progress)
+        )
+    )
+
+
+def _progress(progress):
+    """The progress callable: the given one, a tqdm bar for ``True`` (when tqdm is installed;
+    else no bar), or none."""
+    if progress is not True:
+        return progress or None
+    try:
+        from tqdm.auto import tqdm
+    except ImportError:
+        return None
+    bar = {}
+
+    def update(done, total):
+        if "bar" not in bar:
+            bar["bar"] = tqdm(total=total)
+        bar["bar"].update(done - bar["bar"].n)
+        if done >= total:
+            bar["bar"].close()
+
+    return update
 
 
 def orbit_diagram(

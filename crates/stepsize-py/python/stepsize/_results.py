@@ -127,17 +127,27 @@ class Stability(_Short):
 
 @dataclass(frozen=True, repr=False)
 class SharpnessAlong(_Short):
-    """λmax(∇²f(θ_k)) sampled along a GD run at η (compare with 2/η), with the loss."""
+    """λmax(∇²f(θ_k)) sampled along a GD run at η (compare with 2/η): per sample its step,
+    λmax, the top-k eigenvalues, λmin (when asked), the loss, the residual of λmax, whether the
+    sample converged and its Hessian-vector products; the loss at every step and every step's
+    component along the newest top eigenvector; how the run ended ("completed", "diverged",
+    "stopped") after ``steps`` steps."""
 
     eta: float
-    kind: str
+    end: str
+    steps: int
     iterations: np.ndarray
     sharpness: np.ndarray
-    lambda_min: np.ndarray
-    loss_iterations: np.ndarray
+    top: np.ndarray
+    lambda_min: Optional[np.ndarray]
     loss: np.ndarray
+    residual: np.ndarray
+    converged: np.ndarray
+    hvps: np.ndarray
+    losses: np.ndarray
+    steps_along_top: np.ndarray
 
-    _shown = ("eta", "kind", "iterations", "sharpness")
+    _shown = ("eta", "end", "steps", "iterations", "sharpness")
 
 
 @dataclass(frozen=True, repr=False)
