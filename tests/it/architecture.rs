@@ -37,7 +37,7 @@ fn crates_depend_only_downward() {
         ("crates/gd-theory", &["gd-core"]),
         ("crates/gd-repro", &["gd-core", "gd-models", "gd-theory"]),
         ("xtask", &["gd-core", "gd-models", "gd-repro", "gd-theory"]),
-        ("crates/stepsize-cli", &["gd-core"]),
+        ("crates/stepsize-cli", &["gd-core", "gd-models"]),
         (
             "crates/stepsize-py",
             &["gd-core", "gd-models", "gd-repro", "stepsize-cli"],

@@ -22,45 +22,47 @@ pub enum Activation {
 }
 
 impl Activation {
+    /// Every activation with its name in files and front ends.
+    pub const NAMES: [(&'static str, Self); 3] = [
+        ("relu", Self::Relu),
+        ("tanh", Self::Tanh),
+        ("identity", Self::Identity),
+    ];
+
+    /// The activation called `name` ("relu", "tanh" or "identity").
+    pub fn from_name(name: &str) -> Option<Self> {
+        Self::NAMES
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map(|(_, a)| *a)
+    }
+
+    /// Its name in files and front ends.
+    pub fn name(self) -> &'static str {
+        Self::NAMES
+            .iter()
+            .find(|(_, a)| *a == self)
+            .map_or("", |(n, _)| n)
+    }
+
     /// a_i = σ(z_i) for every i.
     pub(crate) fn apply(self, z: &[f64], a: &mut [f64]) {
-        pulp::Arch::new().dispatch(
-            #[inline(always)]
-            || match self {
-                Self::Relu => {
-                    for (a, &z) in a.iter_mut().zip(z) {
-                        *a = positive_part(z);
-                    }
-                }
-                Self::Tanh => {
-                    for (a, &z) in a.iter_mut().zip(z) {
-                        *a = tanh(z);
-                    }
-                }
-                Self::Identity => a.copy_from_slice(z),
-            },
-        );
+        pulp::Arch::new().dispatch(Apply {
+            activation: self,
+            z,
+            a,
+        });
     }
 
     /// b_i ← σ′(z_i)·b_i (back-propagation through σ), from z and a = σ(z) as
     /// [`Activation::apply`] computed it (tanh′ = 1 − a², no second tanh).
     pub(crate) fn times_slope(self, z: &[f64], a: &[f64], b: &mut [f64]) {
-        pulp::Arch::new().dispatch(
-            #[inline(always)]
-            || match self {
-                Self::Relu => {
-                    for (b, &z) in b.iter_mut().zip(z) {
-                        *b *= relu_slope(z);
-                    }
-                }
-                Self::Tanh => {
-                    for (b, &a) in b.iter_mut().zip(a) {
-                        *b *= 1.0 - a * a;
-                    }
-                }
-                Self::Identity => {}
-            },
-        );
+        pulp::Arch::new().dispatch(TimesSlope {
+            activation: self,
+            z,
+            a,
+            b,
+        });
     }
 
     /// The R-operator of δ = σ′(z) ⊙ b (Pearlmutter 1994): R(δ)_i = σ′(z_i)·R(b)_i +
@@ -74,22 +76,101 @@ impl Activation {
         delta: &[f64],
         rb: &mut [f64],
     ) {
-        pulp::Arch::new().dispatch(
-            #[inline(always)]
-            || match self {
-                Self::Relu => {
-                    for (rb, &z) in rb.iter_mut().zip(z) {
-                        *rb *= relu_slope(z);
-                    }
+        pulp::Arch::new().dispatch(RTimesSlope {
+            activation: self,
+            z,
+            a,
+            rz,
+            delta,
+            rb,
+        });
+    }
+}
+
+// The loops as pulp operations: `with_simd` is compiled inside the dispatched function with
+// its target features (a closure would be called through a shim that debug builds do not
+// inline, leaving `mul_add` a library call).
+
+struct Apply<'a> {
+    activation: Activation,
+    z: &'a [f64],
+    a: &'a mut [f64],
+}
+
+impl pulp::WithSimd for Apply<'_> {
+    type Output = ();
+    #[inline(always)]
+    fn with_simd<S: pulp::Simd>(self, _: S) {
+        match self.activation {
+            Activation::Relu => {
+                for (a, &z) in self.a.iter_mut().zip(self.z) {
+                    *a = positive_part(z);
                 }
-                Self::Tanh => {
-                    for (((rb, &a), &rz), &delta) in rb.iter_mut().zip(a).zip(rz).zip(delta) {
-                        *rb = (1.0 - a * a) * *rb - 2.0 * a * rz * delta;
-                    }
+            }
+            Activation::Tanh => {
+                for (a, &z) in self.a.iter_mut().zip(self.z) {
+                    *a = tanh(z);
                 }
-                Self::Identity => {}
-            },
-        );
+            }
+            Activation::Identity => self.a.copy_from_slice(self.z),
+        }
+    }
+}
+
+struct TimesSlope<'a> {
+    activation: Activation,
+    z: &'a [f64],
+    a: &'a [f64],
+    b: &'a mut [f64],
+}
+
+impl pulp::WithSimd for TimesSlope<'_> {
+    type Output = ();
+    #[inline(always)]
+    fn with_simd<S: pulp::Simd>(self, _: S) {
+        match self.activation {
+            Activation::Relu => {
+                for (b, &z) in self.b.iter_mut().zip(self.z) {
+                    *b *= relu_slope(z);
+                }
+            }
+            Activation::Tanh => {
+                for (b, &a) in self.b.iter_mut().zip(self.a) {
+                    *b *= 1.0 - a * a;
+                }
+            }
+            Activation::Identity => {}
+        }
+    }
+}
+
+struct RTimesSlope<'a> {
+    activation: Activation,
+    z: &'a [f64],
+    a: &'a [f64],
+    rz: &'a [f64],
+    delta: &'a [f64],
+    rb: &'a mut [f64],
+}
+
+impl pulp::WithSimd for RTimesSlope<'_> {
+    type Output = ();
+    #[inline(always)]
+    fn with_simd<S: pulp::Simd>(self, _: S) {
+        match self.activation {
+            Activation::Relu => {
+                for (rb, &z) in self.rb.iter_mut().zip(self.z) {
+                    *rb *= relu_slope(z);
+                }
+            }
+            Activation::Tanh => {
+                let terms = self.a.iter().zip(self.rz).zip(self.delta);
+                for (rb, ((&a, &rz), &delta)) in self.rb.iter_mut().zip(terms) {
+                    *rb = (1.0 - a * a) * *rb - 2.0 * a * rz * delta;
+                }
+            }
+            Activation::Identity => {}
+        }
     }
 }
 

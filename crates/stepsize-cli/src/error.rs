@@ -17,6 +17,10 @@ pub enum CliError {
     /// The library refused the input.
     #[error(transparent)]
     Core(#[from] gd_core::CoreError),
+    /// The data or the network refused (a data file that is not what it should be, a
+    /// workspace above its memory cap, …), with the library's message naming the file or field.
+    #[error("{0}")]
+    Model(String),
     /// Shard files that do not form one run.
     #[error("shards in {folder} do not merge: {reason}")]
     Shards {

@@ -1,7 +1,9 @@
 //! The `stepsize` command's library: a loss given as a formula ([`formula::Formula`], exmex with
 //! symbolic derivatives), the value syntaxes of the flags, the sweeps and their shard files,
-//! and small SVG figures. The binary (`src/main.rs`) only parses flags and prints.
+//! the edge-of-stability analysis of a network on real data ([`eos::Eos`]), and small SVG
+//! figures. The binary (`src/main.rs`) only parses flags and prints.
 
+pub mod eos;
 pub mod error;
 pub mod formula;
 pub mod shard_file;

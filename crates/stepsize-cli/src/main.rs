@@ -127,6 +127,55 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// The edge of stability of a network on real data: GD at η with λmax sampled every few steps;
+    /// writes eos.json, eos.csv, losses.csv and edge-of-stability.svg into --out.
+    Eos {
+        /// The data: digits (shipped, 1797 × 64, 10 classes) or idx (--images, --labels).
+        #[arg(long, default_value = "digits")]
+        data: String,
+        /// IDX images file (MNIST format, raw or .gz), with --data idx.
+        #[arg(long)]
+        images: Option<PathBuf>,
+        /// IDX labels file, with --data idx.
+        #[arg(long)]
+        labels: Option<PathBuf>,
+        /// Classes of the labels.
+        #[arg(long, default_value = "10")]
+        classes: String,
+        /// Use the first N samples only.
+        #[arg(long)]
+        count: Option<String>,
+        /// Inputs' scale factor (default 1/16 for digits, 1/255 for idx).
+        #[arg(long)]
+        scale: Option<String>,
+        /// Hidden widths A[,B…] (input and output sizes come from the data).
+        #[arg(long, default_value = "200,200")]
+        hidden: String,
+        /// relu, tanh or identity.
+        #[arg(long, default_value = "tanh")]
+        activation: String,
+        /// squared or softmax_cross_entropy.
+        #[arg(long, default_value = "squared")]
+        loss: String,
+        /// The step size.
+        #[arg(long, allow_hyphen_values = true)]
+        eta: String,
+        /// GD steps.
+        #[arg(long, default_value = "1000")]
+        steps: String,
+        /// Steps between λmax samples.
+        #[arg(long, default_value = "25")]
+        every: String,
+        /// Initialization seed (W ~ N(0, 1/fan_in), b = 0).
+        #[arg(long, default_value = "0")]
+        seed: String,
+        /// Start from a file of d little-endian f64 instead (e.g. SPEC W6's w6-theta0.f64).
+        #[arg(long)]
+        theta0: Option<PathBuf>,
+        /// Output folder.
+        #[arg(long)]
+        out: PathBuf,
+    },
     /// Joins the shard files of one sweep into the output of the unsharded run.
     Merge {
         /// The folder of shard files.
@@ -268,6 +317,72 @@ fn run(cli: Cli) -> Result<(), CliError> {
             };
             sweep_command(sweep, out, shard)
         }
+        Command::Eos {
+            data,
+            images,
+            labels,
+            classes,
+            count,
+            scale,
+            hidden,
+            activation,
+            loss,
+            eta,
+            steps,
+            every,
+            seed,
+            theta0,
+            out,
+        } => {
+            let eos = stepsize_cli::eos::Eos::from_flags(&stepsize_cli::eos::EosFlags {
+                data,
+                images,
+                labels,
+                classes,
+                count,
+                scale,
+                hidden,
+                activation,
+                loss,
+                eta,
+                steps,
+                every,
+                seed,
+                theta0,
+            })?;
+            let bar = terminal_bar();
+            let progress = |done: usize, total: usize| {
+                if let Some(bar) = &bar {
+                    bar.set_length(total as u64);
+                    bar.set_position(done as u64);
+                }
+            };
+            stage("computing");
+            let result = eos.run(gd_core::analyses::Monitor {
+                progress: Some(&progress),
+                stop: None,
+            })?;
+            if let Some(bar) = &bar {
+                bar.finish_and_clear();
+            }
+            match (result.onset, result.ratio_after_onset) {
+                (Some(onset), Some(r)) => outln!(
+                    "2/η = {:.6}: onset at step {onset}; λmax/(2/η) after it {:.4} ± {:.4}",
+                    result.threshold,
+                    r.mean,
+                    r.std
+                ),
+                _ => outln!(
+                    "2/η = {:.6}: no onset within {} steps",
+                    result.threshold,
+                    eos.steps
+                ),
+            }
+            for path in eos.write(&result, &out)? {
+                outln!("wrote {}", path.display());
+            }
+            Ok(())
+        }
         Command::Merge { dir, out } => {
             let (invocation, parts) = shard_file::read_all(&dir)?;
             let sweep: Sweep =
@@ -289,6 +404,18 @@ fn axis_triple(a: gd_core::analyses::Axis) -> (f64, f64, usize) {
     (lo, hi, a.len())
 }
 
+/// A progress bar when stderr is a terminal.
+fn terminal_bar() -> Option<ProgressBar> {
+    std::io::stderr().is_terminal().then(|| {
+        let bar = ProgressBar::new(1);
+        bar.set_style(
+            ProgressStyle::with_template("{bar:40} {pos}/{len} {elapsed}")
+                .unwrap_or_else(|_| ProgressStyle::default_bar()),
+        );
+        bar
+    })
+}
+
 /// Prints one line per stage when stderr is not a terminal.
 fn stage(what: &str) {
     if !std::io::stderr().is_terminal() {
@@ -299,14 +426,7 @@ fn stage(what: &str) {
 fn sweep_command(sweep: Sweep, out: PathBuf, shard: Option<String>) -> Result<(), CliError> {
     sweep.check()?;
     let shard = shard.map(|s| values::shard(&s)).transpose()?;
-    let bar = std::io::stderr().is_terminal().then(|| {
-        let bar = ProgressBar::new(1);
-        bar.set_style(
-            ProgressStyle::with_template("{bar:40} {pos}/{len} {elapsed}")
-                .unwrap_or_else(|_| ProgressStyle::default_bar()),
-        );
-        bar
-    });
+    let bar = terminal_bar();
     let progress = |done: usize, total: usize| {
         if let Some(bar) = &bar {
             bar.set_length(total as u64);

@@ -137,3 +137,105 @@ fn axes(svg: &mut String, x_label: &str, y_label: &str, x: (f64, f64), y: (f64, 
         mid = HEIGHT / 2.0
     );
 }
+
+/// A polyline panel of `points` inside the box (left, top, width, height), with its value
+/// range on the axis and optional horizontal dashed lines in the line's colour.
+fn line_panel(
+    svg: &mut String,
+    frame: (f64, f64, f64, f64),
+    labels: (&str, &str),
+    points: &[(f64, f64)],
+    colour: &str,
+    dashed: &[(f64, String)],
+) {
+    let (left, top, width, height) = frame;
+    let finite = || {
+        points
+            .iter()
+            .filter(|(x, y)| x.is_finite() && y.is_finite())
+    };
+    let (mut x0, mut x1, mut y0, mut y1) = (
+        f64::INFINITY,
+        f64::NEG_INFINITY,
+        f64::INFINITY,
+        f64::NEG_INFINITY,
+    );
+    for (x, y) in finite() {
+        (x0, x1, y0, y1) = (x0.min(*x), x1.max(*x), y0.min(*y), y1.max(*y));
+    }
+    for (y, _) in dashed {
+        (y0, y1) = (y0.min(*y), y1.max(*y));
+    }
+    if x1.partial_cmp(&x0) != Some(std::cmp::Ordering::Greater) {
+        (x0, x1) = (x0 - 1.0, x0 + 1.0);
+    }
+    if y1.partial_cmp(&y0) != Some(std::cmp::Ordering::Greater) {
+        (y0, y1) = (y0 - 1.0, y0 + 1.0);
+    }
+    let pad = 0.05 * (y1 - y0);
+    (y0, y1) = (y0 - pad, y1 + pad);
+    let px = |x: f64| scale(x, x0, x1, left, left + width);
+    let py = |y: f64| scale(y, y0, y1, top + height, top);
+    let (bottom, right) = (top + height, left + width);
+    let _ = write!(
+        svg,
+        r##"<rect x="{left}" y="{top}" width="{width}" height="{height}" fill="none" stroke="black"/><text x="{left}" y="{t}" font-size="11">{x0:.0}</text><text x="{right}" y="{t}" font-size="11" text-anchor="end">{x1:.0}</text><text x="{c}" y="{t}" font-size="12" text-anchor="middle">{xl}</text><text x="{l}" y="{bottom}" font-size="11" text-anchor="end">{y0:.4}</text><text x="{l}" y="{top2}" font-size="11" text-anchor="end">{y1:.4}</text><text x="{left}" y="{ty}" font-size="12">{yl}</text>"##,
+        t = bottom + 16.0,
+        c = left + width / 2.0,
+        xl = labels.0,
+        l = left - 4.0,
+        top2 = top + 10.0,
+        ty = top - 6.0,
+        yl = labels.1,
+    );
+    for (y, label) in dashed {
+        let _ = write!(
+            svg,
+            r##"<line x1="{left}" y1="{0:.1}" x2="{right}" y2="{0:.1}" stroke="{colour}" stroke-dasharray="5 4"/><text x="{1}" y="{2:.1}" font-size="11" fill="{colour}" text-anchor="end">{label}</text>"##,
+            py(*y),
+            right - 4.0,
+            py(*y) - 4.0
+        );
+    }
+    let path: Vec<String> = finite()
+        .map(|(x, y)| format!("{:.1},{:.1}", px(*x), py(*y)))
+        .collect();
+    let _ = write!(
+        svg,
+        r##"<polyline points="{}" fill="none" stroke="{colour}" stroke-width="1.2"/>"##,
+        path.join(" ")
+    );
+}
+
+/// The edge-of-stability figure: λmax along the run with 2/η as a dashed line in the same
+/// colour (left), and the loss at every step (right).
+pub fn edge_of_stability(
+    sharpness: &[(f64, f64)],
+    threshold: f64,
+    losses: &[(f64, f64)],
+) -> String {
+    let (w, h) = (2.0 * WIDTH, HEIGHT);
+    let mut svg = format!(
+        r#"<svg xmlns="http://www.w3.org/2000/svg" width="{w}" height="{h}" font-family="sans-serif"><rect width="100%" height="100%" fill="white"/><text x="{}" y="20" font-size="14" text-anchor="middle">GD at the edge of stability</text>"#,
+        w / 2.0
+    );
+    let panel = (WIDTH - 2.0 * MARGIN - 20.0, HEIGHT - 2.0 * MARGIN - 10.0);
+    line_panel(
+        &mut svg,
+        (MARGIN + 20.0, MARGIN + 10.0, panel.0, panel.1),
+        ("step", "sharpness λmax"),
+        sharpness,
+        PALETTE[0],
+        &[(threshold, format!("2/η = {threshold:.4}"))],
+    );
+    line_panel(
+        &mut svg,
+        (WIDTH + MARGIN + 20.0, MARGIN + 10.0, panel.0, panel.1),
+        ("step", "loss"),
+        losses,
+        PALETTE[1],
+        &[],
+    );
+    svg.push_str("</svg>\n");
+    svg
+}

@@ -466,3 +466,72 @@ fn a_closed_stdout_ends_the_run_normally() {
     assert!(!stderr.contains("panicked"), "{stderr}");
     assert_eq!(output.status.code(), Some(0), "{stderr}");
 }
+
+#[test]
+fn eos_on_digits_writes_its_outputs_and_refuses_bad_flags_naming_them() {
+    let out = scratch("eos");
+    let run = stepsize(
+        &[
+            "eos", "--count", "500", "--hidden", "100,100", "--eta", "0.065", "--steps", "300",
+            "--every", "10", "--out",
+        ]
+        .iter()
+        .copied()
+        .chain([out.to_str().unwrap()])
+        .collect::<Vec<_>>(),
+    );
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    let summary: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(out.join("eos.json")).unwrap()).unwrap();
+    // The example's setting: λmax starts above 2/η, falls below and sharpens back to it.
+    assert_eq!(summary["samples"].as_array().unwrap().len(), 31);
+    assert!(summary["onset"].as_u64().is_some(), "{summary}");
+    let ratio = summary["ratio_after_onset"]["mean"].as_f64().unwrap();
+    assert!((ratio - 1.0).abs() < 0.1, "λmax/(2/η) = {ratio}");
+    let rows = std::fs::read_to_string(out.join("eos.csv")).unwrap();
+    assert_eq!(rows.lines().count(), 32);
+    let losses = std::fs::read_to_string(out.join("losses.csv")).unwrap();
+    assert_eq!(losses.lines().count(), 302);
+    let svg = std::fs::read_to_string(out.join("edge-of-stability.svg")).unwrap();
+    assert!(svg.contains("2/η = 30.7692") && svg.contains("stroke-dasharray"));
+    for (flag, value, extra) in [
+        ("--eta", "0", vec![]),
+        ("--activation", "sigmoid", vec!["--eta", "0.1"]),
+        ("--data", "cifar", vec!["--eta", "0.1"]),
+        ("--count", "0", vec!["--eta", "0.1"]),
+        ("--hidden", "10,x", vec!["--eta", "0.1"]),
+        ("--every", "0", vec!["--eta", "0.1"]),
+    ] {
+        let bad = scratch("eos-bad");
+        let mut args = vec!["eos", flag, value, "--out", bad.to_str().unwrap()];
+        args.extend(extra);
+        let o = stepsize(&args);
+        let stderr = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(o.status.code(), Some(2), "{flag} {value}: {stderr}");
+        assert!(stderr.contains(flag) && stderr.contains(value), "{stderr}");
+        assert_eq!(
+            std::fs::read_dir(&bad).unwrap().count(),
+            0,
+            "nothing written"
+        );
+    }
+    let missing = stepsize(&[
+        "eos",
+        "--data",
+        "idx",
+        "--images",
+        "/nonexistent",
+        "--labels",
+        "/nonexistent",
+        "--eta",
+        "0.1",
+        "--out",
+        scratch("eos-missing").to_str().unwrap(),
+    ]);
+    assert_eq!(missing.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&missing.stderr).contains("/nonexistent"));
+}

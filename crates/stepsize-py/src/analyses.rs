@@ -7,8 +7,8 @@ use crate::monitor::PythonMonitor;
 use crate::objective::{Objective, with_objective};
 use gd_core::analyses::{
     Axis, BasinAttractor, BasinOptions, BoundaryOptions, OrbitDiagramOptions, Plane,
-    SharpnessAlong, SharpnessAlongOptions, basins, orbit_diagram, sharpness_along, stability,
-    stability_boundary,
+    SharpnessAlong, SharpnessAlongOptions, basins, edge_of_stability, orbit_diagram,
+    sharpness_along, stability, stability_boundary,
 };
 use gd_core::{
     Attractor, DEFAULT_MARGINAL_TOLERANCE, ExtremeEigenvalues, Linearization, Objective as _,
@@ -303,6 +303,59 @@ pub fn _sharpness_along<'py>(
     });
     monitor.finish()?;
     sharpness_along_dict(py, eta, &t?)
+}
+
+/// The edge-of-stability summary of GD at η from θ₀ (`gd_core::analyses::edge_of_stability`),
+/// with the tracked run; Ctrl-C and `progress` as for `_sharpness_along`.
+#[pyfunction]
+#[pyo3(signature = (objective, theta0, eta, steps, every, tolerance, progress))]
+pub fn _edge_of_stability<'py>(
+    py: Python<'py>,
+    objective: &Objective,
+    theta0: &Bound<'py, PyAny>,
+    eta: f64,
+    steps: usize,
+    every: usize,
+    tolerance: f64,
+    progress: Option<Py<PyAny>>,
+) -> PyResult<Bound<'py, PyDict>> {
+    let theta0 = vector(py, "theta0", theta0, Some(objective.dim()))?;
+    let options = SharpnessAlongOptions {
+        every,
+        relative_tolerance: tolerance,
+        ..SharpnessAlongOptions::default()
+    };
+    let monitor = PythonMonitor::new(progress);
+    let e = objective.detached(py, |inner| {
+        with_objective!(inner, |o| {
+            monitor
+                .with_hooks(|hooks| edge_of_stability(o, &theta0, eta, steps, &options, hooks))
+                .map_err(value_error)
+        })
+    });
+    monitor.finish()?;
+    let e = e?;
+    let d = PyDict::new(py);
+    d.set_item("eta", e.eta)?;
+    d.set_item("threshold", e.threshold)?;
+    d.set_item("starts_above", e.starts_above)?;
+    d.set_item("onset", e.onset)?;
+    d.set_item("sharpening_initial", e.sharpening.initial)?;
+    d.set_item("sharpening_last", e.sharpening.last)?;
+    d.set_item("sharpening_rising_fraction", e.sharpening.rising_fraction)?;
+    let spread = |f: fn(&gd_core::analyses::Spread) -> f64| e.ratio_after_onset.as_ref().map(f);
+    d.set_item("ratio_mean", spread(|s| s.mean))?;
+    d.set_item("ratio_std", spread(|s| s.std))?;
+    d.set_item("ratio_min", spread(|s| s.min))?;
+    d.set_item("ratio_max", spread(|s| s.max))?;
+    d.set_item("loss_rise_fraction", e.loss_rise_fraction)?;
+    d.set_item(
+        "loss_rise_fraction_after_onset",
+        e.loss_rise_fraction_after_onset,
+    )?;
+    d.set_item("alternation_after_onset", e.alternation_after_onset)?;
+    d.set_item("run", sharpness_along_dict(py, eta, &e.run)?)?;
+    Ok(d)
 }
 
 /// A tracked run as the dict `SharpnessAlong` is built from.

@@ -29,6 +29,7 @@ fn _stepsize(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(analyses::_stability, m)?)?;
     m.add_function(wrap_pyfunction!(analyses::_sharpness, m)?)?;
     m.add_function(wrap_pyfunction!(analyses::_sharpness_along, m)?)?;
+    m.add_function(wrap_pyfunction!(analyses::_edge_of_stability, m)?)?;
     m.add_function(wrap_pyfunction!(analyses::_orbit_diagram, m)?)?;
     m.add_function(wrap_pyfunction!(analyses::_basins, m)?)?;
     m.add_function(wrap_pyfunction!(analyses::_boundary, m)?)?;

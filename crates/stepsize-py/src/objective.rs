@@ -82,6 +82,31 @@ impl Objective {
 
 #[pymethods]
 impl Objective {
+    /// Seeded Gaussian initial parameters of an `mlp` objective: W_l ~ N(0, gain²/n_{l−1}),
+    /// b = 0 (`gd_models::Mlp::initialize`).
+    #[pyo3(signature = (gain = 1.0, seed = 0))]
+    fn initialize<'py>(
+        &self,
+        py: Python<'py>,
+        gain: f64,
+        seed: u64,
+    ) -> PyResult<Bound<'py, numpy::PyArray1<f64>>> {
+        match &*self.inner {
+            Inner::Mlp(m) => {
+                if !(gain.is_finite() && gain >= 0.0) {
+                    return Err(PyValueError::new_err(format!(
+                        "gain = {gain} is not allowed: finite and ≥ 0"
+                    )));
+                }
+                Ok(numpy::PyArray1::from_vec(py, m.initialize(gain, seed)))
+            }
+            _ => Err(PyValueError::new_err(format!(
+                "initialize is defined for mlp objectives, not for {}",
+                self.description
+            ))),
+        }
+    }
+
     /// The number of parameters d.
     #[getter(dim)]
     fn py_dim(&self) -> usize {
@@ -289,25 +314,24 @@ pub fn mlp(
     activation: &str,
     loss: &str,
 ) -> PyResult<Objective> {
-    let activation_value = match activation {
-        "relu" => Activation::Relu,
-        "tanh" => Activation::Tanh,
-        "identity" => Activation::Identity,
-        other => {
-            return Err(PyValueError::new_err(format!(
-                "activation = {other:?} is not allowed: \"relu\", \"tanh\" or \"identity\""
-            )));
-        }
+    let names = |list: &[&str]| {
+        list.iter()
+            .map(|n| format!("{n:?}"))
+            .collect::<Vec<_>>()
+            .join(", ")
     };
-    let loss_value = match loss {
-        "squared" => MlpLoss::Squared,
-        "softmax_cross_entropy" => MlpLoss::SoftmaxCrossEntropy,
-        other => {
-            return Err(PyValueError::new_err(format!(
-                "loss = {other:?} is not allowed: \"squared\" or \"softmax_cross_entropy\""
-            )));
-        }
-    };
+    let activation_value = Activation::from_name(activation).ok_or_else(|| {
+        PyValueError::new_err(format!(
+            "activation = {activation:?} is not allowed: one of {}",
+            names(&Activation::NAMES.map(|(n, _)| n))
+        ))
+    })?;
+    let loss_value = MlpLoss::from_name(loss).ok_or_else(|| {
+        PyValueError::new_err(format!(
+            "loss = {loss:?} is not allowed: one of {}",
+            names(&MlpLoss::NAMES.map(|(n, _)| n))
+        ))
+    })?;
     let (xr, xc, xv) = matrix(py, "x", x, None)?;
     let (yr, yc, yv) = matrix(py, "y", y, None)?;
     let model = Mlp::new(

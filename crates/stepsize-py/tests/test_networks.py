@@ -130,3 +130,22 @@ def test_ctrl_c_stops_a_long_analysis_within_two_seconds(tmp_path):
     assert p.returncode == 3, out
     assert "interrupted" in out
     assert done - sent < 2.0, f"took {done - sent:.2f} s"
+
+
+def test_edge_of_stability_on_digits_and_its_figure(tmp_path):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import stepsize.plot as sp
+
+    # The Rust example's short form: 500 digits, 64-100-100-10, η = 0.065.
+    x, y = stepsize.digits(count=500)
+    f = stepsize.mlp([64, 100, 100, 10], x, y)
+    theta0 = f.initialize(1.0, 0)
+    e = stepsize.edge_of_stability(f, theta0, 0.065, steps=300, every=10)
+    assert e.starts_above and e.onset is not None and 200 <= e.onset <= 300
+    assert abs(e.ratio_mean - 1.0) < 0.1
+    assert e.run.end == "completed" and e.run.losses.shape == (301,)
+    left, right = sp.edge_of_stability(e)
+    left.figure.savefig(tmp_path / "eos.png")
+    assert (tmp_path / "eos.png").stat().st_size > 0

@@ -62,6 +62,30 @@ pub enum MlpLoss {
     SoftmaxCrossEntropy,
 }
 
+impl MlpLoss {
+    /// Every loss with its name in files and front ends.
+    pub const NAMES: [(&'static str, Self); 2] = [
+        ("squared", Self::Squared),
+        ("softmax_cross_entropy", Self::SoftmaxCrossEntropy),
+    ];
+
+    /// The loss called `name` ("squared" or "softmax_cross_entropy").
+    pub fn from_name(name: &str) -> Option<Self> {
+        Self::NAMES
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map(|(_, l)| *l)
+    }
+
+    /// Its name in files and front ends.
+    pub fn name(self) -> &'static str {
+        Self::NAMES
+            .iter()
+            .find(|(_, l)| *l == self)
+            .map_or("", |(n, _)| n)
+    }
+}
+
 /// An MLP with its training data.
 #[derive(Clone, Debug)]
 pub struct Mlp {

@@ -36,6 +36,7 @@ from ._results import (
     Run,
     Sharpness,
     SharpnessAlong,
+    EdgeOfStability,
     Stability,
     Sweep,
     _reports,
@@ -66,6 +67,7 @@ __all__ = [
     "stability",
     "sharpness",
     "sharpness_along",
+    "edge_of_stability",
     "orbit_diagram",
     "basins",
     "boundary",
@@ -75,6 +77,7 @@ __all__ = [
     "Stability",
     "Sharpness",
     "SharpnessAlong",
+    "EdgeOfStability",
     "Linearization",
     "OrbitDiagram",
     "Minimum",
@@ -178,6 +181,26 @@ def sharpness_along(
             objective, theta0, eta, steps, every, top_k, tolerance, lambda_min, _progress(progress)
         )
     )
+
+
+def edge_of_stability(
+    objective: Objective,
+    theta0: ArrayLike,
+    eta: float,
+    *,
+    steps: int = 1000,
+    every: int = 25,
+    tolerance: float = 1e-8,
+    progress: Optional[Callable[[int, int], None]] = None,
+) -> EdgeOfStability:
+    """GD at ``eta`` with λmax sampled as in :func:`sharpness_along`, summarized as Cohen et al.
+    (2021) describe the edge of stability: the progressive-sharpening phase, the onset (the
+    first sample reaching 2/η from below), λmax/(2/η) after it (mean, spread), the fraction of
+    steps whose loss rose, and how often consecutive steps alternate in sign along the top
+    eigenvector (period 2 along u). ``run`` holds the tracked run."""
+    d = _stepsize._edge_of_stability(objective, theta0, eta, steps, every, tolerance, _progress(progress))
+    d["run"] = SharpnessAlong(**d["run"])
+    return EdgeOfStability(**d)
 
 
 def _progress(progress):

@@ -151,6 +151,34 @@ class SharpnessAlong(_Short):
 
 
 @dataclass(frozen=True, repr=False)
+class EdgeOfStability(_Short):
+    """The edge of stability of one run at η: the threshold 2/η, whether λmax(θ₀) was already
+    above it, the onset (first sample reaching 2/η from below, or None), the sharpening phase
+    before it (λmax at step 0 and at its end, the fraction of rising sample pairs), λmax/(2/η)
+    after the onset (mean, std, min, max), the fraction of steps whose loss rose (in all and
+    after the onset), the fraction of consecutive steps alternating in sign along the top
+    eigenvector after the onset, and the tracked run."""
+
+    eta: float
+    threshold: float
+    starts_above: bool
+    onset: Optional[int]
+    sharpening_initial: float
+    sharpening_last: float
+    sharpening_rising_fraction: float
+    ratio_mean: Optional[float]
+    ratio_std: Optional[float]
+    ratio_min: Optional[float]
+    ratio_max: Optional[float]
+    loss_rise_fraction: float
+    loss_rise_fraction_after_onset: Optional[float]
+    alternation_after_onset: Optional[float]
+    run: SharpnessAlong
+
+    _shown = ("eta", "threshold", "onset", "ratio_mean", "ratio_std", "alternation_after_onset")
+
+
+@dataclass(frozen=True, repr=False)
 class Minimum(_Short):
     """A minimum found at small steps, with λmax and 2/λmax."""
 

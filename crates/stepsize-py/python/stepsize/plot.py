@@ -8,7 +8,7 @@ from typing import Optional
 
 import numpy as np
 
-from ._results import BasinMap, OrbitDiagram, SharpnessAlong
+from ._results import BasinMap, EdgeOfStability, OrbitDiagram, SharpnessAlong
 
 
 def _axes(ax):
@@ -85,3 +85,27 @@ def sharpness_along(*runs: SharpnessAlong, ax=None):
     ax.set_ylabel("sharpness λmax")
     ax.legend(fontsize="small")
     return ax
+
+
+def edge_of_stability(result: EdgeOfStability, axes=None):
+    """λmax along the run with 2/η dashed in the same colour (left), the loss at every step
+    (right, log scale), the onset marked on both. Returns the two axes."""
+    import matplotlib.pyplot as plt
+
+    if axes is None:
+        _, axes = plt.subplots(1, 2, figsize=(11, 4))
+    left, right = axes
+    r = result.run
+    left.plot(r.iterations, r.sharpness, color="C0", label="λmax")
+    left.axhline(result.threshold, color="C0", ls="--", lw=1, label=f"2/η = {result.threshold:.4g}")
+    right.semilogy(range(len(r.losses)), r.losses, color="C1", lw=1, label="loss")
+    if result.onset is not None:
+        for ax in axes:
+            ax.axvline(result.onset, color="0.5", lw=0.8, ls=":", label=f"onset (step {result.onset})")
+    left.set_xlabel("step")
+    left.set_ylabel("sharpness λmax")
+    right.set_xlabel("step")
+    right.set_ylabel("loss")
+    left.legend(fontsize="small")
+    right.legend(fontsize="small")
+    return axes
