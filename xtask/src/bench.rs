@@ -93,8 +93,8 @@ struct Line {
     result: WorkloadResult,
 }
 
-/// The fastest peers of each formulation per workload (peers/RESULTS.md); PyTorch is never
-/// the fastest here, so its 6 GB install is not needed to compare.
+/// The fastest peers of each formulation for W1–W5 (peers/RESULTS.md; PyTorch is never the
+/// fastest of them). W6 is compared with JAX and PyTorch both (`w6_calls`, `w6_full`).
 const PEERS: [(&str, &str); 7] = [
     ("W1", "jax:W1:fori"),
     ("W2", "numpy:W2:cov"),
