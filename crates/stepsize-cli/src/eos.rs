@@ -11,11 +11,11 @@ use crate::values;
 use gd_core::analyses::{EdgeOfStability, Monitor, SharpnessAlongOptions, edge_of_stability};
 use gd_core::atomic_file;
 use gd_models::{Activation, LabelledData, Mlp, MlpLoss};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 
 /// Where the samples come from.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub enum Data {
     /// The digits set shipped with gd-models.
     Digits,
@@ -49,8 +49,10 @@ pub struct EosFlags {
     pub activation: String,
     /// Loss name.
     pub loss: String,
-    /// Step size.
+    /// Step size, or an axis `LO:HI:N` of step sizes (a sweep).
     pub eta: String,
+    /// Initializations per step size (seeds `seed`, `seed + 1`, …; more than one: a sweep).
+    pub seeds: String,
     /// GD steps.
     pub steps: String,
     /// Steps between samples.
@@ -61,8 +63,10 @@ pub struct EosFlags {
     pub theta0: Option<PathBuf>,
 }
 
-/// A checked `stepsize eos` invocation.
-#[derive(Clone, Debug, Serialize)]
+/// A checked `stepsize eos` invocation (one η; a sweep over η × seeds is
+/// [`crate::sweeps::Sweep::Eos`]).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Eos {
     /// The data set.
     pub data: Data,
@@ -104,8 +108,70 @@ fn named<T: Copy>(flag: &str, text: &str, names: &[(&'static str, T)]) -> Result
         })
 }
 
+/// The edge-of-stability summary of one (η, seed) task of a sweep.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct EosTask {
+    /// The step size.
+    pub eta: f64,
+    /// The initialization seed.
+    pub seed: u64,
+    /// λmax(θ₀) ≥ 2/η.
+    pub starts_above: bool,
+    /// The onset (first sample reaching 2/η from below).
+    pub onset: Option<usize>,
+    /// Mean and spread of λmax/(2/η) after the onset.
+    pub ratio_after_onset: Option<gd_core::analyses::Spread>,
+    /// Fraction of steps whose loss rose.
+    pub loss_rise_fraction: f64,
+    /// Fraction of consecutive steps alternating along u after the onset.
+    pub alternation_after_onset: Option<f64>,
+    /// The loss at the last step evaluated.
+    pub final_loss: f64,
+    /// λmax at the last sample.
+    pub final_sharpness: f64,
+    /// How the run ended.
+    pub end: String,
+    /// Hessian-vector products spent.
+    pub hessian_vector_products: usize,
+}
+
+impl EosTask {
+    /// The task's summary from its analysis.
+    pub fn of(eta: f64, seed: u64, e: &EdgeOfStability) -> Self {
+        Self {
+            eta,
+            seed,
+            starts_above: e.starts_above,
+            onset: e.onset,
+            ratio_after_onset: e.ratio_after_onset,
+            loss_rise_fraction: e.loss_rise_fraction,
+            alternation_after_onset: e.alternation_after_onset,
+            final_loss: e.run.losses.last().copied().unwrap_or(f64::NAN),
+            final_sharpness: e.run.samples.last().map_or(f64::NAN, |s| s.sharpness),
+            end: e.run.end.name().to_string(),
+            hessian_vector_products: e.run.hessian_vector_products,
+        }
+    }
+}
+
+/// The step sizes and seeds of an `eos` invocation: one η, or an axis of them with `seeds`
+/// initializations each.
+pub fn eta_axis(text: &str) -> Result<(f64, f64, usize), CliError> {
+    if text.contains(':') {
+        let axis = values::axis("--eta", text, 1 << 12)?;
+        if axis.bounds().0 <= 0.0 {
+            return Err(CliError::flag("--eta", text, "step sizes > 0 (LO > 0)"));
+        }
+        let (lo, hi) = axis.bounds();
+        Ok((lo, hi, axis.len()))
+    } else {
+        let eta = values::eta("--eta", text)?;
+        Ok((eta, eta, 1))
+    }
+}
+
 impl Eos {
-    /// Checks every flag, naming the bad one.
+    /// Checks every flag, naming the bad one; `eta` is the first of `--eta`'s step sizes.
     pub fn from_flags(f: &EosFlags) -> Result<Self, CliError> {
         let data = match f.data.as_str() {
             "digits" => Data::Digits,
@@ -166,7 +232,7 @@ impl Eos {
             hidden,
             activation: named("--activation", &f.activation, &Activation::NAMES)?,
             loss: named("--loss", &f.loss, &MlpLoss::NAMES)?,
-            eta: values::eta("--eta", &f.eta)?,
+            eta: eta_axis(&f.eta)?.0,
             steps: values::count("--steps", &f.steps, 1, MAX_STEPS)?,
             every: values::count("--every", &f.every, 1, MAX_STEPS)?,
             seed: values::count("--seed", &f.seed, 0, usize::MAX)? as u64,
@@ -204,6 +270,15 @@ impl Eos {
             None => mlp.initialize(1.0, self.seed),
         };
         Ok((mlp, theta0))
+    }
+
+    /// The same invocation at another step size and seed.
+    pub fn at(&self, eta: f64, seed: u64) -> Self {
+        Self {
+            eta,
+            seed,
+            ..self.clone()
+        }
     }
 
     /// Runs the analysis, reporting progress.

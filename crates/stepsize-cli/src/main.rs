@@ -32,6 +32,8 @@ struct Cli {
     command: Command,
 }
 
+// Parsed once per process: the size of the largest variant (eos's flags) costs nothing.
+#[allow(clippy::large_enum_variant)]
 #[derive(Subcommand)]
 enum Command {
     /// Where GD from θ₀ at η ends: class, point or orbit, period, multipliers or Lyapunov exponent.
@@ -157,9 +159,16 @@ enum Command {
         /// squared or softmax_cross_entropy.
         #[arg(long, default_value = "squared")]
         loss: String,
-        /// The step size.
+        /// The step size, or LO:HI:N step sizes (a sweep: eos-sweep.{csv,json,svg}).
         #[arg(long, allow_hyphen_values = true)]
         eta: String,
+        /// Initializations per step size, seeds --seed, --seed + 1, … (more than one: a sweep).
+        #[arg(long, default_value = "1")]
+        seeds: String,
+        /// Compute only shard I/N (0-based) of a sweep's (η, seed) tasks, or "slurm", and
+        /// write a shard file to --out for `stepsize merge`.
+        #[arg(long)]
+        shard: Option<String>,
         /// GD steps.
         #[arg(long, default_value = "1000")]
         steps: String,
@@ -328,12 +337,16 @@ fn run(cli: Cli) -> Result<(), CliError> {
             activation,
             loss,
             eta,
+            seeds,
+            shard,
             steps,
             every,
             seed,
             theta0,
             out,
         } => {
+            let etas = stepsize_cli::eos::eta_axis(&eta)?;
+            let seeds = values::count("--seeds", &seeds, 1, 1 << 16)?;
             let eos = stepsize_cli::eos::Eos::from_flags(&stepsize_cli::eos::EosFlags {
                 data,
                 images,
@@ -345,11 +358,20 @@ fn run(cli: Cli) -> Result<(), CliError> {
                 activation,
                 loss,
                 eta,
+                seeds: seeds.to_string(),
                 steps,
                 every,
                 seed,
                 theta0,
             })?;
+            if etas.2 > 1 || seeds > 1 || shard.is_some() {
+                let sweep = Sweep::Eos {
+                    setting: eos,
+                    eta: etas,
+                    seeds,
+                };
+                return sweep_command(sweep, out, shard);
+            }
             let bar = terminal_bar();
             let progress = |done: usize, total: usize| {
                 if let Some(bar) = &bar {

@@ -42,6 +42,15 @@ pub enum Sweep {
         /// Step budget per start.
         max_iterations: usize,
     },
+    /// `stepsize eos` over step sizes × initializations.
+    Eos {
+        /// The network, data and run (its `eta` and `seed` are the first task's).
+        setting: crate::eos::Eos,
+        /// Step sizes (LO, HI, N).
+        eta: (f64, f64, usize),
+        /// Initializations per step size: seeds `setting.seed`, `setting.seed + 1`, ….
+        seeds: usize,
+    },
     /// `stepsize orbit-diagram`.
     OrbitDiagram {
         /// The loss formula in x.
@@ -63,13 +72,36 @@ impl Sweep {
         match self {
             Self::Basins { grid, .. } => *grid,
             Self::OrbitDiagram { eta, x0, .. } => eta.2 * x0.2,
+            Self::Eos { eta, seeds, .. } => eta.2 * seeds,
         }
+    }
+
+    /// Task i of an `eos` sweep: (η, seed), η outer.
+    fn eos_task(&self, i: usize) -> Result<(f64, u64), CliError> {
+        let Self::Eos {
+            setting,
+            eta,
+            seeds,
+        } = self
+        else {
+            return Err(CliError::flag("(sweep)", "another sweep", "an eos sweep"));
+        };
+        let etas = if eta.2 == 1 {
+            vec![eta.0]
+        } else {
+            Axis::new(eta.0, eta.1, eta.2)?.values()
+        };
+        Ok((
+            etas[i / seeds],
+            setting.seed.wrapping_add((i % seeds) as u64),
+        ))
     }
 
     fn formula(&self) -> Result<Formula, CliError> {
         match self {
             Self::Basins { loss, .. } => Formula::parse(loss, 2),
             Self::OrbitDiagram { loss, .. } => Formula::parse(loss, 1),
+            Self::Eos { .. } => Err(CliError::flag("(sweep)", "an eos sweep", "a formula sweep")),
         }
     }
 
@@ -120,10 +152,15 @@ impl Sweep {
 
     /// Checks everything that can be checked before running: the formula, the axes.
     pub fn check(&self) -> Result<(), CliError> {
-        self.formula()?;
         match self {
-            Self::Basins { .. } => self.plane().map(drop),
-            Self::OrbitDiagram { .. } => self.diagram().map(drop),
+            Self::Basins { .. } => self.formula().and_then(|_| self.plane()).map(drop),
+            Self::OrbitDiagram { .. } => self.formula().and_then(|_| self.diagram()).map(drop),
+            Self::Eos { setting, seeds, .. } => {
+                if *seeds == 0 {
+                    return Err(CliError::flag("--seeds", 0, "at least 1"));
+                }
+                setting.network().map(drop)
+            }
         }
     }
 
@@ -133,8 +170,25 @@ impl Sweep {
         shard: Option<Shard>,
         progress: Option<Progress<'_>>,
     ) -> Result<serde_json::Value, CliError> {
-        let f = self.formula()?;
         let range = shard.map_or(0..self.units(), |s| s.range(self.units()));
+        if let Self::Eos { setting, .. } = self {
+            // Tasks one after another: each network already uses every core.
+            let mut tasks = Vec::with_capacity(range.len());
+            let total = range.len();
+            for (done, i) in range.enumerate() {
+                let (eta, seed) = self.eos_task(i)?;
+                let e = setting
+                    .at(eta, seed)
+                    .run(gd_core::analyses::Monitor::default())?;
+                tasks.push(crate::eos::EosTask::of(eta, seed, &e));
+                if let Some(p) = progress {
+                    p(done + 1, total);
+                }
+            }
+            return serde_json::to_value(tasks)
+                .map_err(|e| CliError::flag("(results)", e, "serializable results"));
+        }
+        let f = self.formula()?;
         let part = match self {
             Self::Basins { .. } => {
                 let (plane, options, eta) = self.plane()?;
@@ -146,6 +200,7 @@ impl Sweep {
                     &f, &etas, &starts, &options, range, progress,
                 )?)
             }
+            Self::Eos { .. } => unreachable_sweep(),
         };
         part.map_err(|e| CliError::flag("(results)", e, "serializable results"))
     }
@@ -157,11 +212,49 @@ impl Sweep {
         parts: Vec<serde_json::Value>,
         out: &Path,
     ) -> Result<Vec<String>, CliError> {
-        let f = self.formula()?;
         let corrupt = |e: serde_json::Error| CliError::Shards {
             folder: out.display().to_string(),
             reason: format!("a part does not hold this sweep's results: {e}"),
         };
+        let files = match self {
+            Self::Eos { .. } => {
+                let mut tasks: Vec<crate::eos::EosTask> = Vec::new();
+                for part in parts {
+                    tasks.extend(
+                        serde_json::from_value::<Vec<crate::eos::EosTask>>(part)
+                            .map_err(corrupt)?,
+                    );
+                }
+                if tasks.len() != self.units() {
+                    return Err(CliError::Shards {
+                        folder: out.display().to_string(),
+                        reason: format!("{} tasks, expected {}", tasks.len(), self.units()),
+                    });
+                }
+                eos_sweep_files(self, &tasks)
+            }
+            Self::Basins { .. } | Self::OrbitDiagram { .. } => {
+                self.formula_files(parts, out, &corrupt)?
+            }
+        };
+        std::fs::create_dir_all(out).map_err(CliError::io(out))?;
+        let mut written = Vec::new();
+        for (name, bytes) in files {
+            let path = out.join(name);
+            atomic_file::write(&path, &bytes).map_err(CliError::io(&path))?;
+            written.push(path.display().to_string());
+        }
+        Ok(written)
+    }
+
+    /// The output files of a basin map or orbit diagram from its parts.
+    fn formula_files(
+        &self,
+        parts: Vec<serde_json::Value>,
+        out: &Path,
+        corrupt: &dyn Fn(serde_json::Error) -> CliError,
+    ) -> Result<Vec<(&'static str, Vec<u8>)>, CliError> {
+        let f = self.formula()?;
         let files = match self {
             Self::Basins { .. } => {
                 let (plane, options, eta) = self.plane()?;
@@ -188,16 +281,58 @@ impl Sweep {
                 let minima = orbit_minima(&f, &etas, &starts, &options)?;
                 orbit_files(self, &columns, &minima)
             }
+            Self::Eos { .. } => unreachable_sweep(),
         };
-        std::fs::create_dir_all(out).map_err(CliError::io(out))?;
-        let mut written = Vec::new();
-        for (name, bytes) in files {
-            let path = out.join(name);
-            atomic_file::write(&path, &bytes).map_err(CliError::io(&path))?;
-            written.push(path.display().to_string());
-        }
-        Ok(written)
+        Ok(files)
     }
+}
+
+/// The arms of formula sweeps that an eos sweep never reaches (it returns before them).
+fn unreachable_sweep<T>() -> T {
+    unreachable!("eos sweeps are handled before the formula sweeps")
+}
+
+/// `eos-sweep.csv` (a row per (η, seed)), `eos-sweep.json` and `eos-sweep.svg` (λmax/(2/η)
+/// after the onset against η).
+fn eos_sweep_files(sweep: &Sweep, tasks: &[crate::eos::EosTask]) -> Vec<(&'static str, Vec<u8>)> {
+    let mut csv = String::from(
+        "eta,seed,starts_above,onset,ratio_mean,ratio_std,loss_rise_fraction,alternation_after_onset,final_loss,final_sharpness,end,hessian_vector_products\n",
+    );
+    let optional = |v: Option<f64>| v.map_or(String::new(), |x| format!("{x:e}"));
+    let mut points = Vec::new();
+    for t in tasks {
+        csv.push_str(&format!(
+            "{:e},{},{},{},{},{},{:e},{},{:e},{:e},{},{}\n",
+            t.eta,
+            t.seed,
+            t.starts_above,
+            t.onset.map_or(String::new(), |o| o.to_string()),
+            optional(t.ratio_after_onset.map(|r| r.mean)),
+            optional(t.ratio_after_onset.map(|r| r.std)),
+            t.loss_rise_fraction,
+            optional(t.alternation_after_onset),
+            t.final_loss,
+            t.final_sharpness,
+            t.end,
+            t.hessian_vector_products
+        ));
+        if let Some(r) = t.ratio_after_onset {
+            points.push((t.eta, r.mean));
+        }
+    }
+    let summary = serde_json::json!({"invocation": sweep, "tasks": tasks});
+    let picture = svg::scatter(
+        "λmax/(2/η) after the onset",
+        "η",
+        "mean λmax/(2/η)",
+        &points,
+        &[],
+    );
+    vec![
+        ("eos-sweep.csv", csv.into_bytes()),
+        ("eos-sweep.json", pretty(&summary)),
+        ("eos-sweep.svg", picture.into_bytes()),
+    ]
 }
 
 /// What an attractor is, in words (for legends).

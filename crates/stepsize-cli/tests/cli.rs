@@ -535,3 +535,66 @@ fn eos_on_digits_writes_its_outputs_and_refuses_bad_flags_naming_them() {
     assert_eq!(missing.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&missing.stderr).contains("/nonexistent"));
 }
+
+#[test]
+fn an_eos_sweep_over_step_sizes_and_seeds_sharded_and_merged_equals_the_unsharded_run() {
+    let args = [
+        "eos",
+        "--count",
+        "300",
+        "--hidden",
+        "50",
+        "--eta",
+        "0.05:0.15:3",
+        "--seeds",
+        "2",
+        "--steps",
+        "60",
+        "--every",
+        "10",
+    ];
+    let whole = scratch("eos-sweep-whole");
+    let shards = scratch("eos-sweep-shards");
+    let merged = scratch("eos-sweep-merged");
+    let run = |extra: &[&str]| {
+        let mut a: Vec<&str> = args.to_vec();
+        a.extend(extra);
+        let o = stepsize(&a);
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    };
+    run(&["--out", whole.to_str().unwrap()]);
+    for i in 0..4 {
+        let shard = format!("{i}/4");
+        run(&["--shard", &shard, "--out", shards.to_str().unwrap()]);
+    }
+    let o = stepsize(&[
+        "merge",
+        shards.to_str().unwrap(),
+        "--out",
+        merged.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    for name in ["eos-sweep.csv", "eos-sweep.json", "eos-sweep.svg"] {
+        assert_eq!(
+            std::fs::read(whole.join(name)).unwrap(),
+            std::fs::read(merged.join(name)).unwrap(),
+            "{name}"
+        );
+    }
+    let csv = std::fs::read_to_string(whole.join("eos-sweep.csv")).unwrap();
+    assert_eq!(csv.lines().count(), 1 + 3 * 2, "a row per (η, seed)");
+    // A missing shard is refused, naming what is missing.
+    std::fs::remove_file(shards.join("shard-00002-of-00004.json")).unwrap();
+    let o = stepsize(&[
+        "merge",
+        shards.to_str().unwrap(),
+        "--out",
+        scratch("eos-sweep-bad").to_str().unwrap(),
+    ]);
+    assert_eq!(
+        o.status.code(),
+        Some(2),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+}
