@@ -16,7 +16,7 @@ mod output;
 
 use stepsize::dynamics::analyses::{Monitor, SharpnessAlongOptions, edge_of_stability};
 use stepsize::models::{Activation, LabelledData, Mlp, MlpLoss};
-use stepsize_cli::svg;
+use stepsize_cli::eos;
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let full = std::env::args().any(|a| a == "--full");
@@ -75,24 +75,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             r.mean
         );
     }
-    let sharpness: Vec<(f64, f64)> = e
-        .run
-        .samples
-        .iter()
-        .map(|s| (s.iteration as f64, s.sharpness))
-        .collect();
-    let losses: Vec<(f64, f64)> = e
-        .run
-        .losses
-        .iter()
-        .enumerate()
-        .map(|(k, l)| (k as f64, *l))
-        .collect();
     let path = output::output_folder().join("edge-of-stability.svg");
-    std::fs::write(
-        &path,
-        svg::edge_of_stability(&sharpness, e.threshold, &losses),
-    )?;
+    std::fs::write(&path, eos::figure(&e))?;
     println!("wrote {}", path.display());
     Ok(())
 }

@@ -339,26 +339,12 @@ impl Eos {
         });
         let json =
             serde_json::to_string_pretty(&summary).map_err(|e| CliError::Model(e.to_string()))?;
-        let sharpness: Vec<(f64, f64)> = e
-            .run
-            .samples
-            .iter()
-            .map(|s| (s.iteration as f64, s.sharpness))
-            .collect();
-        let loss_points: Vec<(f64, f64)> = e
-            .run
-            .losses
-            .iter()
-            .enumerate()
-            .map(|(k, l)| (k as f64, *l))
-            .collect();
-        let figure = svg::edge_of_stability(&sharpness, e.threshold, &loss_points);
         let mut written = Vec::new();
         for (name, contents) in [
             ("eos.json", json + "\n"),
             ("eos.csv", samples),
             ("losses.csv", losses),
-            ("edge-of-stability.svg", figure),
+            ("edge-of-stability.svg", figure(e)),
         ] {
             let path = out.join(name);
             atomic_file::write(&path, contents.as_bytes()).map_err(CliError::io(&path))?;
@@ -366,6 +352,25 @@ impl Eos {
         }
         Ok(written)
     }
+}
+
+/// The edge-of-stability figure of a run: λmax at its samples with 2/η dashed in the same
+/// colour, and the loss at every step.
+pub fn figure(e: &EdgeOfStability) -> String {
+    let sharpness: Vec<(f64, f64)> = e
+        .run
+        .samples
+        .iter()
+        .map(|s| (s.iteration as f64, s.sharpness))
+        .collect();
+    let losses: Vec<(f64, f64)> = e
+        .run
+        .losses
+        .iter()
+        .enumerate()
+        .map(|(k, l)| (k as f64, *l))
+        .collect();
+    svg::edge_of_stability(&sharpness, e.threshold, &losses)
 }
 
 /// θ₀ from a file of `d` little-endian f64.

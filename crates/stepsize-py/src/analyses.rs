@@ -7,8 +7,8 @@ use crate::monitor::PythonMonitor;
 use crate::objective::{Objective, with_objective};
 use gd_core::analyses::{
     Axis, BasinAttractor, BasinOptions, BoundaryOptions, OrbitDiagramOptions, Plane,
-    SharpnessAlong, SharpnessAlongOptions, basins, edge_of_stability, orbit_diagram,
-    sharpness_along, stability, stability_boundary,
+    SharpnessAlong, SharpnessAlongOptions, basins, orbit_diagram, sharpness_along, stability,
+    stability_boundary, summarize,
 };
 use gd_core::{
     Attractor, DEFAULT_MARGINAL_TOLERANCE, ExtremeEigenvalues, Linearization, Objective as _,
@@ -268,8 +268,32 @@ pub fn _sharpness<'py>(
     extremes_dict(py, &e)
 }
 
-/// λmax(∇²f(θ_k)) every `every` steps along GD at η from θ₀, with the loss at every step;
-/// Ctrl-C stops it (raising `KeyboardInterrupt`), `progress(done, total)` is called as it goes.
+/// GD at η from θ₀ with λmax sampled as `options` says, without the interpreter lock; Ctrl-C
+/// stops it (raising `KeyboardInterrupt`), `progress(done, total)` is called as it goes.
+fn tracked_run(
+    py: Python<'_>,
+    objective: &Objective,
+    theta0: &Bound<'_, PyAny>,
+    eta: f64,
+    steps: usize,
+    options: &SharpnessAlongOptions,
+    progress: Option<Py<PyAny>>,
+) -> PyResult<SharpnessAlong> {
+    let theta0 = vector(py, "theta0", theta0, Some(objective.dim()))?;
+    let monitor = PythonMonitor::new(progress);
+    let run = objective.detached(py, |inner| {
+        with_objective!(inner, |o| {
+            let schedule = Schedule::constant(eta).map_err(value_error)?;
+            monitor
+                .with_hooks(|hooks| sharpness_along(o, &theta0, schedule, steps, options, hooks))
+                .map_err(value_error)
+        })
+    });
+    monitor.finish()?;
+    run
+}
+
+/// λmax(∇²f(θ_k)) every `every` steps along GD at η from θ₀, with the loss at every step.
 #[pyfunction]
 #[pyo3(signature = (objective, theta0, eta, steps, every, top_k, tolerance, lambda_min, progress))]
 pub fn _sharpness_along<'py>(
@@ -284,7 +308,6 @@ pub fn _sharpness_along<'py>(
     lambda_min: bool,
     progress: Option<Py<PyAny>>,
 ) -> PyResult<Bound<'py, PyDict>> {
-    let theta0 = vector(py, "theta0", theta0, Some(objective.dim()))?;
     let options = SharpnessAlongOptions {
         every,
         top_k,
@@ -292,21 +315,12 @@ pub fn _sharpness_along<'py>(
         lambda_min,
         ..SharpnessAlongOptions::default()
     };
-    let monitor = PythonMonitor::new(progress);
-    let t = objective.detached(py, |inner| {
-        with_objective!(inner, |o| {
-            let schedule = Schedule::constant(eta).map_err(value_error)?;
-            monitor
-                .with_hooks(|hooks| sharpness_along(o, &theta0, schedule, steps, &options, hooks))
-                .map_err(value_error)
-        })
-    });
-    monitor.finish()?;
-    sharpness_along_dict(py, eta, &t?)
+    let run = tracked_run(py, objective, theta0, eta, steps, &options, progress)?;
+    sharpness_along_dict(py, eta, &run)
 }
 
-/// The edge-of-stability summary of GD at η from θ₀ (`gd_core::analyses::edge_of_stability`),
-/// with the tracked run; Ctrl-C and `progress` as for `_sharpness_along`.
+/// The edge-of-stability summary (`gd_core::analyses::summarize`) of the run of
+/// `_sharpness_along` at η, with the run.
 #[pyfunction]
 #[pyo3(signature = (objective, theta0, eta, steps, every, tolerance, progress))]
 pub fn _edge_of_stability<'py>(
@@ -319,22 +333,13 @@ pub fn _edge_of_stability<'py>(
     tolerance: f64,
     progress: Option<Py<PyAny>>,
 ) -> PyResult<Bound<'py, PyDict>> {
-    let theta0 = vector(py, "theta0", theta0, Some(objective.dim()))?;
     let options = SharpnessAlongOptions {
         every,
         relative_tolerance: tolerance,
         ..SharpnessAlongOptions::default()
     };
-    let monitor = PythonMonitor::new(progress);
-    let e = objective.detached(py, |inner| {
-        with_objective!(inner, |o| {
-            monitor
-                .with_hooks(|hooks| edge_of_stability(o, &theta0, eta, steps, &options, hooks))
-                .map_err(value_error)
-        })
-    });
-    monitor.finish()?;
-    let e = e?;
+    let run = tracked_run(py, objective, theta0, eta, steps, &options, progress)?;
+    let e = summarize(eta, every, run);
     let d = PyDict::new(py);
     d.set_item("eta", e.eta)?;
     d.set_item("threshold", e.threshold)?;
