@@ -89,17 +89,20 @@ array=$(STEPSIZE="$stepsize" GRID=$grid LOSS="$loss" sbatch --parsable --array=0
 merge=$(STEPSIZE="$stepsize" sbatch --parsable --dependency=afterok:"$array" \
     --chdir="$work" "$here/merge.sbatch" "$work/shards" "$work/merged")
 echo "submitted array job $array (4 shards) and merge job $merge"
-for _ in $(seq 1200); do
-    queue=$(squeue -h -j "$array,$merge" -o "%i %T %r" 2>/dev/null || true)
-    [ -z "$queue" ] && break
-    if grep -q DependencyNeverSatisfied <<<"$queue"; then
-        echo "end-to-end: an array task failed, so the merge can never run:" >&2
-        cat "$work"/stepsize-*.out >&2 || true
-        exit 1
-    fi
-    sleep 0.5
-done
-[ -z "$(squeue -h -j "$array,$merge" 2>/dev/null)" ] || { echo "end-to-end: jobs still queued after 10 minutes" >&2; squeue >&2; exit 1; }
+wait_for() { # the array job and its merge
+    for _ in $(seq 1200); do
+        queue=$(squeue -h -j "$1,$2" -o "%i %T %r" 2>/dev/null || true)
+        [ -z "$queue" ] && break
+        if grep -q DependencyNeverSatisfied <<<"$queue"; then
+            echo "end-to-end: an array task failed, so the merge can never run:" >&2
+            cat "$work"/stepsize-*.out >&2 || true
+            exit 1
+        fi
+        sleep 0.5
+    done
+    [ -z "$(squeue -h -j "$1,$2" 2>/dev/null)" ] || { echo "end-to-end: jobs still queued after 10 minutes" >&2; squeue >&2; exit 1; }
+}
+wait_for "$array" "$merge"
 cat "$work"/stepsize-*.out
 [ -f "$work/merged/labels.bin" ] || { echo "end-to-end: the merge job wrote nothing" >&2; exit 1; }
 
@@ -108,3 +111,19 @@ for f in labels.bin basins.json basins.svg; do
     cmp "$work/whole/$f" "$work/merged/$f" || { echo "end-to-end: $f differs from the unsharded run" >&2; exit 1; }
 done
 echo "end-to-end: 4 Slurm array tasks merged equal the unsharded ${grid}x${grid} basin map byte for byte"
+
+# An edge-of-stability sweep of a network on the digits set (3 step sizes × 2 seeds), the same way.
+eos="--count 300 --hidden 50 --eta 0.05:0.15:3 --seeds 2 --steps 100 --every 10"
+array=$(STEPSIZE="$stepsize" COUNT=300 HIDDEN=50 ETAS=0.05:0.15:3 SEEDS=2 STEPS=100 EVERY=10 \
+    sbatch --parsable --array=0-2 --chdir="$work" "$here/eos-array.sbatch" "$work/eos-shards")
+merge=$(STEPSIZE="$stepsize" sbatch --parsable --dependency=afterok:"$array" \
+    --chdir="$work" "$here/merge.sbatch" "$work/eos-shards" "$work/eos-merged")
+echo "submitted array job $array (3 shards) and merge job $merge"
+wait_for "$array" "$merge"
+[ -f "$work/eos-merged/eos-sweep.csv" ] || { echo "end-to-end: the eos merge job wrote nothing" >&2; cat "$work"/stepsize-*.out >&2; exit 1; }
+# shellcheck disable=SC2086
+"$stepsize" eos $eos --out "$work/eos-whole" >/dev/null
+for f in eos-sweep.csv eos-sweep.json eos-sweep.svg; do
+    cmp "$work/eos-whole/$f" "$work/eos-merged/$f" || { echo "end-to-end: $f differs from the unsharded sweep" >&2; exit 1; }
+done
+echo "end-to-end: 3 Slurm array tasks merged equal the unsharded edge-of-stability sweep byte for byte"
