@@ -101,7 +101,7 @@ impl Sweep {
         match self {
             Self::Basins { loss, .. } => Formula::parse(loss, 2),
             Self::OrbitDiagram { loss, .. } => Formula::parse(loss, 1),
-            Self::Eos { .. } => Err(CliError::flag("(sweep)", "an eos sweep", "a formula sweep")),
+            Self::Eos { .. } => Err(not_a_formula_sweep()),
         }
     }
 
@@ -200,7 +200,7 @@ impl Sweep {
                     &f, &etas, &starts, &options, range, progress,
                 )?)
             }
-            Self::Eos { .. } => unreachable_sweep(),
+            Self::Eos { .. } => return Err(not_a_formula_sweep()),
         };
         part.map_err(|e| CliError::flag("(results)", e, "serializable results"))
     }
@@ -281,15 +281,15 @@ impl Sweep {
                 let minima = orbit_minima(&f, &etas, &starts, &options)?;
                 orbit_files(self, &columns, &minima)
             }
-            Self::Eos { .. } => unreachable_sweep(),
+            Self::Eos { .. } => return Err(not_a_formula_sweep()),
         };
         Ok(files)
     }
 }
 
-/// The arms of formula sweeps that an eos sweep never reaches (it returns before them).
-fn unreachable_sweep<T>() -> T {
-    unreachable!("eos sweeps are handled before the formula sweeps")
+/// The error of a formula-sweep step asked of an eos sweep.
+fn not_a_formula_sweep() -> CliError {
+    CliError::flag("(sweep)", "an eos sweep", "a formula sweep")
 }
 
 /// `eos-sweep.csv` (a row per (η, seed)), `eos-sweep.json` and `eos-sweep.svg` (λmax/(2/η)

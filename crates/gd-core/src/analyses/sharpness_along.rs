@@ -204,10 +204,10 @@ pub fn sharpness_along<O: Objective>(
     })?;
     let mut gd = GradientDescent::new(objective, schedule, theta0)?;
     let mut run = SharpnessAlong {
-        samples: Vec::new(),
-        losses: Vec::new(),
-        steps_along_top: Vec::new(),
-        etas: Vec::new(),
+        samples: Vec::with_capacity(steps / options.every + 1),
+        losses: Vec::with_capacity(steps + 1),
+        steps_along_top: Vec::with_capacity(steps),
+        etas: Vec::with_capacity(steps),
         steps: 0,
         end: TrackingEnd::Completed,
         final_theta: Vec::new(),
