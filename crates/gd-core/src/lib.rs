@@ -26,6 +26,7 @@ pub mod finite_difference;
 mod gd;
 mod hessian;
 mod history;
+mod interruptible;
 mod lanczos;
 mod linearization;
 mod lyapunov;
@@ -48,6 +49,7 @@ pub use closure_objective::{ClosureWorkspace, FromClosures, hvp_by_central_diffe
 pub use error::{CoreError, Result};
 pub use gd::{GradientDescent, StepInfo};
 pub use hessian::{DENSE_HESSIAN_MAX_DIM, dense_hessian};
+pub use interruptible::Interruptible;
 pub use lanczos::{
     DEFAULT_BASIS_SIZE, ExtremeEigenvalues, Lanczos, LanczosOptions, MAX_BASIS_BYTES, RitzValue,
 };

@@ -2,8 +2,7 @@
 //! the interpreter lock and returns a dict of NumPy arrays and numbers, which the package's
 //! Python layer turns into result objects (`stepsize/_results.py`).
 
-use crate::arrays::{rows_as_points, to_numpy, to_numpy_matrix, value_error, vector};
-use crate::monitor::PythonMonitor;
+use crate::arrays::{to_numpy, to_numpy_matrix, value_error, vector};
 use crate::objective::{Objective, with_objective};
 use gd_core::analyses::{
     Axis, BasinAttractor, BasinOptions, BoundaryOptions, OrbitDiagramOptions, Plane,
@@ -93,7 +92,7 @@ struct Multipliers {
 
 /// Where GD from θ₀ at η ends.
 #[pyfunction]
-#[pyo3(signature = (objective, theta0, eta, max_iterations, gradient_tolerance, max_period, divergence_bound))]
+#[pyo3(signature = (objective, theta0, eta, max_iterations, gradient_tolerance, max_period, divergence_bound, progress = None))]
 pub fn _run<'py>(
     py: Python<'py>,
     objective: &Objective,
@@ -103,8 +102,9 @@ pub fn _run<'py>(
     gradient_tolerance: Option<f64>,
     max_period: usize,
     divergence_bound: f64,
+    progress: Option<Py<PyAny>>,
 ) -> PyResult<Bound<'py, PyDict>> {
-    let theta0 = vector(py, "theta0", theta0, Some(objective.dim()))?;
+    let theta0 = objective.point(py, "theta0", theta0)?;
     let config = RunConfig {
         max_iterations,
         gradient_tolerance,
@@ -112,8 +112,8 @@ pub fn _run<'py>(
         divergence_bound,
         ..gd_core::analyses::run_config_for_analysis()
     };
-    let end = objective.detached(py, |inner| {
-        with_objective!(inner, |o| {
+    let end = objective.watched(py, progress, |inner, watch| {
+        with_objective!(inner, stop = &watch.stop, |o| {
             let schedule = Schedule::constant(eta).map_err(value_error)?;
             let trajectory = run_gd(o, &theta0, schedule, &config).map_err(value_error)?;
             let orbit = match &trajectory.attractor {
@@ -231,9 +231,10 @@ pub fn _stability<'py>(
     at: &Bound<'py, PyAny>,
     eta: Option<f64>,
 ) -> PyResult<Bound<'py, PyDict>> {
-    let at = vector(py, "at", at, Some(objective.dim()))?;
-    let s = objective.detached(py, |inner| {
-        with_objective!(inner, |o| stability(o, &at, eta).map_err(value_error))
+    let at = objective.point(py, "at", at)?;
+    let s = objective.watched(py, None, |inner, watch| {
+        with_objective!(inner, stop = &watch.stop, |o| stability(o, &at, eta)
+            .map_err(value_error))
     })?;
     let d = PyDict::new(py);
     d.set_item("point", to_numpy(py, &s.point))?;
@@ -255,15 +256,16 @@ pub fn _sharpness<'py>(
     objective: &Objective,
     at: &Bound<'py, PyAny>,
 ) -> PyResult<Bound<'py, PyDict>> {
-    let at = vector(py, "at", at, Some(objective.dim()))?;
+    let at = objective.point(py, "at", at)?;
     if let Some(i) = at.iter().position(|x| !x.is_finite()) {
         return Err(PyValueError::new_err(format!(
             "at[{i}] = {} is not allowed: a finite number",
             at[i]
         )));
     }
-    let e = objective.detached(py, |inner| {
-        with_objective!(inner, |o| extreme_eigenvalues(o, &at).map_err(value_error))
+    let e = objective.watched(py, None, |inner, watch| {
+        with_objective!(inner, stop = &watch.stop, |o| extreme_eigenvalues(o, &at)
+            .map_err(value_error))
     })?;
     extremes_dict(py, &e)
 }
@@ -279,18 +281,15 @@ fn tracked_run(
     options: &SharpnessAlongOptions,
     progress: Option<Py<PyAny>>,
 ) -> PyResult<SharpnessAlong> {
-    let theta0 = vector(py, "theta0", theta0, Some(objective.dim()))?;
-    let monitor = PythonMonitor::new(progress);
-    let run = objective.detached(py, |inner| {
-        with_objective!(inner, |o| {
+    let theta0 = objective.point(py, "theta0", theta0)?;
+    objective.watched(py, progress, |inner, watch| {
+        with_objective!(inner, stop = &watch.stop, |o| {
             let schedule = Schedule::constant(eta).map_err(value_error)?;
-            monitor
-                .with_hooks(|hooks| sharpness_along(o, &theta0, schedule, steps, options, hooks))
+            watch
+                .with_monitor(|hooks| sharpness_along(o, &theta0, schedule, steps, options, hooks))
                 .map_err(value_error)
         })
-    });
-    monitor.finish()?;
-    run
+    })
 }
 
 /// λmax(∇²f(θ_k)) every `every` steps along GD at η from θ₀, with the loss at every step.
@@ -408,20 +407,21 @@ pub fn _orbit_diagram<'py>(
     divergence_bound: f64,
     merge_tolerance: f64,
     threads: Option<usize>,
+    progress: Option<Py<PyAny>>,
 ) -> PyResult<Bound<'py, PyDict>> {
-    let dim = objective.dim();
     let etas = vector(py, "etas", etas, None)?;
-    let starts = rows_as_points(py, "starts", starts, dim)?;
+    let starts = objective.points(py, "starts", starts)?;
     let options = OrbitDiagramOptions {
         transient,
         points,
         divergence_bound,
         merge_tolerance,
     };
-    let diagram = objective.detached(py, |inner| {
+    let diagram = objective.watched(py, progress, |inner, watch| {
         in_pool(threads, || {
-            with_objective!(inner, |o| orbit_diagram(o, &etas, &starts, &options, None)
-                .map_err(value_error))
+            with_objective!(inner, stop = &watch.stop, |o| {
+                orbit_diagram(o, &etas, &starts, &options, Some(&watch.hook())).map_err(value_error)
+            })
         })
     })?;
     let (mut eta, mut start, mut x) = (Vec::new(), Vec::new(), Vec::new());
@@ -479,8 +479,12 @@ pub fn _basins<'py>(
     max_period: usize,
     merge_tolerance: f64,
     threads: Option<usize>,
+    progress: Option<Py<PyAny>>,
 ) -> PyResult<Bound<'py, PyDict>> {
-    let dim = objective.dim();
+    let dim = match center {
+        Some(c) => objective.point(py, "center", c)?.len(),
+        None => objective.require_dim("basins without center")?,
+    };
     let (s_axis, t_axis) = (axis("s", s)?, axis("t", t)?);
     let unit = |i: usize| (0..dim).map(|k| f64::from(u8::from(k == i))).collect();
     let get = |name: &str, value: Option<&Bound<'py, PyAny>>, default: Vec<f64>| match value {
@@ -503,10 +507,11 @@ pub fn _basins<'py>(
         max_period,
         merge_tolerance,
     };
-    let map = objective.detached(py, |inner| {
+    let map = objective.watched(py, progress, |inner, watch| {
         in_pool(threads, || {
-            with_objective!(inner, |o| basins(o, eta, &plane, &options, None)
-                .map_err(value_error))
+            with_objective!(inner, stop = &watch.stop, |o| {
+                basins(o, eta, &plane, &options, Some(&watch.hook())).map_err(value_error)
+            })
         })
     })?;
     let d = PyDict::new(py);
@@ -563,15 +568,17 @@ pub fn _boundary<'py>(
     perturbation: f64,
     max_iterations: usize,
 ) -> PyResult<Bound<'py, PyDict>> {
-    let near = vector(py, "near", near, Some(objective.dim()))?;
+    let near = objective.point(py, "near", near)?;
     let options = BoundaryOptions {
         relative_tolerance,
         perturbation,
         max_iterations,
     };
-    let b = objective.detached(py, |inner| {
-        with_objective!(inner, |o| stability_boundary(o, &near, &options)
-            .map_err(value_error))
+    let b = objective.watched(py, None, |inner, watch| {
+        with_objective!(inner, stop = &watch.stop, |o| stability_boundary(
+            o, &near, &options
+        )
+        .map_err(value_error))
     })?;
     let d = PyDict::new(py);
     d.set_item("minimum", to_numpy(py, &b.minimum))?;
@@ -599,8 +606,12 @@ pub fn _sweep<'py>(
     seed: u64,
     max_iterations: usize,
     threads: Option<usize>,
+    progress: Option<Py<PyAny>>,
 ) -> PyResult<Bound<'py, PyDict>> {
-    let dim = objective.dim();
+    let starts = starts
+        .map(|s| objective.points(py, "starts", s))
+        .transpose()?;
+    let dim = objective.require_dim("sweep with count")?;
     let etas = vector(py, "etas", etas, None)?;
     if etas.is_empty() {
         return Err(PyValueError::new_err(
@@ -608,7 +619,7 @@ pub fn _sweep<'py>(
         ));
     }
     let starts: Vec<Vec<f64>> = match (starts, count) {
-        (Some(s), None) => rows_as_points(py, "starts", s, dim)?,
+        (Some(s), None) => s,
         (None, Some(n)) => {
             if !(low.is_finite() && high.is_finite() && low < high && high - low < f64::MAX) {
                 return Err(PyValueError::new_err(format!(
@@ -658,15 +669,19 @@ pub fn _sweep<'py>(
         bytes_per_result: Some(64 * (dim + 8)),
         ..SweepOptions::seeded(seed)
     };
-    let ends = objective.detached(py, |inner| {
+    let ends = objective.watched(py, progress, |inner, watch| {
         in_pool(threads, || {
-            with_objective!(inner, |o| {
+            with_objective!(inner, stop = &watch.stop, |o| {
                 config.validate().map_err(value_error)?;
+                let done = std::sync::atomic::AtomicUsize::new(0);
                 let task = |i: usize| {
                     let (eta, start) = (etas[i / starts.len()], &starts[i % starts.len()]);
-                    Schedule::constant(eta)
+                    let end = Schedule::constant(eta)
                         .and_then(|s| run_gd(o, start, s, &config))
-                        .map_err(|e| e.to_string())
+                        .map_err(|e| e.to_string());
+                    let finished = done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
+                    watch.report(finished, tasks);
+                    end
                 };
                 if o.batch_size().is_some() {
                     // Python functions: one after another on this thread (see

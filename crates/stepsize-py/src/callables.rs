@@ -11,12 +11,13 @@
 use numpy::{PyArray1, PyArray2, PyArrayMethods, PyUntypedArrayMethods};
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
-use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Mutex, OnceLock};
 
 /// The Python functions of an objective.
 pub struct Callables {
-    pub dim: usize,
+    /// d: given, or fixed by the first point an analysis receives.
+    dim: OnceLock<usize>,
     pub loss: Py<PyAny>,
     pub gradient: Py<PyAny>,
     pub hvp: Option<Py<PyAny>>,
@@ -25,8 +26,18 @@ pub struct Callables {
     pub value_and_gradient: Option<Py<PyAny>>,
     /// Trajectories per batched call.
     pub batch_size: usize,
+    /// The model's parameters (a JAX pytree, PyTorch tensors) from θ, and back, when the
+    /// objective was built from a model rather than from a function of a vector.
+    pub structure: Option<Structure>,
     failed: AtomicBool,
     error: Mutex<Option<PyErr>>,
+}
+
+/// The model's parameters as θ (`flatten(params=None)`, the example given when None) and θ as
+/// the model's parameters (`unflatten(theta)`).
+pub struct Structure {
+    pub flatten: Py<PyAny>,
+    pub unflatten: Py<PyAny>,
 }
 
 /// Scratch of the central-difference HVP.
@@ -37,25 +48,41 @@ pub struct CallablesWorkspace {
 
 impl Callables {
     pub fn new(
-        dim: usize,
+        dim: Option<usize>,
         loss: Py<PyAny>,
         gradient: Py<PyAny>,
         hvp: Option<Py<PyAny>>,
         batched_gradient: Option<Py<PyAny>>,
         value_and_gradient: Option<Py<PyAny>>,
         batch_size: usize,
+        structure: Option<Structure>,
     ) -> Self {
+        let known = OnceLock::new();
+        if let Some(d) = dim {
+            let _ = known.set(d);
+        }
         Self {
-            dim,
+            dim: known,
             loss,
             gradient,
             hvp,
             batched_gradient,
             value_and_gradient,
             batch_size,
+            structure,
             failed: AtomicBool::new(false),
             error: Mutex::new(None),
         }
+    }
+
+    /// d, when known.
+    pub fn known_dim(&self) -> Option<usize> {
+        self.dim.get().copied()
+    }
+
+    /// Fixes d at `n` if it was not known; returns d.
+    pub fn bind_dim(&self, n: usize) -> usize {
+        *self.dim.get_or_init(|| n)
     }
 
     /// The first exception raised since the last call, clearing it.
@@ -174,14 +201,15 @@ fn copy_result(
 impl gd_core::Objective for Callables {
     type Workspace = CallablesWorkspace;
 
+    /// 0 until known: every entry point binds it from its first point before running.
     fn dim(&self) -> usize {
-        self.dim
+        self.known_dim().unwrap_or(0)
     }
 
     fn workspace(&self) -> CallablesWorkspace {
         CallablesWorkspace {
-            shifted: vec![0.0; self.dim],
-            scratch: vec![0.0; self.dim],
+            shifted: vec![0.0; self.dim()],
+            scratch: vec![0.0; self.dim()],
         }
     }
 
@@ -227,18 +255,19 @@ impl gd_core::Objective for Callables {
     }
 
     fn gradients(&self, thetas: &[f64], gradients: &mut [f64], ws: &mut CallablesWorkspace) {
+        let dim = self.dim().max(1);
         let Some(batched) = &self.batched_gradient else {
             for (t, g) in thetas
-                .chunks_exact(self.dim)
-                .zip(gradients.chunks_exact_mut(self.dim))
+                .chunks_exact(dim)
+                .zip(gradients.chunks_exact_mut(dim))
             {
                 self.gradient(t, g, ws);
             }
             return;
         };
         Python::attach(|py| {
-            let rows = thetas.len() / self.dim;
-            match PyArray1::from_slice(py, thetas).reshape([rows, self.dim]) {
+            let rows = thetas.len() / dim;
+            match PyArray1::from_slice(py, thetas).reshape([rows, dim]) {
                 Ok(x) => self.call_into(py, "batched_grad", batched, (x,), gradients),
                 Err(e) => {
                     self.record(e);

@@ -3,7 +3,8 @@
 //! Python; and the constructors.
 
 use crate::arrays::{formula_error, matrix, to_numpy, value_error, vector};
-use crate::callables::Callables;
+use crate::callables::{Callables, Structure};
+use crate::monitor::{Watch, watched};
 use gd_core::Objective as _;
 use gd_models::{Activation, DeepLinear, LossScale, Mlp, MlpLoss, Scalar, TwoLayerRelu};
 use numpy::PyArray1;
@@ -40,6 +41,12 @@ macro_rules! with_objective {
             $crate::objective::Inner::Callables($o) => $body,
         }
     };
+    ($objective:expr, stop = $stop:expr, |$o:ident| $body:expr) => {
+        $crate::objective::with_objective!($objective, |inner| {
+            let $o = &gd_core::Interruptible::new(inner, $stop);
+            $body
+        })
+    };
 }
 pub(crate) use with_objective;
 
@@ -60,6 +67,111 @@ impl Objective {
 
     pub fn dim(&self) -> usize {
         with_objective!(&*self.inner, |o| o.dim())
+    }
+
+    /// d, unless this is Python functions given without `dim` and no point has been seen.
+    pub fn known_dim(&self) -> Option<usize> {
+        match &*self.inner {
+            Inner::Callables(c) => c.known_dim(),
+            _ => Some(self.dim()),
+        }
+    }
+
+    /// d, or an error saying that `argument` needs it and how to give it.
+    pub fn require_dim(&self, argument: &str) -> PyResult<usize> {
+        self.known_dim().ok_or_else(|| {
+            PyValueError::new_err(format!(
+                "{argument} needs the number of parameters, which is not known yet: pass \
+                 dim= to from_callables, or call an analysis with a point first"
+            ))
+        })
+    }
+
+    /// Fixes d at `n` for functions given without `dim` (checking 1 ≤ n ≤ 2²⁸); returns d.
+    fn bind_dim(&self, name: &str, n: usize) -> PyResult<usize> {
+        match &*self.inner {
+            Inner::Callables(c) if c.known_dim().is_none() => {
+                if !(1..=MAX_DIM).contains(&n) {
+                    return Err(PyValueError::new_err(format!(
+                        "{name} has {n} numbers; a point of 1 to {MAX_DIM} parameters"
+                    )));
+                }
+                Ok(c.bind_dim(n))
+            }
+            _ => Ok(self.dim()),
+        }
+    }
+
+    /// A point θ of this objective (its first point fixes d for functions given without it).
+    pub fn point(
+        &self,
+        py: Python<'_>,
+        name: &str,
+        value: &Bound<'_, PyAny>,
+    ) -> PyResult<Vec<f64>> {
+        match self.known_dim() {
+            Some(d) => vector(py, name, value, Some(d)),
+            None => {
+                let theta = vector(py, name, value, None)?;
+                let d = self.bind_dim(name, theta.len())?;
+                vector(py, name, value, Some(d))
+            }
+        }
+    }
+
+    /// The rows of an n × d matrix as points (its columns fix d for functions given without
+    /// it).
+    pub fn points(
+        &self,
+        py: Python<'_>,
+        name: &str,
+        value: &Bound<'_, PyAny>,
+    ) -> PyResult<Vec<Vec<f64>>> {
+        let d = match self.known_dim() {
+            Some(d) => d,
+            None => {
+                let (_, columns, _) = matrix(py, name, value, None)?;
+                self.bind_dim(name, columns)?
+            }
+        };
+        crate::arrays::rows_as_points(py, name, value, d)
+    }
+
+    /// How the model's parameters map to θ, for objectives built from a model.
+    fn structure(&self) -> PyResult<&Structure> {
+        match &*self.inner {
+            Inner::Callables(Callables {
+                structure: Some(s), ..
+            }) => Ok(s),
+            _ => Err(pyo3::exceptions::PyTypeError::new_err(format!(
+                "flatten and unflatten need an objective built from a model (from_jax with a \
+                 pytree, from_torch); this is {}",
+                self.description
+            ))),
+        }
+    }
+
+    /// Runs the analysis `f` on a worker thread (see [`crate::monitor`]): Ctrl-C sets the
+    /// watch's stop flag (pass it to `with_objective!(.., stop = ..)`) and raises
+    /// `KeyboardInterrupt`; progress reported to the watch reaches `progress`. An exception
+    /// raised by a Python function of the objective is raised instead of the result.
+    pub fn watched<T: Send>(
+        &self,
+        py: Python<'_>,
+        progress: Option<Py<PyAny>>,
+        f: impl FnOnce(&Inner, &Watch) -> PyResult<T> + Send,
+    ) -> PyResult<T> {
+        let inner = &*self.inner;
+        let result = watched(py, progress, |watch| f(inner, watch));
+        let raised = match inner {
+            Inner::Callables(c) => c.take_error(),
+            _ => None,
+        };
+        match (result, raised) {
+            (Err(stopped), _) => Err(stopped),
+            (Ok(_), Some(error)) => Err(error),
+            (Ok(result), None) => result,
+        }
     }
 
     /// Runs `f` without the interpreter lock (Python callables take it per call), then
@@ -107,15 +219,16 @@ impl Objective {
         }
     }
 
-    /// The number of parameters d.
+    /// The number of parameters d (None for Python functions given without `dim`, until
+    /// the first point).
     #[getter(dim)]
-    fn py_dim(&self) -> usize {
-        self.dim()
+    fn py_dim(&self) -> Option<usize> {
+        self.known_dim()
     }
 
     /// f(θ).
     fn loss(&self, py: Python<'_>, theta: &Bound<'_, PyAny>) -> PyResult<f64> {
-        let theta = vector(py, "theta", theta, Some(self.dim()))?;
+        let theta = self.point(py, "theta", theta)?;
         self.detached(py, |inner| {
             Ok(with_objective!(inner, |o| o.loss(&theta, &mut o.workspace())))
         })
@@ -127,7 +240,7 @@ impl Objective {
         py: Python<'py>,
         theta: &Bound<'py, PyAny>,
     ) -> PyResult<Bound<'py, PyArray1<f64>>> {
-        let theta = vector(py, "theta", theta, Some(self.dim()))?;
+        let theta = self.point(py, "theta", theta)?;
         let g = self.detached(py, |inner| {
             let mut g = vec![0.0; theta.len()];
             with_objective!(inner, |o| o.gradient(&theta, &mut g, &mut o.workspace()));
@@ -143,7 +256,7 @@ impl Objective {
         theta: &Bound<'py, PyAny>,
         v: &Bound<'py, PyAny>,
     ) -> PyResult<Bound<'py, PyArray1<f64>>> {
-        let theta = vector(py, "theta", theta, Some(self.dim()))?;
+        let theta = self.point(py, "theta", theta)?;
         let v = vector(py, "v", v, Some(self.dim()))?;
         let out = self.detached(py, |inner| {
             let mut out = vec![0.0; theta.len()];
@@ -158,12 +271,35 @@ impl Objective {
         Ok(to_numpy(py, &out))
     }
 
+    /// θ as the model's parameters (a JAX pytree, a dict of PyTorch tensors), for objectives
+    /// from `from_jax` with a pytree or from `from_torch`.
+    fn unflatten(&self, py: Python<'_>, theta: &Bound<'_, PyAny>) -> PyResult<Py<PyAny>> {
+        let theta = self.point(py, "theta", theta)?;
+        let structure = self.structure()?;
+        structure
+            .unflatten
+            .call1(py, (PyArray1::from_vec(py, theta),))
+    }
+
+    /// The flat θ of the model's parameters `params` (a pytree like the example, a module or
+    /// a dict of tensors); the parameters given at construction when None.
+    #[pyo3(signature = (params = None))]
+    fn flatten<'py>(
+        &self,
+        py: Python<'py>,
+        params: Option<&Bound<'py, PyAny>>,
+    ) -> PyResult<Bound<'py, PyArray1<f64>>> {
+        let structure = self.structure()?;
+        let flat = structure.flatten.bind(py).call1((params,))?;
+        let theta = self.point(py, "flatten's result", &flat)?;
+        Ok(PyArray1::from_vec(py, theta))
+    }
+
     fn __repr__(&self) -> String {
-        format!(
-            "<stepsize.Objective {} (d = {})>",
-            self.description,
-            self.dim()
-        )
+        let d = self
+            .known_dim()
+            .map_or("not known yet".to_string(), |d| d.to_string());
+        format!("<stepsize.Objective {} (d = {d})>", self.description)
     }
 }
 
@@ -184,17 +320,23 @@ pub fn from_formula(formula: &str, dim: Option<usize>) -> PyResult<Objective> {
 
 /// A loss from Python functions (see the package's `from_callables`).
 #[pyfunction]
-#[pyo3(signature = (loss, grad, dim, hvp = None, batched_grad = None, value_and_grad = None, batch_size = 1024))]
+#[pyo3(signature = (loss, grad, dim = None, hvp = None, batched_grad = None, value_and_grad = None, batch_size = 1024, flatten = None, unflatten = None, description = None))]
+#[allow(clippy::too_many_arguments)]
 pub fn _from_callables(
     loss: &Bound<'_, PyAny>,
     grad: &Bound<'_, PyAny>,
-    dim: usize,
+    dim: Option<usize>,
     hvp: Option<&Bound<'_, PyAny>>,
     batched_grad: Option<&Bound<'_, PyAny>>,
     value_and_grad: Option<&Bound<'_, PyAny>>,
     batch_size: usize,
+    flatten: Option<&Bound<'_, PyAny>>,
+    unflatten: Option<&Bound<'_, PyAny>>,
+    description: Option<String>,
 ) -> PyResult<Objective> {
     for (name, f) in [
+        ("flatten", flatten),
+        ("unflatten", unflatten),
         ("loss", Some(loss)),
         ("grad", Some(grad)),
         ("hvp", hvp),
@@ -209,7 +351,9 @@ pub fn _from_callables(
             )));
         }
     }
-    if !(1..=MAX_DIM).contains(&dim) {
+    if let Some(dim) = dim
+        && !(1..=MAX_DIM).contains(&dim)
+    {
         return Err(PyValueError::new_err(format!(
             "dim = {dim} is not allowed: 1 to {MAX_DIM}"
         )));
@@ -228,15 +372,20 @@ pub fn _from_callables(
         batched_grad.map(|f| f.clone().unbind()),
         value_and_grad.map(|f| f.clone().unbind()),
         batch_size,
+        flatten.zip(unflatten).map(|(f, u)| Structure {
+            flatten: f.clone().unbind(),
+            unflatten: u.clone().unbind(),
+        }),
     );
     let batched = if batched_grad.is_some() {
         ", batched"
     } else {
         ""
     };
+    let origin = description.unwrap_or_else(|| "Python functions".into());
     Ok(Objective::new(
         Inner::Callables(callables),
-        format!("from Python functions{batched}"),
+        format!("from {origin}{batched}"),
     ))
 }
 

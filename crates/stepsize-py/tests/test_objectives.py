@@ -79,3 +79,59 @@ def test_jax_orbit_diagram_is_batched_and_matches_the_formula(formula, jax_w5):
     assert np.array_equal(a.diverged, b.diverged)
     assert len(a.minima) == len(b.minima) >= 1
     close(sorted(m.max_stable_step for m in b.minima), sorted(m.max_stable_step for m in a.minima), 1e-9)
+
+
+def test_from_callables_without_dim_binds_it_at_the_first_point():
+    f = stepsize.from_callables(lambda t: float(t @ t), lambda t: 2 * t)
+    assert f.dim is None and "not known yet" in repr(f)
+    r = stepsize.run(f, [0.5, -0.25, 1.0], eta=0.1)
+    assert f.dim == 3 and r.kind == "fixed_point"
+    with pytest.raises(ValueError, match=r"theta0 has shape \[2\]; expected \(3,\)"):
+        stepsize.run(f, [1.0, 2.0], eta=0.1)
+    g = stepsize.from_callables(lambda t: float(t @ t), lambda t: 2 * t)
+    with pytest.raises(ValueError, match="sweep with count needs the number of parameters"):
+        stepsize.sweep(g, [0.1], count=4)
+    sweep = stepsize.sweep(g, [0.1], np.ones((3, 4)))
+    assert g.dim == 4 and list(sweep.kind) == ["fixed_point"] * 3
+
+
+def test_from_jax_takes_a_parameter_pytree_and_maps_results_back():
+    import jax.numpy as jnp
+
+    params = {"w": np.ones((3, 2)), "b": np.zeros(2)}
+    x = np.arange(6.0).reshape(2, 3)
+
+    def loss(p):
+        return jnp.sum((x @ p["w"] + p["b"] - 1.0) ** 2)
+
+    f = stepsize.from_jax(loss, params)
+    assert f.dim == 8
+    theta = f.flatten()
+    np.testing.assert_array_equal(f.unflatten(theta)["w"], params["w"])
+    # ravel_pytree orders a dict's leaves by key: b (2 numbers), then w (3 × 2, row-major).
+    flat = stepsize.from_jax(lambda t: loss({"b": t[:2], "w": t[2:].reshape(3, 2)}), 8)
+    np.testing.assert_array_equal(f.gradient(theta), flat.gradient(theta))
+    end = stepsize.run(f, theta, 0.01)
+    fitted = f.unflatten(end.point)
+    assert np.abs(x @ np.asarray(fitted["w"]) + np.asarray(fitted["b"]) - 1.0).max() < 1e-6
+    with pytest.raises(ValueError, match=r"loss_fn returned shape \(2,\); expected a scalar"):
+        stepsize.from_jax(lambda p: p["b"] * 2, params)
+    with pytest.raises(ValueError, match="loss_fn returned shape"):
+        stepsize.from_jax(lambda t: t[:2], 3)
+    with pytest.raises(TypeError, match="flatten and unflatten need an objective built from a model"):
+        stepsize.from_formula("x^2").unflatten([1.0])
+
+
+def test_progress_is_reported_by_the_sweeps():
+    f = stepsize.from_formula("(x^2-1)^2 + 2*(y^2-1)^2 + 0.5*x*y")
+    for call in (
+        lambda p: stepsize.basins(f, 0.05, (-1, 1, 64), (-1, 1, 64), progress=p),
+        lambda p: stepsize.orbit_diagram(
+            stepsize.from_formula("(x^2-1)^2"), np.linspace(0.1, 0.4, 16), [[0.5]], progress=p
+        ),
+        lambda p: stepsize.sweep(f, [0.05, 0.1], count=32, progress=p),
+    ):
+        calls = []
+        call(lambda done, total: calls.append((done, total)))
+        assert calls and calls[-1][0] == calls[-1][1] > 0, calls
+        assert all(0 < d <= t for d, t in calls)

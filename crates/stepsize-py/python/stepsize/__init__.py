@@ -19,7 +19,7 @@ same bits at any thread count.
 
 from __future__ import annotations
 
-from typing import Callable, List, Optional, Sequence, Tuple, Union
+from typing import Any, Callable, List, Optional, Sequence, Tuple, Union
 
 import numpy as np
 
@@ -57,6 +57,7 @@ __all__ = [
     "from_formula",
     "from_callables",
     "from_jax",
+    "from_torch",
     "deep_linear",
     "two_layer_relu",
     "mlp",
@@ -97,12 +98,14 @@ def from_callables(
     grad: Callable[[np.ndarray], np.ndarray],
     hvp: Optional[Callable[[np.ndarray, np.ndarray], np.ndarray]] = None,
     *,
-    dim: int,
+    dim: Optional[int] = None,
     batched_grad: Optional[Callable[[np.ndarray], np.ndarray]] = None,
     value_and_grad: Optional[Callable[[np.ndarray], Tuple[float, np.ndarray]]] = None,
     batch_size: int = 1024,
 ) -> Objective:
-    """An objective from Python functions of a float64 vector θ of length ``dim``.
+    """An objective from Python functions of a float64 vector θ of length ``dim`` (when not
+    given, the length of the first point an analysis receives; ``objective.dim`` is None
+    until then).
 
     ``grad(θ)`` returns ∇f(θ); ``hvp(θ, v)`` returns ∇²f(θ)·v (when omitted, central
     differences of ``grad``, error about 4e-11 relative). ``batched_grad(Θ)`` maps a B × d
@@ -114,16 +117,68 @@ def from_callables(
     return _stepsize._from_callables(loss, grad, dim, hvp, batched_grad, value_and_grad, batch_size)
 
 
-def from_jax(loss_fn: Callable, dim: int, *, batch_size: int = 1024) -> Objective:
-    """An objective from a JAX function of a vector of length ``dim``: the gradient by
-    ``jax.grad``, the HVP as the JVP of the gradient, a ``vmap``-ed gradient for sweeps and
-    ``value_and_grad`` for runs, all
-    jit-compiled in float64 (``jax_enable_x64`` is switched on). Needs ``jax``."""
+def from_jax(loss_fn: Callable, params: Any, *, batch_size: int = 1024) -> Objective:
+    """An objective from a JAX loss: of a vector of length ``params`` (an int), or of a
+    parameter pytree like ``params`` (flattened with ``jax.flatten_util.ravel_pytree``;
+    ``objective.flatten()`` is θ of ``params``, ``objective.unflatten(theta)`` the pytree of a
+    result). The gradient by ``jax.grad``, the HVP as the JVP of the gradient, a ``vmap``-ed
+    gradient for sweeps and ``value_and_grad`` for runs, all jit-compiled in float64
+    (``jax_enable_x64`` is switched on). A loss that does not return a scalar is refused here,
+    by its shape (``jax.eval_shape``). Needs ``jax``."""
     from ._jax import jax_callables
 
-    loss, grad, hvp, batched, both = jax_callables(loss_fn, dim)
-    return from_callables(
-        loss, grad, hvp, dim=dim, batched_grad=batched, value_and_grad=both, batch_size=batch_size
+    c = jax_callables(loss_fn, params)
+    return _stepsize._from_callables(
+        c["loss"], c["grad"], c["dim"], c["hvp"], c["batched_grad"], c["value_and_grad"],
+        batch_size, c.get("flatten"), c.get("unflatten"), "a JAX function",
+    )
+
+
+def from_torch(
+    module: Any,
+    loss_fn: Callable,
+    inputs: Any,
+    targets: Any,
+    *,
+    hvp: str = "double_backward",
+    precision: str = "float64",
+    buffers: str = "refuse",
+    threads: Optional[int] = 1,
+    batched: Optional[bool] = None,
+    batch_size: int = 64,
+) -> Objective:
+    """A PyTorch module on fixed data as an objective over one flat float64 vector θ: the loss
+    ``loss_fn(module(inputs), targets)`` (a scalar tensor; data as tensors or NumPy arrays,
+    samples along the first axis; integer targets stay integers, for class labels).
+
+    θ is the parameters in ``named_parameters()`` order, each flattened row-major
+    (``objective.flatten()`` is the module's parameters now, ``objective.unflatten(theta)``
+    a dict of tensors to ``load_state_dict``). Parameters are views of θ's memory (no copy).
+    The gradient by autograd; the HVP by double backward, or ``hvp="jvp"`` (forward-mode JVP of
+    the gradient, torch ≥ 2.0). Sweeps use a ``torch.func.vmap`` gradient when it works on this
+    module (checked once against the plain gradient; ``batched=True`` requires it, ``False``
+    never uses it); otherwise they call the gradient once per trajectory.
+
+    Determinism: ``torch.set_num_threads(threads)`` is called (a global setting of torch;
+    ``threads=None`` leaves it). With a fixed count torch's CPU kernels give the same bits at
+    every call, which bitwise period detection relies on.
+
+    Refused with a ``ValueError``/``TypeError`` naming the argument: parameters that are not
+    float64 (``precision="float32"`` evaluates in float32 instead: gradients and HVPs then carry
+    float32 rounding, about 1e-7 relative, and the orbits GD finds are those of the rounded
+    map), on another device than the CPU, or integer; buffers (BatchNorm's running statistics:
+    ``buffers="frozen"`` with ``module.eval()`` keeps them constant); active dropout; inputs and
+    targets with different sample counts, no sample, NaN or infinity; a forward pass that raises
+    or a loss that is not a scalar (both tried once here). Works with torch 1.13 and 2.x."""
+    from ._torch import torch_callables
+
+    c = torch_callables(
+        module, loss_fn, inputs, targets,
+        hvp=hvp, precision=precision, buffers=buffers, threads=threads, batched=batched,
+    )
+    return _stepsize._from_callables(
+        c["loss"], c["grad"], c["dim"], c["hvp"], c["batched_grad"], c["value_and_grad"],
+        batch_size, c["flatten"], c["unflatten"], f"a PyTorch {type(module).__name__}",
     )
 
 
@@ -136,12 +191,15 @@ def run(
     gradient_tolerance: Optional[float] = 1e-12,
     max_period: int = 64,
     divergence_bound: float = 1e12,
+    progress: Optional[Callable[[int, int], None]] = None,
 ) -> Run:
     """Where GD from ``theta0`` at constant step ``eta`` ends: a fixed point (stopped once
     ‖∇f‖ ≤ ``gradient_tolerance`` or at a bitwise repeat), a period-k orbit, divergence, or
-    unresolved within ``max_iterations`` (with a Lyapunov exponent)."""
+    unresolved within ``max_iterations`` (with a Lyapunov exponent). Like every analysis, it
+    stops on Ctrl-C within one gradient evaluation (``KeyboardInterrupt``)."""
     d = _stepsize._run(
-        objective, theta0, eta, max_iterations, gradient_tolerance, max_period, divergence_bound
+        objective, theta0, eta, max_iterations, gradient_tolerance, max_period, divergence_bound,
+        _progress(progress),
     )
     return Run._from(d)
 
@@ -173,9 +231,10 @@ def sharpness_along(
     ``every`` steps by thick-restart Lanczos, warm-started from the previous sample, to a
     residual of ``tolerance`` times λmax: the sharpness rises to 2/η and hovers there (the edge
     of stability) or the run settles below it. ``top_k`` largest eigenvalues per sample; λmin
-    only when asked. Every step's loss is kept (``losses``). Ctrl-C stops it within about 50 ms
+    only when asked. Every step's loss is kept (``losses``). Ctrl-C stops it within one step
     (``KeyboardInterrupt``); ``progress(done, total)`` is called as it goes (at most every 0.2
-    s), or a tqdm bar is shown when ``progress=True`` and tqdm is installed."""
+    s), or a tqdm bar is shown when ``progress=True`` and tqdm is installed (as for ``run``,
+    ``basins``, ``orbit_diagram`` and ``sweep``)."""
     return SharpnessAlong(
         **_stepsize._sharpness_along(
             objective, theta0, eta, steps, every, top_k, tolerance, lambda_min, _progress(progress)
@@ -197,7 +256,8 @@ def edge_of_stability(
     (2021) describe the edge of stability: the progressive-sharpening phase, the onset (the
     first sample reaching 2/η from below), λmax/(2/η) after it (mean, spread), the fraction of
     steps whose loss rose, and how often consecutive steps alternate in sign along the top
-    eigenvector (period 2 along u). ``run`` holds the tracked run."""
+    eigenvector (period 2 along u). ``run`` holds the tracked run. Ctrl-C and ``progress`` as
+    in :func:`sharpness_along`."""
     d = _stepsize._edge_of_stability(objective, theta0, eta, steps, every, tolerance, _progress(progress))
     d["run"] = SharpnessAlong(**d["run"])
     return EdgeOfStability(**d)
@@ -234,12 +294,14 @@ def orbit_diagram(
     divergence_bound: float = 1e6,
     merge_tolerance: float = 1e-6,
     threads: Optional[int] = None,
+    progress: Optional[Callable[[int, int], None]] = None,
 ) -> OrbitDiagram:
     """For each η of ``etas`` and each start (rows of ``starts``, n × d), the ``points``
     iterates after ``transient`` steps; and the minima GD reaches at small steps, with 2/λmax."""
     starts = starts if hasattr(starts, "ndim") else np.atleast_2d(np.asarray(starts))
     d = _stepsize._orbit_diagram(
-        objective, etas, starts, transient, points, divergence_bound, merge_tolerance, threads
+        objective, etas, starts, transient, points, divergence_bound, merge_tolerance, threads,
+        _progress(progress),
     )
     return OrbitDiagram._from(d)
 
@@ -258,6 +320,7 @@ def basins(
     max_period: int = 64,
     merge_tolerance: float = 1e-6,
     threads: Optional[int] = None,
+    progress: Optional[Callable[[int, int], None]] = None,
 ) -> BasinMap:
     """The attractor each start θ = center + s·u + t·v reaches under GD at ``eta``, for s and
     t on grids (lo, hi, n): fixed points (merged within ``merge_tolerance``, each with its
@@ -276,6 +339,7 @@ def basins(
         max_period,
         merge_tolerance,
         threads,
+        _progress(progress),
     )
     return BasinMap._from(d)
 
@@ -306,12 +370,15 @@ def sweep(
     seed: int = 0,
     max_iterations: int = 100_000,
     threads: Optional[int] = None,
+    progress: Optional[Callable[[int, int], None]] = None,
 ) -> Sweep:
     """Where GD ends for every η of ``etas`` and every start: the rows of ``starts`` (n × d),
     or ``count`` starts drawn uniformly from ``box``ᵈ, start i from the random stream
     (``seed``, i). Runs in parallel; the same results at any thread count."""
     low, high = box
-    d = _stepsize._sweep(objective, etas, starts, count, low, high, seed, max_iterations, threads)
+    d = _stepsize._sweep(
+        objective, etas, starts, count, low, high, seed, max_iterations, threads, _progress(progress)
+    )
     return Sweep._from(d)
 
 
