@@ -1,8 +1,10 @@
 #!/bin/bash
 # Runs `stepsize basins` as a 4-task Slurm array job plus a dependent merge job on a one-node
 # Slurm started here (Debian packages, no systemd), and checks the merged output against the
-# unsharded run byte for byte. Stops the daemons it started, by PID. Needs root; fails loudly
-# (never skips) when Slurm cannot be installed or started.
+# unsharded run byte for byte; then an edge-of-stability sweep, and a basin map of a Python
+# objective (examples/python/sharded_basins.py, run by $PYTHON, default the environment
+# `cargo xtask test` builds), the same way. Stops the daemons it started, by PID. Needs root;
+# fails loudly (never skips) when Slurm cannot be installed or started, or Python lacks stepsize.
 #   scripts/slurm/end-to-end.sh [path/to/stepsize]
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -10,6 +12,9 @@ root=$(cd "$here/../.." && pwd)
 stepsize=${1:-$root/target/release/stepsize}
 [ -x "$stepsize" ] || { echo "end-to-end: no stepsize binary at $stepsize (cargo build --release -p stepsize-cli)" >&2; exit 1; }
 stepsize=$(realpath "$stepsize")
+python=${PYTHON:-$root/target/python-test-venv/bin/python}
+"$python" -c "import stepsize" || { echo "end-to-end: $python cannot import stepsize (cargo xtask test builds target/python-test-venv)" >&2; exit 1; }
+python=$(realpath -s "$python")
 [ "$(id -u)" = 0 ] || { echo "end-to-end: needs root to install and start Slurm" >&2; exit 1; }
 
 if ! command -v slurmctld >/dev/null || ! command -v munged >/dev/null; then
@@ -127,3 +132,18 @@ for f in eos-sweep.csv eos-sweep.json eos-sweep.svg; do
     cmp "$work/eos-whole/$f" "$work/eos-merged/$f" || { echo "end-to-end: $f differs from the unsharded sweep" >&2; exit 1; }
 done
 echo "end-to-end: 3 Slurm array tasks merged equal the unsharded edge-of-stability sweep byte for byte"
+
+# A basin map of a loss written in Python, as a 4-task array job of the Python example.
+example="$root/examples/python/sharded_basins.py"
+array=$(PYTHON="$python" EXAMPLE="$example" GRID=96 sbatch --parsable --array=0-3 \
+    --chdir="$work" "$here/python-basins-array.sbatch" "$work/py-shards")
+merge=$(PYTHON="$python" EXAMPLE="$example" GRID=96 sbatch --parsable --dependency=afterok:"$array" \
+    --chdir="$work" "$here/python-merge.sbatch" "$work/py-shards" "$work/py-merged")
+echo "submitted array job $array (4 shards of a Python objective) and merge job $merge"
+wait_for "$array" "$merge"
+[ -f "$work/py-merged/labels.npy" ] || { echo "end-to-end: the Python merge job wrote nothing" >&2; cat "$work"/stepsize-py-*.out >&2; exit 1; }
+GRID=96 "$python" "$example" whole "$work/py-whole" >/dev/null
+for f in labels.npy attractors.json; do
+    cmp "$work/py-whole/$f" "$work/py-merged/$f" || { echo "end-to-end: $f differs from the unsharded Python run" >&2; exit 1; }
+done
+echo "end-to-end: 4 Slurm array tasks of a Python objective merged equal the unsharded basin map byte for byte"

@@ -1,7 +1,8 @@
 //! `cargo xtask test`: every test of the project. The Rust tests (`cargo test --workspace`),
 //! then the Python package: a fresh virtual environment under `target/`, the wheel built by
 //! maturin and installed there, the Rust reference values for the bit-for-bit comparisons,
-//! pytest on `crates/stepsize-py/tests`, and `examples/python/quickstart.py`.
+//! pytest on `crates/stepsize-py/tests`, and the Python examples (`quickstart.py`, the PyTorch
+//! edge of stability in its short form, the sharded basin map's demo).
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -97,5 +98,20 @@ pub fn run_all(root: &Path, rust_only: bool) -> Result<(), String> {
         .env("MPLBACKEND", "Agg")
         .arg("examples/python/quickstart.py")
         .arg("--out")
-        .arg(target.join("python-example")))
+        .arg(target.join("python-example")))?;
+    run(Command::new(&python)
+        .current_dir(root)
+        .env("MPLBACKEND", "Agg")
+        .args(["examples/python/eos_torch_digits.py", "--quick", "--out"])
+        .arg(target.join("python-example")))?;
+    let demo = target.join("python-example").join("sharded-basins");
+    if demo.exists() {
+        std::fs::remove_dir_all(&demo)
+            .map_err(|e| format!("I/O error on {}: {e}", demo.display()))?;
+    }
+    run(Command::new(&python)
+        .current_dir(root)
+        .env("GRID", "64")
+        .args(["examples/python/sharded_basins.py", "demo"])
+        .arg(&demo))
 }

@@ -109,6 +109,14 @@ pub enum CoreError {
         /// Which shard is missing, duplicated or inconsistent.
         reason: String,
     },
+    /// A folder of shard files that do not form one run.
+    #[error("shards in {folder} do not merge: {reason}")]
+    Shards {
+        /// The folder of the shard files.
+        folder: String,
+        /// What is missing, duplicated or inconsistent.
+        reason: String,
+    },
     /// Reading or writing a shard file failed.
     #[error("I/O error on {path}: {source}")]
     Io {

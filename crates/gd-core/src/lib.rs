@@ -38,6 +38,7 @@ mod run_config;
 pub mod scalar_map;
 mod schedule;
 mod sgd;
+pub mod shard_file;
 mod sharpness;
 pub mod spectrum;
 mod sweep;

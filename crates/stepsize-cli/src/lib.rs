@@ -6,7 +6,6 @@
 pub mod eos;
 pub mod error;
 pub mod formula;
-pub mod shard_file;
 pub mod svg;
 pub mod sweeps;
 pub mod values;

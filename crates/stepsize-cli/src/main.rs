@@ -8,6 +8,7 @@ mod output;
 
 use clap::{Parser, Subcommand};
 use gd_core::analyses::{BoundaryOptions, attractor_of, stability, stability_boundary};
+use gd_core::shard_file;
 use gd_core::{Attractor, floquet_multipliers};
 use indicatif::{ProgressBar, ProgressStyle};
 use std::io::IsTerminal;
@@ -16,7 +17,7 @@ use std::process::ExitCode;
 use stepsize_cli::error::CliError;
 use stepsize_cli::formula::Formula;
 use stepsize_cli::sweeps::{MAX_GRID, Sweep};
-use stepsize_cli::{shard_file, values};
+use stepsize_cli::values;
 
 #[derive(Parser)]
 #[command(
@@ -474,11 +475,7 @@ fn sweep_command(sweep: Sweep, out: PathBuf, shard: Option<String>) -> Result<()
                 shard,
                 part,
             };
-            let bytes = serde_json::to_vec(&file)
-                .map_err(|e| CliError::flag("(results)", e, "serializable"))?;
-            std::fs::create_dir_all(&out).map_err(CliError::io(&out))?;
-            let path = out.join(shard_file::file_name(shard));
-            gd_core::atomic_file::write(&path, &bytes).map_err(CliError::io(&path))?;
+            let path = shard_file::write(&out, &file)?;
             outln!("wrote {}", path.display());
         }
     }

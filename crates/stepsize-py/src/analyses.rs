@@ -2,23 +2,21 @@
 //! the interpreter lock and returns a dict of NumPy arrays and numbers, which the package's
 //! Python layer turns into result objects (`stepsize/_results.py`).
 
-use crate::arrays::{to_numpy, to_numpy_matrix, value_error, vector};
+use crate::arrays::{to_numpy, to_numpy_matrix, value_error};
 use crate::objective::{Objective, with_objective};
 use gd_core::analyses::{
-    Axis, BasinAttractor, BasinOptions, BoundaryOptions, OrbitDiagramOptions, Plane,
-    SharpnessAlong, SharpnessAlongOptions, basins, orbit_diagram, sharpness_along, stability,
+    BoundaryOptions, SharpnessAlong, SharpnessAlongOptions, sharpness_along, stability,
     stability_boundary, summarize,
 };
 use gd_core::{
     Attractor, DEFAULT_MARGINAL_TOLERANCE, ExtremeEigenvalues, Linearization, Objective as _,
-    RunConfig, Schedule, Stability, SweepOptions, Trajectory, extreme_eigenvalues,
-    floquet_multipliers, linearize, run_gd, sweep, task_rng,
+    RunConfig, Schedule, Stability, Trajectory, extreme_eigenvalues, floquet_multipliers,
+    linearize, run_gd,
 };
 use numpy::{PyArray1, PyArray2};
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
-use pyo3::types::{PyDict, PyList};
-use rand::RngExt;
+use pyo3::types::PyDict;
 
 /// The largest dimension for which `run` computes Floquet multipliers (a dense Hessian per
 /// orbit point and a general eigenproblem).
@@ -29,7 +27,10 @@ const MAX_THREADS: usize = 1024;
 
 /// Runs `f` on a pool of `threads` threads (the global pool when `None`); results do not
 /// depend on it.
-fn in_pool<T: Send>(threads: Option<usize>, f: impl FnOnce() -> PyResult<T> + Send) -> PyResult<T> {
+pub(crate) fn in_pool<T: Send>(
+    threads: Option<usize>,
+    f: impl FnOnce() -> PyResult<T> + Send,
+) -> PyResult<T> {
     match threads {
         None => f(),
         Some(n) if (1..=MAX_THREADS).contains(&n) => rayon::ThreadPoolBuilder::new()
@@ -51,7 +52,10 @@ fn stability_name(s: Stability) -> &'static str {
     }
 }
 
-fn linearization_dict<'py>(py: Python<'py>, l: &Linearization) -> PyResult<Bound<'py, PyDict>> {
+pub(crate) fn linearization_dict<'py>(
+    py: Python<'py>,
+    l: &Linearization,
+) -> PyResult<Bound<'py, PyDict>> {
     let d = PyDict::new(py);
     d.set_item("eta", l.eta)?;
     d.set_item("sharpness", l.sharpness)?;
@@ -394,170 +398,6 @@ pub fn sharpness_along_dict<'py>(
     Ok(d)
 }
 
-/// The orbit diagram: for each η and start, the iterates after a transient; and the minima
-/// with 2/λmax.
-#[pyfunction]
-pub fn _orbit_diagram<'py>(
-    py: Python<'py>,
-    objective: &Objective,
-    etas: &Bound<'py, PyAny>,
-    starts: &Bound<'py, PyAny>,
-    transient: usize,
-    points: usize,
-    divergence_bound: f64,
-    merge_tolerance: f64,
-    threads: Option<usize>,
-    progress: Option<Py<PyAny>>,
-) -> PyResult<Bound<'py, PyDict>> {
-    let etas = vector(py, "etas", etas, None)?;
-    let starts = objective.points(py, "starts", starts)?;
-    let options = OrbitDiagramOptions {
-        transient,
-        points,
-        divergence_bound,
-        merge_tolerance,
-    };
-    let diagram = objective.watched(py, progress, |inner, watch| {
-        in_pool(threads, || {
-            with_objective!(inner, stop = &watch.stop, |o| {
-                orbit_diagram(o, &etas, &starts, &options, Some(&watch.hook())).map_err(value_error)
-            })
-        })
-    })?;
-    let (mut eta, mut start, mut x) = (Vec::new(), Vec::new(), Vec::new());
-    let mut diverged = Vec::new();
-    for c in &diagram.columns {
-        diverged.push(f64::from(u8::from(c.diverged)));
-        for p in &c.points {
-            eta.push(c.eta);
-            start.push(c.start as f64);
-            x.extend_from_slice(p);
-        }
-    }
-    let d = PyDict::new(py);
-    let n = eta.len();
-    d.set_item("eta", to_numpy(py, &eta))?;
-    d.set_item("start", to_numpy(py, &start))?;
-    d.set_item("points", to_numpy_matrix(py, x, n)?)?;
-    d.set_item("etas", to_numpy(py, &etas))?;
-    d.set_item(
-        "diverged",
-        to_numpy_matrix(py, diverged, etas.len())?.call_method1("astype", ("bool",))?,
-    )?;
-    let minima = PyList::empty(py);
-    for m in &diagram.minima {
-        let md = PyDict::new(py);
-        md.set_item("point", to_numpy(py, &m.point))?;
-        md.set_item("loss", m.loss)?;
-        md.set_item("sharpness", m.sharpness)?;
-        md.set_item("lambda_min", m.lambda_min)?;
-        md.set_item("max_stable_step", m.max_stable_step)?;
-        minima.append(md)?;
-    }
-    d.set_item("minima", minima)?;
-    Ok(d)
-}
-
-/// An axis (lo, hi, n) from Python.
-fn axis(name: &str, value: (f64, f64, usize)) -> PyResult<Axis> {
-    Axis::new(value.0, value.1, value.2).map_err(|e| PyValueError::new_err(format!("{name}: {e}")))
-}
-
-/// The basin map over the plane center + s·u + t·v.
-#[pyfunction]
-pub fn _basins<'py>(
-    py: Python<'py>,
-    objective: &Objective,
-    eta: f64,
-    s: (f64, f64, usize),
-    t: (f64, f64, usize),
-    center: Option<&Bound<'py, PyAny>>,
-    u: Option<&Bound<'py, PyAny>>,
-    v: Option<&Bound<'py, PyAny>>,
-    max_iterations: usize,
-    divergence_bound: f64,
-    max_period: usize,
-    merge_tolerance: f64,
-    threads: Option<usize>,
-    progress: Option<Py<PyAny>>,
-) -> PyResult<Bound<'py, PyDict>> {
-    let dim = match center {
-        Some(c) => objective.point(py, "center", c)?.len(),
-        None => objective.require_dim("basins without center")?,
-    };
-    let (s_axis, t_axis) = (axis("s", s)?, axis("t", t)?);
-    let unit = |i: usize| (0..dim).map(|k| f64::from(u8::from(k == i))).collect();
-    let get = |name: &str, value: Option<&Bound<'py, PyAny>>, default: Vec<f64>| match value {
-        Some(x) => vector(py, name, x, Some(dim)),
-        None if dim >= 2 => Ok(default),
-        None => Err(PyValueError::new_err(format!(
-            "{name} is required for a {dim}-parameter objective (the plane's directions)"
-        ))),
-    };
-    let plane = Plane {
-        center: get("center", center, vec![0.0; dim])?,
-        u: get("u", u, unit(0))?,
-        v: get("v", v, unit(1))?,
-        s: s_axis,
-        t: t_axis,
-    };
-    let options = BasinOptions {
-        max_iterations,
-        divergence_bound,
-        max_period,
-        merge_tolerance,
-    };
-    let map = objective.watched(py, progress, |inner, watch| {
-        in_pool(threads, || {
-            with_objective!(inner, stop = &watch.stop, |o| {
-                basins(o, eta, &plane, &options, Some(&watch.hook())).map_err(value_error)
-            })
-        })
-    })?;
-    let d = PyDict::new(py);
-    let labels: Vec<f64> = map.labels.iter().map(|l| f64::from(*l)).collect();
-    d.set_item(
-        "labels",
-        to_numpy_matrix(py, labels, plane.t.len())?.call_method1("astype", ("int32",))?,
-    )?;
-    d.set_item("s", to_numpy(py, &plane.s.values()))?;
-    d.set_item("t", to_numpy(py, &plane.t.values()))?;
-    d.set_item("eta", eta)?;
-    let counts: Vec<f64> = map.counts.iter().map(|c| *c as f64).collect();
-    d.set_item(
-        "counts",
-        PyArray1::from_vec(py, counts).call_method1("astype", ("int64",))?,
-    )?;
-    d.set_item("steps", map.steps_evaluated)?;
-    let attractors = PyList::empty(py);
-    for a in &map.attractors {
-        let ad = PyDict::new(py);
-        match a {
-            BasinAttractor::FixedPoint {
-                point,
-                loss,
-                linearization,
-            } => {
-                ad.set_item("kind", "fixed_point")?;
-                ad.set_item("period", 1)?;
-                ad.set_item("point", to_numpy(py, point))?;
-                ad.set_item("loss", *loss)?;
-                ad.set_item("linearization", linearization_dict(py, linearization)?)?;
-            }
-            BasinAttractor::Periodic { period } => {
-                ad.set_item("kind", "periodic")?;
-                ad.set_item("period", *period)?;
-            }
-            BasinAttractor::Unresolved => ad.set_item("kind", "unresolved")?,
-            BasinAttractor::Diverged => ad.set_item("kind", "diverged")?,
-            _ => ad.set_item("kind", "other")?,
-        }
-        attractors.append(ad)?;
-    }
-    d.set_item("attractors", attractors)?;
-    Ok(d)
-}
-
 /// The empirical stability boundary of the minimum near a point, against 2/λmax.
 #[pyfunction]
 pub fn _boundary<'py>(
@@ -588,151 +428,5 @@ pub fn _boundary<'py>(
     d.set_item("empirical", b.empirical)?;
     d.set_item("bracket", b.bracket)?;
     d.set_item("trials", b.trials)?;
-    Ok(d)
-}
-
-/// Where GD ends for every (η, start): starts given, or `count` drawn uniformly from the box
-/// [low, high]ᵈ, start i from the stream (seed, i). Tasks run in parallel; the same results at
-/// any thread count.
-#[pyfunction]
-pub fn _sweep<'py>(
-    py: Python<'py>,
-    objective: &Objective,
-    etas: &Bound<'py, PyAny>,
-    starts: Option<&Bound<'py, PyAny>>,
-    count: Option<usize>,
-    low: f64,
-    high: f64,
-    seed: u64,
-    max_iterations: usize,
-    threads: Option<usize>,
-    progress: Option<Py<PyAny>>,
-) -> PyResult<Bound<'py, PyDict>> {
-    let starts = starts
-        .map(|s| objective.points(py, "starts", s))
-        .transpose()?;
-    let dim = objective.require_dim("sweep with count")?;
-    let etas = vector(py, "etas", etas, None)?;
-    if etas.is_empty() {
-        return Err(PyValueError::new_err(
-            "etas = [] is not allowed: at least one step size",
-        ));
-    }
-    let starts: Vec<Vec<f64>> = match (starts, count) {
-        (Some(s), None) => s,
-        (None, Some(n)) => {
-            if !(low.is_finite() && high.is_finite() && low < high && high - low < f64::MAX) {
-                return Err(PyValueError::new_err(format!(
-                    "box = ({low}, {high}) is not allowed: finite low < high"
-                )));
-            }
-            if !(1..=1 << 20).contains(&n) {
-                return Err(PyValueError::new_err(format!(
-                    "count = {n} is not allowed: 1 to {}",
-                    1 << 20
-                )));
-            }
-            if n.saturating_mul(dim) > 1 << 27 {
-                return Err(PyValueError::new_err(format!(
-                    "count = {n} is not allowed for d = {dim}: count·d at most 2^27 numbers"
-                )));
-            }
-            (0..n)
-                .map(|i| {
-                    let mut rng = task_rng(seed, i);
-                    (0..dim)
-                        .map(|_| low + (high - low) * rng.random::<f64>())
-                        .collect()
-                })
-                .collect()
-        }
-        _ => {
-            return Err(PyValueError::new_err(
-                "give either starts (an n × d array) or count (starts drawn from the box)",
-            ));
-        }
-    };
-    if starts.is_empty() {
-        return Err(PyValueError::new_err("starts is empty: at least one start"));
-    }
-    let tasks = etas.len().saturating_mul(starts.len());
-    if tasks > 1 << 24 {
-        return Err(PyValueError::new_err(format!(
-            "len(etas)·len(starts) = {tasks} is not allowed: at most 2^24 runs"
-        )));
-    }
-    let config = RunConfig {
-        max_iterations,
-        ..gd_core::analyses::run_config_for_analysis()
-    };
-    let options = SweepOptions {
-        bytes_per_result: Some(64 * (dim + 8)),
-        ..SweepOptions::seeded(seed)
-    };
-    let ends = objective.watched(py, progress, |inner, watch| {
-        in_pool(threads, || {
-            with_objective!(inner, stop = &watch.stop, |o| {
-                config.validate().map_err(value_error)?;
-                let done = std::sync::atomic::AtomicUsize::new(0);
-                let task = |i: usize| {
-                    let (eta, start) = (etas[i / starts.len()], &starts[i % starts.len()]);
-                    let end = Schedule::constant(eta)
-                        .and_then(|s| run_gd(o, start, s, &config))
-                        .map_err(|e| e.to_string());
-                    let finished = done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
-                    watch.report(finished, tasks);
-                    end
-                };
-                if o.batch_size().is_some() {
-                    // Python functions: one after another on this thread (see
-                    // `Callables::batch_size`); each task is the same run either way.
-                    Ok((0..tasks).map(task).collect())
-                } else {
-                    sweep(tasks, &options, |i, _| task(i)).map_err(value_error)
-                }
-            })
-        })
-    })?;
-    let mut kind = Vec::with_capacity(tasks);
-    let (mut period, mut steps, mut loss) = (Vec::new(), Vec::new(), Vec::new());
-    let (mut end, mut has_end) = (Vec::with_capacity(tasks * dim), Vec::new());
-    for (i, e) in ends.into_iter().enumerate() {
-        let t = e.map_err(|message| {
-            PyValueError::new_err(format!(
-                "run {i} (eta = {}): {message}",
-                etas[i / starts.len()]
-            ))
-        })?;
-        kind.push(t.attractor.kind());
-        period.push(t.attractor.period().unwrap_or(0) as f64);
-        steps.push(t.iterations as f64);
-        match &t.final_state {
-            Some(f) if f.parameters.iter().all(|x| x.is_finite()) && f.loss.is_finite() => {
-                end.extend_from_slice(&f.parameters);
-                loss.push(f.loss);
-                has_end.push(1.0);
-            }
-            _ => {
-                end.extend(std::iter::repeat_n(0.0, dim));
-                loss.push(0.0);
-                has_end.push(0.0);
-            }
-        }
-    }
-    let d = PyDict::new(py);
-    let eta_of_task: Vec<f64> = (0..tasks).map(|i| etas[i / starts.len()]).collect();
-    let start_of_task: Vec<f64> = (0..tasks).map(|i| (i % starts.len()) as f64).collect();
-    d.set_item("eta", to_numpy(py, &eta_of_task))?;
-    d.set_item("start_index", to_numpy(py, &start_of_task))?;
-    d.set_item(
-        "starts",
-        to_numpy_matrix(py, starts.concat(), starts.len())?,
-    )?;
-    d.set_item("kind", kind)?;
-    d.set_item("period", to_numpy(py, &period))?;
-    d.set_item("steps", to_numpy(py, &steps))?;
-    d.set_item("end", to_numpy_matrix(py, end, tasks)?)?;
-    d.set_item("loss", to_numpy(py, &loss))?;
-    d.set_item("has_end", to_numpy(py, &has_end))?;
     Ok(d)
 }

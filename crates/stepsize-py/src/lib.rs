@@ -10,6 +10,7 @@ mod data;
 mod monitor;
 mod objective;
 mod repro;
+mod sweeps;
 
 use pyo3::prelude::*;
 
@@ -30,10 +31,11 @@ fn _stepsize(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(analyses::_sharpness, m)?)?;
     m.add_function(wrap_pyfunction!(analyses::_sharpness_along, m)?)?;
     m.add_function(wrap_pyfunction!(analyses::_edge_of_stability, m)?)?;
-    m.add_function(wrap_pyfunction!(analyses::_orbit_diagram, m)?)?;
-    m.add_function(wrap_pyfunction!(analyses::_basins, m)?)?;
+    m.add_function(wrap_pyfunction!(sweeps::_orbit_diagram, m)?)?;
+    m.add_function(wrap_pyfunction!(sweeps::_basins, m)?)?;
     m.add_function(wrap_pyfunction!(analyses::_boundary, m)?)?;
-    m.add_function(wrap_pyfunction!(analyses::_sweep, m)?)?;
+    m.add_function(wrap_pyfunction!(sweeps::_sweep, m)?)?;
+    m.add_function(wrap_pyfunction!(sweeps::_merge, m)?)?;
     m.add_function(wrap_pyfunction!(repro::_repro, m)?)?;
     Ok(())
 }

@@ -69,6 +69,11 @@ impl Objective {
         with_objective!(&*self.inner, |o| o.dim())
     }
 
+    /// What the objective was built from, as `repr` shows it.
+    pub fn description(&self) -> &str {
+        &self.description
+    }
+
     /// d, unless this is Python functions given without `dim` and no point has been seen.
     pub fn known_dim(&self) -> Option<usize> {
         match &*self.inner {

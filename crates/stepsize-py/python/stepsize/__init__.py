@@ -73,6 +73,7 @@ __all__ = [
     "basins",
     "boundary",
     "sweep",
+    "merge",
     "repro",
     "Run",
     "Stability",
@@ -91,6 +92,7 @@ __all__ = [
 ]
 
 ArrayLike = Union[np.ndarray, Sequence[float]]
+Shard = Union[None, Tuple[int, int], str]
 
 
 def from_callables(
@@ -295,15 +297,19 @@ def orbit_diagram(
     merge_tolerance: float = 1e-6,
     threads: Optional[int] = None,
     progress: Optional[Callable[[int, int], None]] = None,
-) -> OrbitDiagram:
+    shard: Shard = None,
+    out: Optional[str] = None,
+) -> Union[OrbitDiagram, str]:
     """For each η of ``etas`` and each start (rows of ``starts``, n × d), the ``points``
-    iterates after ``transient`` steps; and the minima GD reaches at small steps, with 2/λmax."""
+    iterates after ``transient`` steps; and the minima GD reaches at small steps, with 2/λmax.
+    With ``shard`` (see :func:`merge`), only that shard's (η, start) columns, written to the
+    folder ``out``; returns the shard file's path."""
     starts = starts if hasattr(starts, "ndim") else np.atleast_2d(np.asarray(starts))
     d = _stepsize._orbit_diagram(
         objective, etas, starts, transient, points, divergence_bound, merge_tolerance, threads,
-        _progress(progress),
+        _progress(progress), shard, _folder(out),
     )
-    return OrbitDiagram._from(d)
+    return d if shard is not None else OrbitDiagram._from(d)
 
 
 def basins(
@@ -321,11 +327,14 @@ def basins(
     merge_tolerance: float = 1e-6,
     threads: Optional[int] = None,
     progress: Optional[Callable[[int, int], None]] = None,
-) -> BasinMap:
+    shard: Shard = None,
+    out: Optional[str] = None,
+) -> Union[BasinMap, str]:
     """The attractor each start θ = center + s·u + t·v reaches under GD at ``eta``, for s and
     t on grids (lo, hi, n): fixed points (merged within ``merge_tolerance``, each with its
     linearization), orbits by period, unresolved, diverged. For d = 2 the plane defaults to
-    (x, y)."""
+    (x, y). With ``shard`` (see :func:`merge`), only that shard's rows (values of t), written
+    to the folder ``out``; returns the shard file's path."""
     d = _stepsize._basins(
         objective,
         eta,
@@ -340,8 +349,10 @@ def basins(
         merge_tolerance,
         threads,
         _progress(progress),
+        shard,
+        _folder(out),
     )
-    return BasinMap._from(d)
+    return d if shard is not None else BasinMap._from(d)
 
 
 def boundary(
@@ -371,15 +382,40 @@ def sweep(
     max_iterations: int = 100_000,
     threads: Optional[int] = None,
     progress: Optional[Callable[[int, int], None]] = None,
-) -> Sweep:
+    shard: Shard = None,
+    out: Optional[str] = None,
+) -> Union[Sweep, str]:
     """Where GD ends for every η of ``etas`` and every start: the rows of ``starts`` (n × d),
     or ``count`` starts drawn uniformly from ``box``ᵈ, start i from the random stream
-    (``seed``, i). Runs in parallel; the same results at any thread count."""
+    (``seed``, i). Runs in parallel; the same results at any thread count. With ``shard``
+    (see :func:`merge`), only that shard's runs (η outer, start inner), written to the folder
+    ``out``; returns the shard file's path."""
     low, high = box
     d = _stepsize._sweep(
-        objective, etas, starts, count, low, high, seed, max_iterations, threads, _progress(progress)
+        objective, etas, starts, count, low, high, seed, max_iterations, threads,
+        _progress(progress), shard, _folder(out),
     )
-    return Sweep._from(d)
+    return d if shard is not None else Sweep._from(d)
+
+
+def merge(folder: str, objective: Objective) -> Union[BasinMap, OrbitDiagram, Sweep]:
+    """The result of a sharded ``basins``, ``orbit_diagram`` or ``sweep`` from the shard files
+    in ``folder``, equal bit for bit to the unsharded call's. ``objective`` must be the one the
+    shards were computed with (checked by its description and dimension). Refused, naming the
+    shard, when one is missing, duplicated, partial or from another run.
+
+    A shard is ``(i, n)`` (0 ≤ i < n), ``"i/n"``, or ``"slurm"``: shard
+    ``SLURM_ARRAY_TASK_ID − SLURM_ARRAY_TASK_MIN`` of ``SLURM_ARRAY_TASK_COUNT`` in an array
+    job. The files are the ``stepsize`` command's shard files (``shard-IIIII-of-NNNNN.json``)."""
+    kind, d = _stepsize._merge(_folder(folder), objective)
+    return {"basins": BasinMap, "orbit_diagram": OrbitDiagram, "sweep": Sweep}[kind]._from(d)
+
+
+def _folder(path):
+    """A folder argument as the native module takes it (``os.fspath``), or None."""
+    import os
+
+    return None if path is None else os.fspath(path)
 
 
 def repro(only: Optional[str] = None, quick: bool = False, out: Optional[str] = None) -> List[Report]:

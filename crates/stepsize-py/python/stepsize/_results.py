@@ -34,8 +34,13 @@ class _Short:
 
 
 def _build(cls, values: dict):
+    """``cls`` from exactly the keys the native module returned: a key it does not know, or a
+    field without a default left unset, is an error here rather than a silently lost value."""
     names = {f.name for f in fields(cls)}
-    return cls(**{k: v for k, v in values.items() if k in names})
+    unknown = set(values) - names
+    if unknown:
+        raise TypeError(f"{cls.__name__}: unexpected keys {sorted(unknown)} from the native module")
+    return cls(**values)
 
 
 @dataclass(frozen=True, repr=False)
@@ -209,7 +214,6 @@ class OrbitDiagram(_Short):
     @classmethod
     def _from(cls, d: dict) -> "OrbitDiagram":
         d["minima"] = [_build(Minimum, m) for m in d["minima"]]
-        d["start"] = d["start"].astype(np.int64)
         return _build(cls, d)
 
 
@@ -274,10 +278,10 @@ class Boundary(_Short):
 @dataclass(frozen=True, repr=False)
 class Sweep(_Short):
     """Where GD ends for every (η, start): task i ran at ``eta[i]`` from
-    ``starts[start_index[i]]``. ``end`` and ``loss`` are masked where a run diverged."""
+    ``starts[start[i]]``. ``end`` and ``loss`` are masked where a run diverged."""
 
     eta: np.ndarray
-    start_index: np.ndarray
+    start: np.ndarray
     starts: np.ndarray
     kind: np.ndarray
     period: np.ndarray
@@ -289,12 +293,10 @@ class Sweep(_Short):
 
     @classmethod
     def _from(cls, d: dict) -> "Sweep":
-        missing = d.pop("has_end") == 0.0
+        missing = ~d.pop("has_end")
         d["end"] = np.ma.masked_array(d["end"], mask=np.repeat(missing[:, None], d["end"].shape[1], 1))
         d["loss"] = np.ma.masked_array(d["loss"], mask=missing)
         d["kind"] = np.array(d["kind"])
-        for key in ("start_index", "period", "steps"):
-            d[key] = d[key].astype(np.int64)
         return _build(cls, d)
 
 

@@ -1,21 +1,47 @@
-//! One shard of a sweep subcommand, as a file: the invocation it belongs to (so shards of
-//! different runs never merge), which shard, and its part of the results.
+//! One shard of a sharded analysis as a file, the one format of the command and of Python: the
+//! invocation it belongs to (so shards of different runs never merge), which shard, and its part
+//! of the results; and the reading of a folder of them for a merge.
 
-use crate::error::CliError;
-use gd_core::Shard;
+use crate::{CoreError, Result, Shard};
 use serde::{Deserialize, Serialize};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 /// A shard's file.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ShardFile {
-    /// The subcommand and its science flags (not `--shard`, `--out`, `--threads`), as JSON.
+    /// What was asked (the command's subcommand and science flags, or a Python analysis and
+    /// its arguments; never the shard, output folder or thread count), as JSON.
     pub invocation: serde_json::Value,
     /// Which shard.
     pub shard: Shard,
-    /// The shard's results (rows of a basin map, columns of an orbit diagram).
+    /// The shard's results (rows of a basin map, columns of an orbit diagram, runs of a sweep).
     pub part: serde_json::Value,
+}
+
+/// The error of a folder of shards that do not form one run.
+fn mismatch(folder: &Path, reason: String) -> CoreError {
+    CoreError::Shards {
+        folder: folder.display().to_string(),
+        reason,
+    }
+}
+
+/// Writes `file` into `folder` (created if needed) as [`file_name`], atomically (a complete
+/// file or none); returns its path.
+pub fn write(folder: &Path, file: &ShardFile) -> Result<PathBuf> {
+    let io = |path: &Path| {
+        let path = path.display().to_string();
+        move |source| CoreError::Io { path, source }
+    };
+    let bytes = serde_json::to_vec(file).map_err(|source| CoreError::MalformedShard {
+        path: folder.display().to_string(),
+        source,
+    })?;
+    std::fs::create_dir_all(folder).map_err(io(folder))?;
+    let path = folder.join(file_name(file.shard));
+    crate::atomic_file::write(&path, &bytes).map_err(io(&path))?;
+    Ok(path)
 }
 
 /// The file name of shard i of n.
@@ -25,11 +51,8 @@ pub fn file_name(shard: Shard) -> String {
 
 /// Reads every `shard-*.json` of `folder` and checks that they are shards 0..n of one
 /// invocation, each once; returns the invocation and the parts in shard order.
-pub fn read_all(folder: &Path) -> Result<(serde_json::Value, Vec<serde_json::Value>), CliError> {
-    let bad = |reason: String| CliError::Shards {
-        folder: folder.display().to_string(),
-        reason,
-    };
+pub fn read_all(folder: &Path) -> Result<(serde_json::Value, Vec<serde_json::Value>)> {
+    let bad = |reason: String| mismatch(folder, reason);
     let mut paths: Vec<_> = std::fs::read_dir(folder)
         .map_err(|e| bad(format!("the folder cannot be read ({e})")))?
         .flatten()
@@ -46,7 +69,10 @@ pub fn read_all(folder: &Path) -> Result<(serde_json::Value, Vec<serde_json::Val
     }
     let mut files = Vec::with_capacity(paths.len());
     for path in &paths {
-        let text = std::fs::read(path).map_err(CliError::io(path))?;
+        let text = std::fs::read(path).map_err(|source| CoreError::Io {
+            path: path.display().to_string(),
+            source,
+        })?;
         let file: ShardFile = serde_json::from_slice(&text)
             .map_err(|e| bad(format!("{} is not a shard file: {e}", path.display())))?;
         files.push(file);
