@@ -15,7 +15,7 @@
 //! cost grows with d, write the gradient by hand and implement [`Objective`] directly.
 
 use crate::objective::Objective;
-use num_dual::{Dual64, DualNum, HyperDual64};
+use num_dual::{Dual64, DualNum, HyperDual64, HyperHyperDual64};
 
 /// A loss f: ℝᵈ → ℝ written once for any number type `D` (f64, dual, hyper-dual).
 ///
@@ -77,6 +77,7 @@ impl<L: Loss> Autodiff<L> {
 pub struct AutodiffWorkspace {
     duals: Vec<Dual64>,
     hyper_duals: Vec<HyperDual64>,
+    hyper_hyper_duals: Vec<HyperHyperDual64>,
 }
 
 impl<L: Loss> Objective for Autodiff<L> {
@@ -91,6 +92,7 @@ impl<L: Loss> Objective for Autodiff<L> {
         AutodiffWorkspace {
             duals: vec![Dual64::from(0.0); d],
             hyper_duals: vec![HyperDual64::from(0.0); d],
+            hyper_hyper_duals: vec![HyperHyperDual64::from(0.0); d],
         }
     }
 
@@ -139,5 +141,27 @@ impl<L: Loss> Objective for Autodiff<L> {
             out[i] = self.loss.loss(hyper.as_slice()).eps1eps2;
             hyper[i].eps2 = 0.0;
         }
+    }
+
+    /// D³f(θ)[u, v, e_i] for each i: one hyper-hyper-dual pass per coordinate (θ + ε₁u + ε₂v
+    /// + ε₃e_i), exact to rounding.
+    fn third_derivative(
+        &self,
+        theta: &[f64],
+        u: &[f64],
+        v: &[f64],
+        out: &mut [f64],
+        ws: &mut AutodiffWorkspace,
+    ) -> bool {
+        let h = &mut ws.hyper_hyper_duals;
+        for ((h, t), (ui, vi)) in h.iter_mut().zip(theta).zip(u.iter().zip(v)) {
+            *h = HyperHyperDual64::new(*t, *ui, *vi, 0.0, 0.0, 0.0, 0.0, 0.0);
+        }
+        for i in 0..theta.len() {
+            h[i].eps3 = 1.0;
+            out[i] = self.loss.loss(h.as_slice()).eps1eps2eps3;
+            h[i].eps3 = 0.0;
+        }
+        true
     }
 }

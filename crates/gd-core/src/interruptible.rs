@@ -95,6 +95,21 @@ impl<O: Objective> Objective for Interruptible<'_, O> {
         self.objective
             .hessian_vector_product(theta, v, out, workspace);
     }
+
+    fn third_derivative(
+        &self,
+        theta: &[f64],
+        u: &[f64],
+        v: &[f64],
+        out: &mut [f64],
+        workspace: &mut O::Workspace,
+    ) -> bool {
+        if self.stopped() {
+            out.fill(f64::NAN);
+            return true;
+        }
+        self.objective.third_derivative(theta, u, v, out, workspace)
+    }
 }
 
 #[cfg(test)]

@@ -37,11 +37,13 @@ mod run;
 mod run_config;
 pub mod scalar_map;
 mod schedule;
+pub mod semidefinite_complementarity;
 mod sgd;
 pub mod shard_file;
 mod sharpness;
 pub mod spectrum;
 mod sweep;
+mod third_derivative;
 pub mod vector;
 
 pub use attractor::Attractor;
@@ -73,6 +75,7 @@ pub use sweep::{
     DEFAULT_MEMORY_BUDGET, Grid, Shard, ShardResults, SweepOptions, merge_shards, read_shard,
     sweep, sweep_shard, sweep_tasks, task_rng, write_shard,
 };
+pub use third_derivative::{ThirdDerivativeScratch, third_derivative};
 /// The README's examples, compiled and run as doctests.
 #[doc = include_str!("../README.md")]
 #[cfg(doctest)]

@@ -64,6 +64,21 @@ pub trait Objective: Sync {
         out: &mut [f64],
         workspace: &mut Self::Workspace,
     );
+
+    /// Writes D³f(θ)[u, v, ·] = ∇_θ(uᵀ∇²f(θ)v) into `out` and returns `true`, for an objective
+    /// with an exact path to third derivatives (dual numbers); the default returns `false` and
+    /// writes nothing, and callers use [`crate::third_derivative`] (central differences of
+    /// Hessian-vector products) instead.
+    fn third_derivative(
+        &self,
+        _theta: &[f64],
+        _u: &[f64],
+        _v: &[f64],
+        _out: &mut [f64],
+        _workspace: &mut Self::Workspace,
+    ) -> bool {
+        false
+    }
 }
 
 /// An objective that is an average (or sum) of per-sample losses, f = Σᵢ cᵢ ℓᵢ, so that

@@ -182,6 +182,10 @@ enum Command {
         /// Start from a file of d little-endian f64 instead (e.g. SPEC W6's w6-theta0.f64).
         #[arg(long)]
         theta0: Option<PathBuf>,
+        /// Also integrate the central flow from GD's iterate at step FROM to the end, beside
+        /// GD: central-flow.{json,csv,svg} and the claims table (one η only).
+        #[arg(long, value_name = "FROM")]
+        central_flow: Option<String>,
         /// Output folder.
         #[arg(long)]
         out: PathBuf,
@@ -344,6 +348,7 @@ fn run(cli: Cli) -> Result<(), CliError> {
             every,
             seed,
             theta0,
+            central_flow,
             out,
         } => {
             let etas = stepsize_cli::eos::eta_axis(&eta)?;
@@ -365,7 +370,17 @@ fn run(cli: Cli) -> Result<(), CliError> {
                 seed,
                 theta0,
             })?;
+            let flow_from = central_flow
+                .map(|text| values::count("--central-flow", &text, 0, eos.steps.saturating_sub(1)))
+                .transpose()?;
             if etas.2 > 1 || seeds > 1 || shard.is_some() {
+                if let Some(from) = flow_from {
+                    return Err(CliError::flag(
+                        "--central-flow",
+                        from,
+                        "one η and one seed, unsharded (not with a sweep)",
+                    ));
+                }
                 let sweep = Sweep::Eos {
                     setting: eos,
                     eta: etas,
@@ -403,6 +418,26 @@ fn run(cli: Cli) -> Result<(), CliError> {
             }
             for path in eos.write(&result, &out)? {
                 outln!("wrote {}", path.display());
+            }
+            if let Some(from) = flow_from {
+                stage("integrating the central flow");
+                let started = std::time::Instant::now();
+                let flow = stepsize_cli::central_flow::run(
+                    &eos,
+                    from,
+                    gd_core::analyses::Monitor {
+                        progress: Some(&progress),
+                        stop: None,
+                    },
+                )?;
+                if let Some(bar) = &bar {
+                    bar.finish_and_clear();
+                }
+                let seconds = started.elapsed().as_secs_f64();
+                outln!("{}", stepsize_cli::central_flow::summary(&flow, seconds));
+                for path in stepsize_cli::central_flow::write(&eos, &flow, &out)? {
+                    outln!("wrote {}", path.display());
+                }
             }
             Ok(())
         }

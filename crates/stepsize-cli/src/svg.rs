@@ -13,6 +13,12 @@ pub const PALETTE: [&str; 8] = [
     "#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f", "#edc948", "#b07aa1", "#9c755f",
 ];
 
+/// A polyline's (x, y) points.
+pub type Curve<'a> = &'a [(f64, f64)];
+
+/// One line of a panel: its points, colour and legend label (none when empty).
+type Series<'a> = (Curve<'a>, &'a str, &'a str);
+
 fn scale(v: f64, lo: f64, hi: f64, out_lo: f64, out_hi: f64) -> f64 {
     out_lo + (v - lo) / (hi - lo) * (out_hi - out_lo)
 }
@@ -148,11 +154,30 @@ fn line_panel(
     colour: &str,
     dashed: &[(f64, String)],
 ) {
+    let dashed: Vec<(f64, String, &str)> = dashed
+        .iter()
+        .map(|(y, l)| (*y, l.clone(), colour))
+        .collect();
+    lines_panel(svg, frame, labels, &[(points, colour, "")], &dashed);
+}
+
+/// A panel of several polylines (points, colour, legend label; no legend entry for an empty
+/// label) sharing the value range, with horizontal dashed lines (value, label, colour); the
+/// legend sits above the panel, outside the data.
+fn lines_panel(
+    svg: &mut String,
+    frame: (f64, f64, f64, f64),
+    labels: (&str, &str),
+    series: &[Series<'_>],
+    dashed: &[(f64, String, &str)],
+) {
     let (left, top, width, height) = frame;
-    let finite = || {
+    let finite = |points: &'_ [(f64, f64)]| {
         points
             .iter()
+            .copied()
             .filter(|(x, y)| x.is_finite() && y.is_finite())
+            .collect::<Vec<_>>()
     };
     let (mut x0, mut x1, mut y0, mut y1) = (
         f64::INFINITY,
@@ -160,10 +185,12 @@ fn line_panel(
         f64::INFINITY,
         f64::NEG_INFINITY,
     );
-    for (x, y) in finite() {
-        (x0, x1, y0, y1) = (x0.min(*x), x1.max(*x), y0.min(*y), y1.max(*y));
+    for (points, _, _) in series {
+        for (x, y) in finite(points) {
+            (x0, x1, y0, y1) = (x0.min(x), x1.max(x), y0.min(y), y1.max(y));
+        }
     }
-    for (y, _) in dashed {
+    for (y, _, _) in dashed {
         (y0, y1) = (y0.min(*y), y1.max(*y));
     }
     if x1.partial_cmp(&x0) != Some(std::cmp::Ordering::Greater) {
@@ -188,7 +215,7 @@ fn line_panel(
         ty = top - 6.0,
         yl = labels.1,
     );
-    for (y, label) in dashed {
+    for (y, label, colour) in dashed {
         let _ = write!(
             svg,
             r##"<line x1="{left}" y1="{0:.1}" x2="{right}" y2="{0:.1}" stroke="{colour}" stroke-dasharray="5 4"/><text x="{1}" y="{2:.1}" font-size="11" fill="{colour}" text-anchor="end">{label}</text>"##,
@@ -197,14 +224,68 @@ fn line_panel(
             py(*y) - 4.0
         );
     }
-    let path: Vec<String> = finite()
-        .map(|(x, y)| format!("{:.1},{:.1}", px(*x), py(*y)))
-        .collect();
-    let _ = write!(
-        svg,
-        r##"<polyline points="{}" fill="none" stroke="{colour}" stroke-width="1.2"/>"##,
-        path.join(" ")
+    let mut legend_x = left + 80.0;
+    for (points, colour, label) in series {
+        let path: Vec<String> = finite(points)
+            .iter()
+            .map(|(x, y)| format!("{:.1},{:.1}", px(*x), py(*y)))
+            .collect();
+        let _ = write!(
+            svg,
+            r##"<polyline points="{}" fill="none" stroke="{colour}" stroke-width="1.2"/>"##,
+            path.join(" ")
+        );
+        if !label.is_empty() {
+            let _ = write!(
+                svg,
+                r##"<line x1="{legend_x}" y1="{y:.1}" x2="{x2}" y2="{y:.1}" stroke="{colour}" stroke-width="2"/><text x="{tx}" y="{ty:.1}" font-size="11">{label}</text>"##,
+                y = top - 10.0,
+                x2 = legend_x + 14.0,
+                tx = legend_x + 18.0,
+                ty = top - 6.0,
+            );
+            legend_x += 30.0 + 6.0 * label.chars().count() as f64;
+        }
+    }
+}
+
+/// The central-flow figure: GD's loss (raw and averaged over a window) and the flow's
+/// predicted time-averaged loss (left); λmax at GD's iterate and along the flow, with 2/η
+/// dashed (right).
+pub fn central_flow(
+    losses: (Curve<'_>, Curve<'_>, Curve<'_>),
+    sharpness: (Curve<'_>, Curve<'_>),
+    threshold: f64,
+) -> String {
+    let (w, h) = (2.0 * WIDTH, HEIGHT);
+    let mut svg = format!(
+        r#"<svg xmlns="http://www.w3.org/2000/svg" width="{w}" height="{h}" font-family="sans-serif"><rect width="100%" height="100%" fill="white"/><text x="{}" y="20" font-size="14" text-anchor="middle">GD and its central flow</text>"#,
+        w / 2.0
     );
+    let panel = (WIDTH - 2.0 * MARGIN - 20.0, HEIGHT - 2.0 * MARGIN - 10.0);
+    lines_panel(
+        &mut svg,
+        (MARGIN + 20.0, MARGIN + 10.0, panel.0, panel.1),
+        ("step", "loss"),
+        &[
+            (losses.0, "#bab0ac", "GD"),
+            (losses.1, PALETTE[0], "GD, averaged"),
+            (losses.2, PALETTE[2], "central flow's prediction"),
+        ],
+        &[],
+    );
+    lines_panel(
+        &mut svg,
+        (WIDTH + MARGIN + 20.0, MARGIN + 10.0, panel.0, panel.1),
+        ("step", "sharpness λmax"),
+        &[
+            (sharpness.0, PALETTE[0], "GD"),
+            (sharpness.1, PALETTE[2], "central flow"),
+        ],
+        &[(threshold, format!("2/η = {threshold:.4}"), "black")],
+    );
+    svg.push_str("</svg>\n");
+    svg
 }
 
 /// The edge-of-stability figure: λmax along the run with 2/η as a dashed line in the same

@@ -5,8 +5,8 @@
 use crate::arrays::{to_numpy, to_numpy_matrix, value_error};
 use crate::objective::{Objective, with_objective};
 use gd_core::analyses::{
-    BoundaryOptions, SharpnessAlong, SharpnessAlongOptions, sharpness_along, stability,
-    stability_boundary, summarize,
+    BoundaryOptions, CentralFlowOptions, CentralFlowSample, SharpnessAlong, SharpnessAlongOptions,
+    central_flow, sharpness_along, stability, stability_boundary, summarize,
 };
 use gd_core::{
     Attractor, DEFAULT_MARGINAL_TOLERANCE, ExtremeEigenvalues, Linearization, Objective as _,
@@ -428,5 +428,93 @@ pub fn _boundary<'py>(
     d.set_item("empirical", b.empirical)?;
     d.set_item("bracket", b.bracket)?;
     d.set_item("trials", b.trials)?;
+    Ok(d)
+}
+
+/// The central flow beside GD (`gd_core::analyses::central_flow`), with its agreement after
+/// the onset.
+#[pyfunction]
+#[pyo3(signature = (objective, theta0, eta, steps, every, warm_start, window, threshold, restoring_rate, tolerance, progress))]
+#[allow(clippy::too_many_arguments)]
+pub fn _central_flow<'py>(
+    py: Python<'py>,
+    objective: &Objective,
+    theta0: &Bound<'py, PyAny>,
+    eta: f64,
+    steps: usize,
+    every: usize,
+    warm_start: usize,
+    window: usize,
+    threshold: f64,
+    restoring_rate: f64,
+    tolerance: f64,
+    progress: Option<Py<PyAny>>,
+) -> PyResult<Bound<'py, PyDict>> {
+    let theta0 = objective.point(py, "theta0", theta0)?;
+    let options = CentralFlowOptions {
+        every,
+        warm_start,
+        window,
+        threshold,
+        restoring_rate,
+        tolerance,
+        ..CentralFlowOptions::default()
+    };
+    let flow = objective.watched(py, progress, |inner, watch| {
+        with_objective!(inner, stop = &watch.stop, |o| watch
+            .with_monitor(|hooks| central_flow(o, &theta0, eta, steps, &options, hooks))
+            .map_err(value_error))
+    })?;
+    let d = PyDict::new(py);
+    let column =
+        |f: fn(&CentralFlowSample) -> f64| -> Vec<f64> { flow.samples.iter().map(f).collect() };
+    let iterations: Vec<usize> = flow.samples.iter().map(|s| s.iteration).collect();
+    d.set_item("iterations", PyArray1::from_vec(py, iterations))?;
+    d.set_item(
+        "loss_predicted",
+        to_numpy(py, &column(|s| s.predicted_loss)),
+    )?;
+    d.set_item("flow_loss", to_numpy(py, &column(|s| s.flow_loss)))?;
+    d.set_item("sharpness", to_numpy(py, &column(|s| s.flow_sharpness)))?;
+    d.set_item("gd_loss", to_numpy(py, &column(|s| s.gd_loss)))?;
+    d.set_item(
+        "gd_loss_average",
+        to_numpy(py, &column(|s| s.gd_loss_average)),
+    )?;
+    d.set_item("gd_sharpness", to_numpy(py, &column(|s| s.gd_sharpness)))?;
+    d.set_item("distance", to_numpy(py, &column(|s| s.distance)))?;
+    d.set_item(
+        "midpoint_distance",
+        to_numpy(py, &column(|s| s.midpoint_distance)),
+    )?;
+    d.set_item("travelled", to_numpy(py, &column(|s| s.travelled)))?;
+    d.set_item("sigma_trace", to_numpy(py, &column(|s| s.sigma_trace)))?;
+    let edge: Vec<usize> = flow.samples.iter().map(|s| s.edge).collect();
+    d.set_item("edge", PyArray1::from_vec(py, edge))?;
+    d.set_item("gd_losses", to_numpy(py, &flow.gd_losses))?;
+    d.set_item("eta", flow.eta)?;
+    d.set_item("threshold", flow.threshold)?;
+    d.set_item("warm_start", flow.warm_start)?;
+    d.set_item("window", flow.window)?;
+    d.set_item("steps", flow.steps)?;
+    d.set_item("end", flow.end.name())?;
+    d.set_item("field_evaluations", flow.field_evaluations)?;
+    d.set_item("hessian_vector_products", flow.hessian_vector_products)?;
+    d.set_item("exact_third_derivatives", flow.exact_third_derivatives)?;
+    d.set_item("final_theta", to_numpy(py, &flow.final_theta))?;
+    let agreement = match flow.agreement_after_onset() {
+        Some(a) => {
+            let ad = PyDict::new(py);
+            ad.set_item("flow_onset", a.flow_onset)?;
+            ad.set_item("samples", a.samples)?;
+            ad.set_item("sharpness_error", a.sharpness_error)?;
+            ad.set_item("loss_error", a.loss_error)?;
+            ad.set_item("relative_distance", a.relative_distance)?;
+            ad.set_item("relative_midpoint_distance", a.relative_midpoint_distance)?;
+            ad.into_any()
+        }
+        None => py.None().into_bound(py),
+    };
+    d.set_item("agreement", agreement)?;
     Ok(d)
 }

@@ -31,6 +31,7 @@ fn _stepsize(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(analyses::_sharpness, m)?)?;
     m.add_function(wrap_pyfunction!(analyses::_sharpness_along, m)?)?;
     m.add_function(wrap_pyfunction!(analyses::_edge_of_stability, m)?)?;
+    m.add_function(wrap_pyfunction!(analyses::_central_flow, m)?)?;
     m.add_function(wrap_pyfunction!(sweeps::_orbit_diagram, m)?)?;
     m.add_function(wrap_pyfunction!(sweeps::_basins, m)?)?;
     m.add_function(wrap_pyfunction!(analyses::_boundary, m)?)?;

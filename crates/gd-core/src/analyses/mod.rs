@@ -1,11 +1,12 @@
 //! The one-call analyses: where GD from θ₀ at η ends, the stability of a point, an orbit
 //! diagram over η, a basin map over a plane of starts, the empirical stability boundary of a
-//! minimum, sharpness along a trajectory and the edge of stability. Each takes any [`crate::Objective`] (a model, a
+//! minimum, sharpness along a trajectory, the edge of stability and the central flow. Each takes any [`crate::Objective`] (a model, a
 //! [`crate::Loss`] written once, closures), checks its input into typed errors, and gives the
 //! same bits at any thread count; the sweeps take an optional progress hook.
 
 mod axis;
 mod basins;
+mod central_flow;
 mod edge_of_stability;
 mod end_state;
 mod lockstep;
@@ -18,6 +19,10 @@ pub use axis::Axis;
 pub use basins::{
     BasinAttractor, BasinMap, BasinOptions, BasinRow, LaneEnd, MAX_ATTRACTORS, Plane,
     basin_map_from_rows, basin_rows, basins,
+};
+pub use central_flow::{
+    Agreement, CentralFlow, CentralFlowEnd, CentralFlowOptions, CentralFlowSample, SETTLE_STEPS,
+    central_flow,
 };
 pub use edge_of_stability::{EdgeOfStability, Sharpening, Spread, edge_of_stability, summarize};
 pub use end_state::{attractor_of, run_config_for_analysis};

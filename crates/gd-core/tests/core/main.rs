@@ -2,6 +2,7 @@
 
 mod support;
 
+mod central_flow;
 mod errors;
 mod finite_difference;
 mod linearization;

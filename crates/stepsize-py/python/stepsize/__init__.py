@@ -25,9 +25,11 @@ import numpy as np
 
 from . import _stepsize
 from ._results import (
+    Agreement,
     Attractor,
     BasinMap,
     Boundary,
+    CentralFlow,
     Claim,
     Linearization,
     Minimum,
@@ -69,6 +71,7 @@ __all__ = [
     "sharpness",
     "sharpness_along",
     "edge_of_stability",
+    "central_flow",
     "orbit_diagram",
     "basins",
     "boundary",
@@ -80,6 +83,8 @@ __all__ = [
     "Sharpness",
     "SharpnessAlong",
     "EdgeOfStability",
+    "CentralFlow",
+    "Agreement",
     "Linearization",
     "OrbitDiagram",
     "Minimum",
@@ -263,6 +268,40 @@ def edge_of_stability(
     d = _stepsize._edge_of_stability(objective, theta0, eta, steps, every, tolerance, _progress(progress))
     d["run"] = SharpnessAlong(**d["run"])
     return EdgeOfStability(**d)
+
+
+def central_flow(
+    objective: Objective,
+    theta0: ArrayLike,
+    eta: float,
+    *,
+    steps: int = 1000,
+    every: int = 1,
+    warm_start: int = 0,
+    window: int = 20,
+    threshold: float = 0.95,
+    restoring_rate: float = 2.0,
+    tolerance: float = 1e-6,
+    progress: Optional[Callable[[int, int], None]] = None,
+) -> CentralFlow:
+    """GD at ``eta`` beside its central flow (Cohen, Damian, Talwalkar, Kolter & Lee, ICLR
+    2025): dθ/dt = −η[∇L + ½∇⟨∇²L, Σ⟩], Σ on the Hessian's eigenvectors with eigenvalues
+    ≥ ``threshold``·2/η, chosen (a small semidefinite complementarity problem) so that those
+    eigenvalues do not rise past 2/η; below the edge it is gradient flow. Both start from GD's
+    iterate after ``warm_start`` steps and run ``steps`` steps (t in GD steps); every ``every``
+    steps the result holds the flow's predicted time-averaged loss (``loss_predicted``), its
+    λmax (``sharpness``), GD's loss (raw, and averaged over ``window`` steps) and λmax, and the
+    distance from GD's iterate to the flow (``distance``). Integrated by an adaptive
+    Bogacki–Shampine 3(2) scheme to a local error of ``tolerance``·(1 + ‖θ‖);
+    ``restoring_rate`` (κ, per step) returns an edge eigenvalue that drifted off 2/η. Third
+    derivatives are exact for formulas and models written with dual numbers, else central
+    differences of HVPs (error ≈ 4e-11 relative). Ctrl-C and ``progress`` as in
+    :func:`sharpness_along`."""
+    d = _stepsize._central_flow(
+        objective, theta0, eta, steps, every, warm_start, window, threshold, restoring_rate,
+        tolerance, _progress(progress),
+    )
+    return CentralFlow._from(d)
 
 
 def _progress(progress):

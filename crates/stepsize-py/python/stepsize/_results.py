@@ -184,6 +184,67 @@ class EdgeOfStability(_Short):
 
 
 @dataclass(frozen=True, repr=False)
+class Agreement(_Short):
+    """How closely the central flow predicts GD after its onset (and 10 settling steps): each
+    as (mean, max) over the samples. ``sharpness_error``: |λmax(flow)/(2/η) − 1|;
+    ``loss_error``: |predicted − GD's averaged loss| / GD's averaged loss;
+    ``relative_distance``: ‖θ_GD − θ_flow‖ / ‖θ_GD − θ_GD(start)‖, and the same for the
+    midpoint of GD's step."""
+
+    flow_onset: Optional[int]
+    samples: int
+    sharpness_error: Tuple[float, float]
+    loss_error: Tuple[float, float]
+    relative_distance: Tuple[float, float]
+    relative_midpoint_distance: Tuple[float, float]
+
+    _shown = ("flow_onset", "samples", "sharpness_error", "loss_error", "relative_distance")
+
+
+@dataclass(frozen=True, repr=False)
+class CentralFlow(_Short):
+    """The central flow beside GD, sampled at ``iterations`` (GD's steps): the flow's predicted
+    time-averaged loss ``loss_predicted`` (L + ½⟨∇²L, Σ⟩), its own loss, its λmax
+    (``sharpness``, held at 2/η past the edge), the directions at the edge and tr Σ; GD's loss
+    (raw, averaged over ``window`` steps) and λmax; the distance from GD's iterate (and from the
+    midpoint of its step) to the flow, and how far GD has moved. ``gd_losses``: GD's loss at
+    every step from ``warm_start``. ``agreement`` summarizes the claims."""
+
+    iterations: np.ndarray
+    loss_predicted: np.ndarray
+    flow_loss: np.ndarray
+    sharpness: np.ndarray
+    gd_loss: np.ndarray
+    gd_loss_average: np.ndarray
+    gd_sharpness: np.ndarray
+    distance: np.ndarray
+    midpoint_distance: np.ndarray
+    travelled: np.ndarray
+    sigma_trace: np.ndarray
+    edge: np.ndarray
+    gd_losses: np.ndarray
+    eta: float
+    threshold: float
+    warm_start: int
+    window: int
+    steps: int
+    end: str
+    field_evaluations: int
+    hessian_vector_products: int
+    exact_third_derivatives: bool
+    final_theta: np.ndarray
+    agreement: Optional[Agreement]
+
+    _shown = ("eta", "threshold", "steps", "end", "agreement")
+
+    @classmethod
+    def _from(cls, d: dict) -> "CentralFlow":
+        if d["agreement"] is not None:
+            d["agreement"] = _build(Agreement, d["agreement"])
+        return _build(cls, d)
+
+
+@dataclass(frozen=True, repr=False)
 class Minimum(_Short):
     """A minimum found at small steps, with λmax and 2/λmax."""
 

@@ -8,7 +8,7 @@ from typing import Optional
 
 import numpy as np
 
-from ._results import BasinMap, EdgeOfStability, OrbitDiagram, SharpnessAlong
+from ._results import BasinMap, CentralFlow, EdgeOfStability, OrbitDiagram, SharpnessAlong
 
 
 def _axes(ax):
@@ -107,5 +107,30 @@ def edge_of_stability(result: EdgeOfStability, axes=None):
     right.set_xlabel("step")
     right.set_ylabel("loss")
     left.legend(fontsize="small")
+    right.legend(fontsize="small")
+    return axes
+
+
+def central_flow(result: CentralFlow, axes=None):
+    """GD's loss (raw, grey; averaged over the window, blue) and the central flow's predicted
+    loss (red) against steps (left); λmax at GD's iterate (blue) and along the flow (red) with
+    2/η dashed (right). Returns the two axes."""
+    import matplotlib.pyplot as plt
+
+    if axes is None:
+        _, axes = plt.subplots(1, 2, figsize=(11, 4))
+    left, right = axes
+    steps = result.warm_start + np.arange(len(result.gd_losses))
+    left.plot(steps, result.gd_losses, color="0.7", lw=0.8, label="GD")
+    left.plot(result.iterations, result.gd_loss_average, color="C0", label=f"GD, averaged over {result.window} steps")
+    left.plot(result.iterations, result.loss_predicted, color="C3", ls="--", label="central flow's prediction")
+    left.set_xlabel("step")
+    left.set_ylabel("loss")
+    left.legend(fontsize="small")
+    right.plot(result.iterations, result.gd_sharpness, color="C0", label="λmax at GD's iterate")
+    right.plot(result.iterations, result.sharpness, color="C3", label="λmax along the central flow")
+    right.axhline(result.threshold, color="k", ls="--", lw=1, label=f"2/η = {result.threshold:.4g}")
+    right.set_xlabel("step")
+    right.set_ylabel("sharpness λmax")
     right.legend(fontsize="small")
     return axes
