@@ -329,6 +329,11 @@ fn the_models_and_theory_refuse_bad_input_by_name() {
         &["power L", "3", "even"],
     );
     refused(
+        "2^64 convergent starts of Example 1",
+        || stepsize::theory::scalar::example1_convergent_starts(0.5, usize::MAX),
+        &["count", &usize::MAX.to_string(), "at most 1048576"],
+    );
+    refused(
         "a well of NaN width",
         || {
             SharpWells::new(

@@ -2,7 +2,7 @@
 //! then the Python package: a fresh virtual environment under `target/`, the wheel built by
 //! maturin and installed there, the Rust reference values for the bit-for-bit comparisons,
 //! pytest on `crates/stepsize-py/tests`, and the Python examples (`quickstart.py`, the PyTorch
-//! edge of stability in its short form, the sharded basin map's demo).
+//! edge of stability and the central flow in their short forms, the sharded basin map's demo).
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -103,6 +103,11 @@ pub fn run_all(root: &Path, rust_only: bool) -> Result<(), String> {
         .current_dir(root)
         .env("MPLBACKEND", "Agg")
         .args(["examples/python/eos_torch_digits.py", "--quick", "--out"])
+        .arg(target.join("python-example")))?;
+    run(Command::new(&python)
+        .current_dir(root)
+        .env("MPLBACKEND", "Agg")
+        .args(["examples/python/central_flow_digits.py", "--quick", "--out"])
         .arg(target.join("python-example")))?;
     let demo = target.join("python-example").join("sharded-basins");
     if demo.exists() {

@@ -31,11 +31,21 @@ pub fn example1_orbit_floquet_multiplier(eta: f64) -> Result<f64> {
     Ok(0.0)
 }
 
+/// The most starts [`example1_convergent_starts`] lists (8 MiB).
+pub const MAX_CONVERGENT_STARTS: usize = 1 << 20;
+
 /// Example 1: the positive elements s₁ < s₂ < … of the countable set S = {0, ±s₁, ±s₂, …} of
 /// starts from which GD reaches 0: s₁ = η² and s_{k+1} = ((η + √(η² + 4 s_k))/2)², the
 /// preimage of s_k under x ↦ x − η√x on the positive side (s₂ = η²(3 + √5)/2).
 pub fn example1_convergent_starts(eta: f64, count: usize) -> Result<Vec<f64>> {
     check_eta(eta)?;
+    if count > MAX_CONVERGENT_STARTS {
+        return outside(
+            "count",
+            count,
+            format!("at most {MAX_CONVERGENT_STARTS} starts"),
+        );
+    }
     let mut s = Vec::with_capacity(count);
     let mut current = eta * eta;
     for _ in 0..count {

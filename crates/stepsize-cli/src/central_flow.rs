@@ -56,21 +56,24 @@ pub fn summary(flow: &CentralFlow, seconds: f64) -> String {
                     )),
                 a.samples
             ));
-            text.push_str("claim                                         mean        max\n");
-            for (name, (mean, max)) in [
-                ("|λmax(flow)/(2/η) − 1|", a.sharpness_error),
-                ("|predicted − GD averaged loss| / GD's", a.loss_error),
-                (
-                    "‖θ_GD − θ_flow‖ / ‖θ_GD − θ_GD(start)‖",
-                    a.relative_distance,
-                ),
-                (
-                    "‖midpoint − θ_flow‖ / ‖θ_GD − θ_GD(start)‖",
-                    a.relative_midpoint_distance,
-                ),
-            ] {
-                text.push_str(&format!("{name:<45} {mean:<11.3e} {max:.3e}\n"));
+            text.push_str(&format!(
+                "{:<40} {:<11} {:<11} {:<10} verdict\n",
+                "claim", "mean", "max", "tolerance"
+            ));
+            for c in a.claims() {
+                text.push_str(&format!(
+                    "{:<40} {:<11.3e} {:<11.3e} {:<10} {}\n",
+                    c.name,
+                    c.mean,
+                    c.max,
+                    c.tolerance,
+                    if c.holds { "holds" } else { "does not hold" }
+                ));
             }
+            text.push_str(&format!(
+                "{:<40} {:<11.3e} {:.3e}\n",
+                "(GD's iterate itself to the flow)", a.relative_distance.0, a.relative_distance.1
+            ));
         }
         None => text.push_str("no sample to compare\n"),
     }
@@ -142,6 +145,7 @@ pub fn write(eos: &Eos, flow: &CentralFlow, out: &Path) -> Result<Vec<PathBuf>, 
         "window": flow.window,
         "settle": gd_core::analyses::SETTLE_STEPS,
         "agreement": flow.agreement_after_onset(),
+        "claims": flow.agreement_after_onset().map(|a| a.claims()),
         "end": flow.end.name(),
         "steps": flow.steps,
         "accepted": flow.accepted,

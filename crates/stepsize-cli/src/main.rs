@@ -416,24 +416,30 @@ fn run(cli: Cli) -> Result<(), CliError> {
                     eos.steps
                 ),
             }
+            // Every result is computed before any file is written.
+            let flow = match flow_from {
+                Some(from) => {
+                    stage("integrating the central flow");
+                    let started = std::time::Instant::now();
+                    let flow = stepsize_cli::central_flow::run(
+                        &eos,
+                        from,
+                        gd_core::analyses::Monitor {
+                            progress: Some(&progress),
+                            stop: None,
+                        },
+                    )?;
+                    if let Some(bar) = &bar {
+                        bar.finish_and_clear();
+                    }
+                    Some((flow, started.elapsed().as_secs_f64()))
+                }
+                None => None,
+            };
             for path in eos.write(&result, &out)? {
                 outln!("wrote {}", path.display());
             }
-            if let Some(from) = flow_from {
-                stage("integrating the central flow");
-                let started = std::time::Instant::now();
-                let flow = stepsize_cli::central_flow::run(
-                    &eos,
-                    from,
-                    gd_core::analyses::Monitor {
-                        progress: Some(&progress),
-                        stop: None,
-                    },
-                )?;
-                if let Some(bar) = &bar {
-                    bar.finish_and_clear();
-                }
-                let seconds = started.elapsed().as_secs_f64();
+            if let Some((flow, seconds)) = flow {
                 outln!("{}", stepsize_cli::central_flow::summary(&flow, seconds));
                 for path in stepsize_cli::central_flow::write(&eos, &flow, &out)? {
                     outln!("wrote {}", path.display());

@@ -537,6 +537,55 @@ fn eos_on_digits_writes_its_outputs_and_refuses_bad_flags_naming_them() {
 }
 
 #[test]
+fn eos_with_the_central_flow_writes_its_claims_and_refuses_a_bad_start() {
+    let out = scratch("eos-flow");
+    let args = [
+        "eos", "--count", "200", "--hidden", "16", "--eta", "0.1", "--steps", "40", "--every", "5",
+    ];
+    let mut with_flow: Vec<&str> = args.to_vec();
+    with_flow.extend(["--central-flow", "20", "--out", out.to_str().unwrap()]);
+    let run = stepsize(&with_flow);
+    let stdout = String::from_utf8_lossy(&run.stdout);
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    assert!(
+        stdout.contains("central flow from step 20 over 20 steps (completed)"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("HVPs per flow step"), "{stdout}");
+    let flow: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(out.join("central-flow.json")).unwrap()).unwrap();
+    assert_eq!(flow["from"], 20);
+    assert_eq!(flow["samples"].as_array().unwrap().len(), 5);
+    let rows = std::fs::read_to_string(out.join("central-flow.csv")).unwrap();
+    assert_eq!(rows.lines().count(), 6);
+    let svg = std::fs::read_to_string(out.join("central-flow.svg")).unwrap();
+    assert!(svg.contains("central flow's prediction") && svg.contains("2/η = 20"));
+    for (value, extra, needle) in [
+        ("40", vec![], "--central-flow"),
+        ("x", vec![], "--central-flow"),
+        ("5", vec!["--seeds", "2"], "one η and one seed"),
+    ] {
+        let bad = scratch("eos-flow-bad");
+        let mut bad_args: Vec<&str> = args.to_vec();
+        bad_args.extend(["--central-flow", value, "--out", bad.to_str().unwrap()]);
+        bad_args.extend(extra);
+        let o = stepsize(&bad_args);
+        let stderr = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(o.status.code(), Some(2), "{value}: {stderr}");
+        assert!(stderr.contains(needle), "{stderr}");
+        assert_eq!(
+            std::fs::read_dir(&bad).unwrap().count(),
+            0,
+            "nothing written"
+        );
+    }
+}
+
+#[test]
 fn an_eos_sweep_over_step_sizes_and_seeds_sharded_and_merged_equals_the_unsharded_run() {
     let args = [
         "eos",

@@ -511,6 +511,17 @@ pub fn _central_flow<'py>(
             ad.set_item("loss_error", a.loss_error)?;
             ad.set_item("relative_distance", a.relative_distance)?;
             ad.set_item("relative_midpoint_distance", a.relative_midpoint_distance)?;
+            let claims = pyo3::types::PyList::empty(py);
+            for c in a.claims() {
+                let cd = PyDict::new(py);
+                cd.set_item("name", c.name)?;
+                cd.set_item("mean", c.mean)?;
+                cd.set_item("max", c.max)?;
+                cd.set_item("tolerance", c.tolerance)?;
+                cd.set_item("holds", c.holds)?;
+                claims.append(cd)?;
+            }
+            ad.set_item("claims", claims)?;
             ad.into_any()
         }
         None => py.None().into_bound(py),

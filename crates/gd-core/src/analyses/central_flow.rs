@@ -169,6 +169,63 @@ pub struct Agreement {
     pub relative_midpoint_distance: (f64, f64),
 }
 
+/// A claim of the central flow held against GD: its measured mean and largest value over the
+/// samples, the tolerance its mean is judged by, and the verdict.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub struct FlowClaim {
+    /// What is measured.
+    pub name: &'static str,
+    /// Mean over the samples.
+    pub mean: f64,
+    /// Largest value.
+    pub max: f64,
+    /// The mean's tolerance.
+    pub tolerance: f64,
+    /// mean ≤ tolerance.
+    pub holds: bool,
+}
+
+/// The tolerances of the claims, on their means. λmax along the flow: 1 %, the "λmax ≈ 2/η"
+/// of the edge of stability (the flow itself holds it to its integration error once settled).
+/// The predicted loss against GD's loss averaged over the window: 5 %, what the paper's
+/// figures show for networks (Cohen et al. 2025, Fig. 1 and §4). GD's distance to the flow:
+/// 10 % of the distance GD has travelled, "GD stays close to the flow" measured against how far
+/// it moves; measured from the midpoint of GD's step, since the flow models GD's time-averaged
+/// path and the iterate itself sits ±√Σ off it by design (the raw distance is reported
+/// beside it).
+pub const CLAIM_TOLERANCES: [f64; 3] = [0.01, 0.05, 0.10];
+
+impl Agreement {
+    /// The three claims with their verdicts: λmax(flow) at 2/η, the predicted loss against GD's
+    /// averaged loss, the relative distance from the midpoint of GD's step to the flow.
+    pub fn claims(&self) -> [FlowClaim; 3] {
+        let claim = |name, (mean, max): (f64, f64), tolerance: f64| FlowClaim {
+            name,
+            mean,
+            max,
+            tolerance,
+            holds: mean <= tolerance,
+        };
+        [
+            claim(
+                "flow's lambda_max at 2/eta",
+                self.sharpness_error,
+                CLAIM_TOLERANCES[0],
+            ),
+            claim(
+                "predicted loss vs GD's averaged loss",
+                self.loss_error,
+                CLAIM_TOLERANCES[1],
+            ),
+            claim(
+                "GD's (midpoint) distance to the flow",
+                self.relative_midpoint_distance,
+                CLAIM_TOLERANCES[2],
+            ),
+        ]
+    }
+}
+
 /// Steps after the flow's onset left out of [`CentralFlow::agreement_after_onset`]: the
 /// restoring term brings λmax to 2/η at rate κ (e^(−κ·10) ≈ 2e-9 at the default κ = 2), and
 /// GD's oscillation needs about as long to grow.

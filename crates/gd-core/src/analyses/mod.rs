@@ -21,8 +21,8 @@ pub use basins::{
     basin_map_from_rows, basin_rows, basins,
 };
 pub use central_flow::{
-    Agreement, CentralFlow, CentralFlowEnd, CentralFlowOptions, CentralFlowSample, SETTLE_STEPS,
-    central_flow,
+    Agreement, CLAIM_TOLERANCES, CentralFlow, CentralFlowEnd, CentralFlowOptions,
+    CentralFlowSample, FlowClaim, SETTLE_STEPS, central_flow,
 };
 pub use edge_of_stability::{EdgeOfStability, Sharpening, Spread, edge_of_stability, summarize};
 pub use end_state::{attractor_of, run_config_for_analysis};

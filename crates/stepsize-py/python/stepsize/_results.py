@@ -189,7 +189,8 @@ class Agreement(_Short):
     as (mean, max) over the samples. ``sharpness_error``: |λmax(flow)/(2/η) − 1|;
     ``loss_error``: |predicted − GD's averaged loss| / GD's averaged loss;
     ``relative_distance``: ‖θ_GD − θ_flow‖ / ‖θ_GD − θ_GD(start)‖, and the same for the
-    midpoint of GD's step."""
+    midpoint of GD's step. ``claims``: each as {name, mean, max, tolerance, holds}, the mean
+    judged by the tolerance argued in gd-core (``CLAIM_TOLERANCES``)."""
 
     flow_onset: Optional[int]
     samples: int
@@ -197,6 +198,7 @@ class Agreement(_Short):
     loss_error: Tuple[float, float]
     relative_distance: Tuple[float, float]
     relative_midpoint_distance: Tuple[float, float]
+    claims: List[dict]
 
     _shown = ("flow_onset", "samples", "sharpness_error", "loss_error", "relative_distance")
 
