@@ -10,11 +10,12 @@
 //! η = 0.1 (onset near step 490), the flow over 100 steps from step 440. `--full`: SPEC W6 (1797 samples, 64-200-200-10, η = 0.035; the
 //! onset near step 700), the flow over 300 steps from step 600.
 
+#[path = "support/digits.rs"]
+mod digits;
 #[path = "support/output.rs"]
 mod output;
 
 use stepsize::dynamics::analyses::{CentralFlowOptions, Monitor, central_flow};
-use stepsize::models::{Activation, LabelledData, Mlp, MlpLoss};
 use stepsize_cli::central_flow as report;
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -24,15 +25,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     } else {
         (500, vec![64, 50, 10], 0.1, 440, 100)
     };
-    let digits = LabelledData::digits()?.first(count)?.scaled(1.0 / 16.0)?;
-    let mlp = Mlp::new(
-        &widths,
-        Activation::Tanh,
-        MlpLoss::Squared,
-        digits.x.clone(),
-        digits.one_hot(),
-    )?;
-    let theta0 = mlp.initialize(1.0, 0);
+    let (mlp, theta0) = digits::digits_network(count, &widths)?;
     let options = CentralFlowOptions {
         warm_start,
         every: 5,

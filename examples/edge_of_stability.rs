@@ -11,11 +11,12 @@
 //! overshoots, and from then on hovers about 2/η while the loss spikes and falls); `--full` is SPEC W6 (all 1797 digits, 64 → 200 → 200 → 10, η = 0.035, 1000 steps
 //! from the seeded initialization, about 15 s on two cores).
 
+#[path = "support/digits.rs"]
+mod digits;
 #[path = "support/output.rs"]
 mod output;
 
 use stepsize::dynamics::analyses::{Monitor, SharpnessAlongOptions, edge_of_stability};
-use stepsize::models::{Activation, LabelledData, Mlp, MlpLoss};
 use stepsize_cli::eos;
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -25,15 +26,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     } else {
         (500, vec![64, 100, 100, 10], 0.065, 1000, 10)
     };
-    let digits = LabelledData::digits()?.first(count)?.scaled(1.0 / 16.0)?;
-    let mlp = Mlp::new(
-        &widths,
-        Activation::Tanh,
-        MlpLoss::Squared,
-        digits.x.clone(),
-        digits.one_hot(),
-    )?;
-    let theta0 = mlp.initialize(1.0, 0);
+    let (mlp, theta0) = digits::digits_network(count, &widths)?;
     let options = SharpnessAlongOptions {
         every,
         ..SharpnessAlongOptions::default()
