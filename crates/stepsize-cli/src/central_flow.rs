@@ -20,7 +20,8 @@ pub fn run(eos: &Eos, from: usize, monitor: Monitor<'_>) -> Result<CentralFlow, 
             format!("a step before --steps ({})", eos.steps),
         ));
     }
-    let (mlp, theta0) = eos.network()?;
+    let (network, theta0) = eos.network()?;
+    let mlp = gd_core::Interruptible::new(&network, crate::termination::flag());
     let options = CentralFlowOptions {
         warm_start: from,
         every: eos.every,

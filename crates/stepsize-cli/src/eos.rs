@@ -283,7 +283,8 @@ impl Eos {
 
     /// Runs the analysis, reporting progress.
     pub fn run(&self, monitor: Monitor<'_>) -> Result<EdgeOfStability, CliError> {
-        let (mlp, theta0) = self.network()?;
+        let (network, theta0) = self.network()?;
+        let mlp = gd_core::Interruptible::new(&network, crate::termination::flag());
         let options = SharpnessAlongOptions {
             every: self.every,
             ..SharpnessAlongOptions::default()

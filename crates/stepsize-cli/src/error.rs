@@ -29,6 +29,9 @@ pub enum CliError {
         /// What is missing, duplicated or inconsistent.
         reason: String,
     },
+    /// SIGTERM arrived before anything was written.
+    #[error("stopped by SIGTERM before anything was written")]
+    Terminated,
     /// Reading or writing a file failed.
     #[error("I/O error on {path}: {source}")]
     Io {
@@ -63,6 +66,7 @@ impl CliError {
     pub fn exit_code(&self) -> u8 {
         match self {
             Self::Io { .. } => 1,
+            Self::Terminated => 143,
             _ => 2,
         }
     }

@@ -10,4 +10,5 @@ pub mod error;
 pub mod formula;
 pub mod svg;
 pub mod sweeps;
+pub mod termination;
 pub mod values;

@@ -212,6 +212,7 @@ fn main() -> ExitCode {
 }
 
 fn run(cli: Cli) -> Result<(), CliError> {
+    stepsize_cli::termination::watch_sigterm()?;
     if let Some(threads) = &cli.threads {
         let n = values::count("--threads", threads, 1, 1024)?;
         rayon::ThreadPoolBuilder::new()
@@ -436,6 +437,7 @@ fn run(cli: Cli) -> Result<(), CliError> {
                 }
                 None => None,
             };
+            stepsize_cli::termination::check()?;
             for path in eos.write(&result, &out)? {
                 outln!("wrote {}", path.display());
             }
@@ -499,6 +501,7 @@ fn sweep_command(sweep: Sweep, out: PathBuf, shard: Option<String>) -> Result<()
     };
     stage("computing");
     let part = sweep.compute(shard, Some(&progress))?;
+    stepsize_cli::termination::check()?;
     if let Some(bar) = &bar {
         bar.finish_and_clear();
     }

@@ -188,7 +188,8 @@ impl Sweep {
             return serde_json::to_value(tasks)
                 .map_err(|e| CliError::flag("(results)", e, "serializable results"));
         }
-        let f = self.formula()?;
+        let formula = self.formula()?;
+        let f = gd_core::Interruptible::new(&formula, crate::termination::flag());
         let part = match self {
             Self::Basins { .. } => {
                 let (plane, options, eta) = self.plane()?;

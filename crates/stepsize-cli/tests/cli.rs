@@ -647,3 +647,72 @@ fn an_eos_sweep_over_step_sizes_and_seeds_sharded_and_merged_equals_the_unsharde
         String::from_utf8_lossy(&o.stderr)
     );
 }
+
+#[test]
+fn sigterm_stops_a_long_analysis_within_a_second_and_writes_nothing() {
+    // A 4096² basin map (minutes) and a W6-sized edge-of-stability run (tens of seconds),
+    // each sent SIGTERM one second in: exit code 143 within 2 s (about 0.7 s measured), and the
+    // output folder never created (no file, no temporary sibling).
+    for args in [
+        vec![
+            "basins",
+            "--loss",
+            W5,
+            "--eta",
+            "0.12",
+            "--grid",
+            "4096",
+            "--x=-2:2",
+            "--y=-2:2",
+            "--max-iterations",
+            "100000",
+        ],
+        vec![
+            "eos", "--eta", "0.035", "--steps", "100000", "--every", "25",
+        ],
+    ] {
+        let out = scratch("sigterm");
+        std::fs::remove_dir_all(&out).unwrap();
+        let mut child = Command::new(env!("CARGO_BIN_EXE_stepsize"))
+            .args(&args)
+            .arg("--out")
+            .arg(&out)
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("the binary runs");
+        std::thread::sleep(std::time::Duration::from_secs(1));
+        let sent = std::time::Instant::now();
+        let kill = Command::new("kill")
+            .args(["-TERM", &child.id().to_string()])
+            .status()
+            .expect("kill runs");
+        assert!(kill.success());
+        let output = loop {
+            if let Some(status) = child.try_wait().unwrap() {
+                break (status, sent.elapsed());
+            }
+            assert!(
+                sent.elapsed() < std::time::Duration::from_secs(10),
+                "{args:?} still running"
+            );
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        };
+        let stderr = {
+            let mut text = String::new();
+            std::io::Read::read_to_string(child.stderr.as_mut().unwrap(), &mut text).unwrap();
+            text
+        };
+        assert_eq!(output.0.code(), Some(143), "{args:?}: {stderr}");
+        assert!(
+            output.1 < std::time::Duration::from_secs(2),
+            "{args:?}: {:?}",
+            output.1
+        );
+        assert!(
+            stderr.contains("stopped by SIGTERM before anything was written"),
+            "{stderr}"
+        );
+        assert!(!out.exists(), "{args:?}: {} was created", out.display());
+    }
+}
