@@ -328,6 +328,25 @@ fn the_models_and_theory_refuse_bad_input_by_name() {
         || example3(3),
         &["power L", "3", "even"],
     );
+    let digits = stepsize::models::LabelledData::digits()
+        .unwrap()
+        .scaled(1.0 / 16.0)
+        .unwrap();
+    let w6 = stepsize::models::Mlp::new(
+        &[64, 200, 200, 10],
+        stepsize::models::Activation::Tanh,
+        stepsize::models::MlpLoss::Squared,
+        digits.x.clone(),
+        digits.one_hot(),
+    )
+    .unwrap();
+    let theta = w6.initialize(1.0, 0);
+    let message = stepsize::dynamics::dense_hessian(&w6, &theta, &mut w6.workspace())
+        .unwrap_err()
+        .to_string();
+    for needle in ["d = 55210", "24.4 GB", "d ≤ 4096", "matrix-free", "Lanczos"] {
+        assert!(message.contains(needle), "`{message}` lacks `{needle}`");
+    }
     refused(
         "2^64 convergent starts of Example 1",
         || stepsize::theory::scalar::example1_convergent_starts(0.5, usize::MAX),

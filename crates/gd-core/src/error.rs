@@ -88,7 +88,11 @@ pub enum CoreError {
         allowed: String,
     },
     /// The dense problem is too large for a dense method.
-    #[error("dimension {dim} is too large for {what} (limit {limit}); use the Lanczos path")]
+    #[error(
+        "{what} at d = {dim} needs {} (d² float64), above the limit d ≤ {limit} ({}); use the \
+         matrix-free path: Lanczos on Hessian-vector products (sharpness, extreme_eigenvalues)",
+        dense_bytes(*.dim), dense_bytes(*.limit)
+    )]
     TooLargeForDense {
         /// Which dense operation.
         what: &'static str,
@@ -133,6 +137,16 @@ pub enum CoreError {
         /// The parse error.
         source: serde_json::Error,
     },
+}
+
+/// The size of a dense d × d float64 matrix, in GB or MiB.
+fn dense_bytes(d: usize) -> String {
+    let bytes = (d as f64) * (d as f64) * 8.0;
+    if bytes >= 1e9 {
+        format!("{:.1} GB", bytes / 1e9)
+    } else {
+        format!("{:.0} MiB", bytes / (1u64 << 20) as f64)
+    }
 }
 
 /// Result alias for gd-core.

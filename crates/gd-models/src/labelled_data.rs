@@ -447,4 +447,74 @@ mod tests {
         }
         std::fs::remove_dir_all(&dir).unwrap();
     }
+
+    mod properties {
+        //! What a user hands in as IDX files: any header and any length, raw or gzipped, is
+        //! read or refused with a `DataFile` error naming one of the two files, never a panic
+        //! or an allocation the header alone asked for.
+
+        use super::{LabelledData, ModelError, idx, write};
+        use proptest::prelude::*;
+        use std::io::Write;
+
+        /// An IDX file's bytes: a header of `dims` sizes (some wrong), data of about the size
+        /// the header says (sometimes short or long), the magic or type sometimes corrupted.
+        fn file(dims: usize) -> impl Strategy<Value = Vec<u8>> {
+            (
+                prop::collection::vec(prop_oneof![0u32..12, any::<u32>()], dims..=dims + 1),
+                -3i64..3,
+                prop::option::of((0usize..4, any::<u8>())),
+                any::<bool>(),
+                any::<u8>(),
+            )
+                .prop_map(|(sizes, delta, corrupt, truncate_header, fill)| {
+                    let n = sizes
+                        .iter()
+                        .try_fold(1u64, |p, &s| p.checked_mul(u64::from(s)));
+                    let len = n
+                        .filter(|n| *n <= 4096)
+                        .map_or(7, |n| (n as i64 + delta).max(0) as usize);
+                    let mut bytes = idx(&sizes, &vec![fill % 10; len]);
+                    if let Some((at, b)) = corrupt {
+                        bytes[at] = b;
+                    }
+                    if truncate_header {
+                        bytes.truncate(4 + 2 * sizes.len());
+                    }
+                    bytes
+                })
+        }
+
+        fn gzip(bytes: &[u8]) -> Vec<u8> {
+            let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+            e.write_all(bytes).unwrap();
+            e.finish().unwrap()
+        }
+
+        proptest! {
+            #![proptest_config(ProptestConfig { cases: 1500, ..ProptestConfig::default() })]
+
+            #[test]
+            fn any_idx_pair_is_read_or_refused_by_file(
+                images in file(3),
+                labels in file(1),
+                gzipped in any::<bool>(),
+                classes in 0usize..12,
+            ) {
+                let dir = std::env::temp_dir().join(format!("gd-models-idx-prop-{}", std::process::id()));
+                std::fs::create_dir_all(&dir).unwrap();
+                let (images, labels) = if gzipped { (gzip(&images), gzip(&labels)) } else { (images, labels) };
+                let i = write(&dir, "images.idx", &images);
+                let l = write(&dir, "labels.idx", &labels);
+                match LabelledData::from_idx(&i, &l, classes) {
+                    Ok(d) => prop_assert!(d.len() > 0 && d.labels.iter().all(|&c| c < classes)),
+                    Err(ModelError::DataFile { path, .. }) => {
+                        prop_assert!(path.ends_with("images.idx") || path.ends_with("labels.idx"), "{path}");
+                    }
+                    Err(ModelError::Invalid { .. } | ModelError::TooLarge { .. }) => {}
+                    Err(other) => prop_assert!(false, "{other}"),
+                }
+            }
+        }
+    }
 }

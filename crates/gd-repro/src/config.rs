@@ -103,3 +103,75 @@ fn parse_error(path: &str, text: &str, e: &toml::de::Error) -> ReproError {
         excerpt: format!("{before}⟨here⟩{after}"),
     }
 }
+
+#[cfg(test)]
+mod properties {
+    //! What a user writes in a config file: any text is parsed or refused with a typed error,
+    //! never a panic; a syntactically valid override of any field with any value is applied,
+    //! or refused naming that field.
+
+    use super::Overrides;
+    use crate::error::ReproError;
+    use crate::experiments::mjs_gd::Config;
+    use crate::run_options::RunOptions;
+    use proptest::prelude::*;
+
+    const FIELDS: [&str; 15] = [
+        "depth",
+        "center",
+        "width",
+        "eta_min",
+        "eta_max",
+        "etas",
+        "starts",
+        "x_max",
+        "flow_eta",
+        "dim",
+        "wells",
+        "well_radius",
+        "max_iterations",
+        "seed",
+        "no_such_field",
+    ];
+
+    /// A TOML value of any kind, including the awkward ones (huge, negative, NaN, inf).
+    fn value() -> impl Strategy<Value = String> {
+        prop_oneof![
+            any::<i64>().prop_map(|v| v.to_string()),
+            any::<f64>().prop_map(|v| format!("{v:?}")),
+            Just("nan".to_string()),
+            Just("-inf".to_string()),
+            Just("1e308".to_string()),
+            "[a-z ]{0,8}".prop_map(|s| format!("{s:?}")),
+            Just("[1, 2, 3]".to_string()),
+            Just("{ a = 1 }".to_string()),
+            Just("true".to_string()),
+        ]
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 2000, ..ProptestConfig::default() })]
+
+        #[test]
+        fn any_text_is_parsed_or_refused(text in "\\PC{0,80}") {
+            let _ = Overrides::parse("generated.toml", &text);
+        }
+
+        #[test]
+        fn any_field_override_is_applied_or_refused_by_name(
+            field in prop::sample::select(FIELDS.to_vec()),
+            value in value(),
+        ) {
+            let text = format!("[mjs-gd]\n{field} = {value}\n");
+            let Ok(overrides) = Overrides::parse("generated.toml", &text) else {
+                return Ok(());
+            };
+            let options = RunOptions { overrides, quick: true, ..RunOptions::default() };
+            match options.config("mjs-gd", Config::quick(), Config::full()) {
+                Ok(_) => {}
+                Err(ReproError::Config { field: named, .. }) => prop_assert_eq!(named, field),
+                Err(other) => prop_assert!(false, "{other}"),
+            }
+        }
+    }
+}

@@ -207,3 +207,66 @@ impl Objective for Formula {
         }
     }
 }
+
+#[cfg(test)]
+mod properties {
+    //! What a user types as a loss: any text, and any expression built from the grammar's
+    //! pieces, is parsed or refused with a typed error naming `--loss`, never a panic; a formula
+    //! that parses evaluates (loss, gradient, HVP) at any point without a panic.
+
+    use super::{Formula, dimension_of};
+    use gd_core::Objective;
+    use proptest::prelude::*;
+
+    /// Expressions from the grammar's tokens, nested, including nonsense combinations.
+    fn expression() -> impl Strategy<Value = String> {
+        let leaf = prop_oneof![
+            Just("x".to_string()),
+            Just("y".to_string()),
+            Just("x1".to_string()),
+            Just("z".to_string()),
+            any::<f64>().prop_map(|v| format!("{v}")),
+            (0u32..1000).prop_map(|v| v.to_string()),
+            Just("pi".to_string()),
+            Just("".to_string()),
+        ];
+        leaf.prop_recursive(4, 24, 3, |inner| {
+            let op = prop::sample::select(vec!["+", "-", "*", "/", "^", " ", ",", "**"]);
+            let function = prop::sample::select(vec![
+                "sin", "cos", "exp", "log", "sqrt", "abs", "tanh", "foo",
+            ]);
+            prop_oneof![
+                (inner.clone(), op, inner.clone()).prop_map(|(a, o, b)| format!("{a}{o}{b}")),
+                (function, inner.clone()).prop_map(|(f, a)| format!("{f}({a})")),
+                inner.clone().prop_map(|a| format!("({a})")),
+                inner.clone().prop_map(|a| format!("-{a}")),
+                inner.prop_map(|a| format!("({a}")),
+            ]
+        })
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 3000, ..ProptestConfig::default() })]
+
+        #[test]
+        fn any_text_is_parsed_or_refused(text in "\\PC{0,60}", dim in 0usize..5) {
+            if let Err(e) = Formula::parse(&text, dim) {
+                prop_assert!(e.to_string().contains("--loss"), "{e}");
+            }
+            let _ = dimension_of(&text);
+        }
+
+        #[test]
+        fn parsed_formulas_evaluate_anywhere(
+            text in expression(),
+            point in prop::collection::vec(prop_oneof![any::<f64>(), -10.0..10.0f64], 2),
+        ) {
+            if let Ok(f) = Formula::parse(&text, 2) {
+                let mut ws = f.workspace();
+                let (mut g, mut h) = (vec![0.0; 2], vec![0.0; 2]);
+                let _ = f.loss_and_gradient(&point, &mut g, &mut ws);
+                f.hessian_vector_product(&point, &[1.0, -1.0], &mut h, &mut ws);
+            }
+        }
+    }
+}

@@ -374,7 +374,7 @@ type RunEnd = Result<Trajectory, String>;
 /// [low, high]ᵈ, start i from the stream (seed, i). Tasks run in parallel; the same results at
 /// any thread count. With a shard, only its runs, written to `out`.
 #[pyfunction]
-#[pyo3(signature = (objective, etas, starts, count, low, high, seed, max_iterations, threads, progress, shard = None, out = None))]
+#[pyo3(signature = (objective, etas, starts, count, r#box, seed, max_iterations, threads, progress, shard = None, out = None))]
 #[allow(clippy::too_many_arguments)]
 pub fn _sweep<'py>(
     py: Python<'py>,
@@ -382,8 +382,7 @@ pub fn _sweep<'py>(
     etas: &Bound<'py, PyAny>,
     starts: Option<&Bound<'py, PyAny>>,
     count: Option<usize>,
-    low: f64,
-    high: f64,
+    r#box: (f64, f64),
     seed: u64,
     max_iterations: usize,
     threads: Option<usize>,
@@ -404,7 +403,7 @@ pub fn _sweep<'py>(
     }
     let starts: Vec<Vec<f64>> = match (starts, count) {
         (Some(s), None) => s,
-        (None, Some(n)) => starts_in_box(n, dim, low, high, seed)?,
+        (None, Some(n)) => starts_in_box(n, dim, r#box, seed)?,
         _ => {
             return Err(PyValueError::new_err(
                 "give either starts (an n × d array) or count (starts drawn from the box)",
@@ -447,7 +446,12 @@ pub fn _sweep<'py>(
 }
 
 /// `n` starts uniform in [low, high]ᵈ, start i from the random stream (seed, i).
-fn starts_in_box(n: usize, dim: usize, low: f64, high: f64, seed: u64) -> PyResult<Vec<Vec<f64>>> {
+fn starts_in_box(
+    n: usize,
+    dim: usize,
+    (low, high): (f64, f64),
+    seed: u64,
+) -> PyResult<Vec<Vec<f64>>> {
     if !(low.is_finite() && high.is_finite() && low < high && high - low < f64::MAX) {
         return Err(PyValueError::new_err(format!(
             "box = ({low}, {high}) is not allowed: finite low < high"

@@ -59,7 +59,7 @@ pub struct Config {
 }
 
 impl Config {
-    fn quick() -> Self {
+    pub(crate) fn quick() -> Self {
         Self {
             depth: 1.0,
             center: 3.0,
@@ -78,7 +78,7 @@ impl Config {
         }
     }
 
-    fn full() -> Self {
+    pub(crate) fn full() -> Self {
         Self {
             etas: 40,
             starts: 400,

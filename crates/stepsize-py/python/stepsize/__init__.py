@@ -429,9 +429,8 @@ def sweep(
     (``seed``, i). Runs in parallel; the same results at any thread count. With ``shard``
     (see :func:`merge`), only that shard's runs (η outer, start inner), written to the folder
     ``out``; returns the shard file's path."""
-    low, high = box
     d = _stepsize._sweep(
-        objective, etas, starts, count, low, high, seed, max_iterations, threads,
+        objective, etas, starts, count, box, seed, max_iterations, threads,
         _progress(progress), shard, _folder(out),
     )
     return d if shard is not None else Sweep._from(d)
