@@ -507,7 +507,7 @@ mod tests {
                 let i = write(&dir, "images.idx", &images);
                 let l = write(&dir, "labels.idx", &labels);
                 match LabelledData::from_idx(&i, &l, classes) {
-                    Ok(d) => prop_assert!(d.len() > 0 && d.labels.iter().all(|&c| c < classes)),
+                    Ok(d) => prop_assert!(!d.is_empty() && d.labels.iter().all(|&c| c < classes)),
                     Err(ModelError::DataFile { path, .. }) => {
                         prop_assert!(path.ends_with("images.idx") || path.ends_with("labels.idx"), "{path}");
                     }
