@@ -65,6 +65,13 @@ pub trait Objective: Sync {
         workspace: &mut Self::Workspace,
     );
 
+    /// Whether the caller has asked the analyses of this objective to stop (an
+    /// [`crate::Interruptible`] whose flag is set): the sweeps check it between rows and tasks
+    /// and skip the rest, whose results are discarded anyway.
+    fn stopped(&self) -> bool {
+        false
+    }
+
     /// Writes D³f(θ)[u, v, ·] = ∇_θ(uᵀ∇²f(θ)v) into `out` and returns `true`, for an objective
     /// with an exact path to third derivatives (dual numbers); the default returns `false` and
     /// writes nothing, and callers use [`crate::third_derivative`] (central differences of

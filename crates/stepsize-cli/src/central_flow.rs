@@ -8,7 +8,6 @@ use crate::eos::Eos;
 use crate::error::CliError;
 use crate::svg;
 use gd_core::analyses::{CentralFlow, CentralFlowOptions, Monitor, central_flow};
-use gd_core::atomic_file;
 use std::path::{Path, PathBuf};
 
 /// Runs GD for `eos.steps` steps and the flow from step `from` on.
@@ -119,7 +118,6 @@ pub fn figure(flow: &CentralFlow) -> String {
 
 /// Writes the outputs into `out`; returns their paths.
 pub fn write(eos: &Eos, flow: &CentralFlow, out: &Path) -> Result<Vec<PathBuf>, CliError> {
-    std::fs::create_dir_all(out).map_err(CliError::io(out))?;
     let mut csv = String::from(
         "iteration,gd_loss,gd_loss_average,predicted_loss,flow_loss,gd_sharpness,flow_sharpness,edge,sigma_trace,distance,midpoint_distance,travelled\n",
     );
@@ -157,15 +155,13 @@ pub fn write(eos: &Eos, flow: &CentralFlow, out: &Path) -> Result<Vec<PathBuf>, 
         "samples": flow.samples,
     });
     let json = serde_json::to_string_pretty(&json).map_err(|e| CliError::Model(e.to_string()))?;
-    let mut written = Vec::new();
-    for (name, contents) in [
-        ("central-flow.json", json + "\n"),
-        ("central-flow.csv", csv),
-        ("central-flow.svg", figure(flow)),
-    ] {
-        let path = out.join(name);
-        atomic_file::write(&path, contents.as_bytes()).map_err(CliError::io(&path))?;
-        written.push(path);
-    }
-    Ok(written)
+    let (json, svg) = (json + "\n", figure(flow));
+    crate::output_files::write(
+        out,
+        &[
+            ("central-flow.json", json.as_bytes()),
+            ("central-flow.csv", csv.as_bytes()),
+            ("central-flow.svg", svg.as_bytes()),
+        ],
+    )
 }

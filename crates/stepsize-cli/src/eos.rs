@@ -9,7 +9,7 @@ use crate::error::CliError;
 use crate::svg;
 use crate::values;
 use gd_core::analyses::{EdgeOfStability, Monitor, SharpnessAlongOptions, edge_of_stability};
-use gd_core::atomic_file;
+
 use gd_models::{Activation, LabelledData, Mlp, MlpLoss};
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
@@ -340,18 +340,16 @@ impl Eos {
         });
         let json =
             serde_json::to_string_pretty(&summary).map_err(|e| CliError::Model(e.to_string()))?;
-        let mut written = Vec::new();
-        for (name, contents) in [
-            ("eos.json", json + "\n"),
-            ("eos.csv", samples),
-            ("losses.csv", losses),
-            ("edge-of-stability.svg", figure(e)),
-        ] {
-            let path = out.join(name);
-            atomic_file::write(&path, contents.as_bytes()).map_err(CliError::io(&path))?;
-            written.push(path);
-        }
-        Ok(written)
+        let (json, svg) = (json + "\n", figure(e));
+        crate::output_files::write(
+            out,
+            &[
+                ("eos.json", json.as_bytes()),
+                ("eos.csv", samples.as_bytes()),
+                ("losses.csv", losses.as_bytes()),
+                ("edge-of-stability.svg", svg.as_bytes()),
+            ],
+        )
     }
 }
 

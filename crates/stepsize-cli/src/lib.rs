@@ -8,6 +8,7 @@ pub mod central_flow;
 pub mod eos;
 pub mod error;
 pub mod formula;
+pub mod output_files;
 pub mod svg;
 pub mod sweeps;
 pub mod termination;

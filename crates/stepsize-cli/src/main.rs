@@ -397,10 +397,10 @@ fn run(cli: Cli) -> Result<(), CliError> {
                 }
             };
             stage("computing");
-            let result = eos.run(gd_core::analyses::Monitor {
+            let result = stepsize_cli::termination::checked(eos.run(gd_core::analyses::Monitor {
                 progress: Some(&progress),
                 stop: None,
-            })?;
+            }))?;
             if let Some(bar) = &bar {
                 bar.finish_and_clear();
             }
@@ -422,14 +422,15 @@ fn run(cli: Cli) -> Result<(), CliError> {
                 Some(from) => {
                     stage("integrating the central flow");
                     let started = std::time::Instant::now();
-                    let flow = stepsize_cli::central_flow::run(
-                        &eos,
-                        from,
-                        gd_core::analyses::Monitor {
-                            progress: Some(&progress),
-                            stop: None,
-                        },
-                    )?;
+                    let flow =
+                        stepsize_cli::termination::checked(stepsize_cli::central_flow::run(
+                            &eos,
+                            from,
+                            gd_core::analyses::Monitor {
+                                progress: Some(&progress),
+                                stop: None,
+                            },
+                        ))?;
                     if let Some(bar) = &bar {
                         bar.finish_and_clear();
                     }
@@ -437,7 +438,7 @@ fn run(cli: Cli) -> Result<(), CliError> {
                 }
                 None => None,
             };
-            stepsize_cli::termination::check()?;
+            stepsize_cli::termination::checked(Ok(()))?;
             for path in eos.write(&result, &out)? {
                 outln!("wrote {}", path.display());
             }
@@ -500,8 +501,7 @@ fn sweep_command(sweep: Sweep, out: PathBuf, shard: Option<String>) -> Result<()
         }
     };
     stage("computing");
-    let part = sweep.compute(shard, Some(&progress))?;
-    stepsize_cli::termination::check()?;
+    let part = stepsize_cli::termination::checked(sweep.compute(shard, Some(&progress)))?;
     if let Some(bar) = &bar {
         bar.finish_and_clear();
     }

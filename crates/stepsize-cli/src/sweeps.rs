@@ -6,11 +6,11 @@
 use crate::error::CliError;
 use crate::formula::Formula;
 use crate::svg;
+use gd_core::Shard;
 use gd_core::analyses::{
     Axis, BasinAttractor, BasinMap, BasinOptions, BasinRow, OrbitColumn, OrbitDiagramOptions,
     Plane, Progress, basin_map_from_rows, basin_rows, orbit_columns, orbit_minima,
 };
-use gd_core::{Shard, atomic_file};
 use serde::{Deserialize, Serialize};
 use std::path::Path;
 
@@ -238,14 +238,11 @@ impl Sweep {
                 self.formula_files(parts, out, &corrupt)?
             }
         };
-        std::fs::create_dir_all(out).map_err(CliError::io(out))?;
-        let mut written = Vec::new();
-        for (name, bytes) in files {
-            let path = out.join(name);
-            atomic_file::write(&path, &bytes).map_err(CliError::io(&path))?;
-            written.push(path.display().to_string());
-        }
-        Ok(written)
+        let files: Vec<(&str, &[u8])> = files.iter().map(|(n, b)| (*n, b.as_slice())).collect();
+        Ok(crate::output_files::write(out, &files)?
+            .iter()
+            .map(|p| p.display().to_string())
+            .collect())
     }
 
     /// The output files of a basin map or orbit diagram from its parts.

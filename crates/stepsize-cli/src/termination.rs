@@ -26,12 +26,14 @@ pub fn watch_sigterm() -> Result<(), CliError> {
         })
 }
 
-/// `Err(Terminated)` once SIGTERM has arrived: called after computing, before writing.
-pub fn check() -> Result<(), CliError> {
+/// An analysis's result, or `Err(Terminated)` once SIGTERM has arrived (whatever the stopped
+/// analysis returned: a result or the error its NaNs caused): called after computing, before
+/// writing.
+pub fn checked<T>(result: Result<T, CliError>) -> Result<T, CliError> {
     if flag().load(Ordering::Relaxed) {
         Err(CliError::Terminated)
     } else {
-        Ok(())
+        result
     }
 }
 

@@ -296,6 +296,13 @@ pub fn basin_rows<O: Objective>(
     let done = AtomicUsize::new(0);
     let first = rows.start;
     sweep(count, &sweep_options, |k, _| {
+        if objective.stopped() {
+            return Ok(BasinRow {
+                ends: Vec::new(),
+                labels: Vec::new(),
+                steps_evaluated: 0,
+            });
+        }
         let j = first + k;
         let ends = match d {
             1 => row_of_lanes::<O, [f64; 1]>(objective, eta, plane, j, options),
