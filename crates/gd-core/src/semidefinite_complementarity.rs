@@ -2,12 +2,12 @@
 //! §3 and App. B): given a symmetric k × k matrix A and a positive semidefinite operator B on
 //! symmetric k × k matrices, find X with
 //!
-//! X ⪰ 0,   A + B[X] ⪰ 0,   ⟨X, A + B[X]⟩ = 0.
+//! X ⪰ 0,   A + B\[X\] ⪰ 0,   ⟨X, A + B\[X\]⟩ = 0.
 //!
 //! With B positive semidefinite these are exactly the optimality conditions of the convex
-//! problem min { ½⟨X, B[X]⟩ + ⟨A, X⟩ : X ⪰ 0 }, solved here by accelerated projected gradient
+//! problem min { ½⟨X, B\[X\]⟩ + ⟨A, X⟩ : X ⪰ 0 }, solved here by accelerated projected gradient
 //! (FISTA with restarts; the projection onto the cone clips the eigenvalues of a k × k matrix)
-//! until the fixed-point residual ‖X − Π(X − (A + B[X]))‖_F falls below `tolerance` times
+//! until the fixed-point residual ‖X − Π(X − (A + B\[X\]))‖_F falls below `tolerance` times
 //! max(‖A‖_F, ‖B‖ ‖X‖_F): a certificate of the three conditions to that accuracy. k = 1 is the
 //! closed form x = max(0, −a/b).
 
@@ -25,13 +25,13 @@ pub const MAX_SIZE: usize = 16;
 pub struct SdcpSolution {
     /// X, row-major.
     pub x: Vec<f64>,
-    /// ‖X − Π(X − (A + B[X]))‖_F relative to the problem's scale.
+    /// ‖X − Π(X − (A + B\[X\]))‖_F relative to the problem's scale.
     pub residual: f64,
     /// Projected-gradient iterations used.
     pub iterations: usize,
 }
 
-/// The operator B as a k² × k² matrix on row-major vec(X): B[X]_ij = Σ_kl b[(ik+j)(k·k+l)] X_kl.
+/// The operator B as a k² × k² matrix on row-major vec(X): B\[X\]_ij = Σ_kl b[(ik+j)(k·k+l)] X_kl.
 fn apply(b: &[f64], x: &[f64], out: &mut [f64]) {
     let n = x.len();
     for (i, o) in out.iter_mut().enumerate() {
@@ -194,7 +194,7 @@ mod tests {
     use faer::linalg::solvers::Solve;
     use rand::{RngExt, SeedableRng};
 
-    /// ½⟨X, B[X]⟩ + ⟨A, X⟩.
+    /// ½⟨X, B\[X\]⟩ + ⟨A, X⟩.
     fn objective(a: &[f64], b: &[f64], x: &[f64]) -> f64 {
         let mut bx = vec![0.0; x.len()];
         apply(b, x, &mut bx);
@@ -205,7 +205,7 @@ mod tests {
     }
 
     /// A random k = 2 problem: A symmetric, B = GᵀG on symmetric matrices (G's rows applied to
-    /// vec(X), symmetrized so B[X] is symmetric).
+    /// vec(X), symmetrized so B\[X\] is symmetric).
     fn problem(seed: u64) -> (Vec<f64>, Vec<f64>) {
         let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed);
         let mut normal = || rng.random::<f64>() * 2.0 - 1.0;

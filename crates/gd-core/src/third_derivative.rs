@@ -1,11 +1,11 @@
-//! Third derivatives D³f(θ)[u, v, ·] = ∇_θ(uᵀ∇²f(θ)v), which the central flow needs (the
+//! Third derivatives D³f(θ)\[u, v, ·\] = ∇_θ(uᵀ∇²f(θ)v), which the central flow needs (the
 //! gradient of an eigenvalue, of an entry of the Hessian on the edge subspace): exact where the
 //! objective has a path ([`Objective::third_derivative`], dual numbers), otherwise by central
 //! differences of Hessian-vector products along u:
 //!
-//! D³f(θ)[u, v, ·] ≈ (∇²f(θ + hu)v − ∇²f(θ − hu)v) / 2h,   h = ε^(1/3)·max(1, ‖θ‖∞)/‖u‖∞,
+//! D³f(θ)\[u, v, ·\] ≈ (∇²f(θ + hu)v − ∇²f(θ − hu)v) / 2h,   h = ε^(1/3)·max(1, ‖θ‖∞)/‖u‖∞,
 //!
-//! by the symmetry of D³f. Its truncation error is h²/6·|D⁵f[u, u, u, v, ·]| and its rounding
+//! by the symmetry of D³f. Its truncation error is h²/6·|D⁵f\[u, u, u, v, ·\]| and its rounding
 //! error about ε‖∇²f v‖/h, both ε^(2/3) ≈ 4e-11 relative for a well-scaled objective.
 
 use crate::Objective;
@@ -24,7 +24,7 @@ fn step(theta: &[f64], u: &[f64]) -> f64 {
     f64::EPSILON.cbrt() * scale / size.max(f64::MIN_POSITIVE)
 }
 
-/// Writes D³f(θ)[u, v, ·] into `out`: exact when the objective offers it, else by the central
+/// Writes D³f(θ)\[u, v, ·\] into `out`: exact when the objective offers it, else by the central
 /// difference above (two Hessian-vector products). Returns whether it was exact.
 pub fn third_derivative<O: Objective>(
     objective: &O,

@@ -311,7 +311,7 @@ impl LabelledData {
     /// Every input multiplied by `factor` (e.g. 1/16 for digits' pixels, 1/255 for MNIST's).
     pub fn scaled(mut self, factor: f64) -> Result<Self> {
         if !factor.is_finite() || factor == 0.0 {
-            return crate::error::invalid("factor", factor, "a finite, non-zero number");
+            return crate::error::invalid("scale", factor, "a finite, non-zero number");
         }
         self.x.iter_mut().for_each(|v| *v *= factor);
         Ok(self)

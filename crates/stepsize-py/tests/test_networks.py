@@ -88,7 +88,7 @@ def test_bad_data_files_name_the_file(tmp_path):
         stepsize.load_idx(bad, bad)
     with pytest.raises(ValueError, match="count"):
         stepsize.digits(count=0)
-    with pytest.raises(ValueError, match="factor"):
+    with pytest.raises(ValueError, match="scale"):
         stepsize.digits(scale=float("nan"))
 
 

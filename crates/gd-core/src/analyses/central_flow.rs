@@ -12,7 +12,7 @@
 //! eigenvalues from rising past 2/η. With H_ij = u_iᵀ∇²L u_j and their gradients ∇H_ij (third
 //! derivatives), X solves SDCP(A, B) (`crate::semidefinite_complementarity`):
 //!
-//! A_ij = η⟨∇H_ij, ∇L⟩ + κ(2/η − λ_i)δ_ij,   B[X]_ij = (η/2) Σ_kl ⟨∇H_ij, ∇H_kl⟩ X_kl,
+//! A_ij = η⟨∇H_ij, ∇L⟩ + κ(2/η − λ_i)δ_ij,   B\[X\]_ij = (η/2) Σ_kl ⟨∇H_ij, ∇H_kl⟩ X_kl,
 //!
 //! i.e. −dH/dt + κ(2/η − H) ⪰ 0 with equality where X acts. κ (`restoring_rate`) is the rate at
 //! which an edge eigenvalue off 2/η is brought back (a Baumgarte term; the paper's Euler

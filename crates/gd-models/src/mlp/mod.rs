@@ -150,23 +150,38 @@ impl Mlp {
             );
         }
         if sizes.contains(&0) {
-            return Err(ModelError::Empty {
-                what: "layer width",
-            });
+            return invalid("sizes", format!("{sizes:?}"), "every width at least 1");
         }
         let (n0, nl) = (sizes[0], sizes[sizes.len() - 1]);
         if x.is_empty() {
             return Err(ModelError::Empty { what: "sample set" });
         }
-        if !x.len().is_multiple_of(n0) || Some(y.len()) != nl.checked_mul(x.len() / n0) {
-            return Err(ModelError::Shape {
-                what: "data",
-                expected: format!("x: {n0} x N, y: {nl} x N"),
-                found: format!("{} and {} values", x.len(), y.len()),
-            });
+        if !x.len().is_multiple_of(n0) {
+            return invalid(
+                "x",
+                format!("{} values", x.len()),
+                format!("sizes[0] = {n0} features per sample (a multiple of {n0} values)"),
+            );
         }
-        if x.iter().chain(&y).any(|v| !v.is_finite()) {
-            return Err(ModelError::NonFinite { what: "data" });
+        let samples = x.len() / n0;
+        if Some(y.len()) != nl.checked_mul(samples) {
+            return invalid(
+                "y",
+                format!("{} values", y.len()),
+                format!(
+                    "{nl} outputs (the last size) × {samples} samples = {} values",
+                    nl * samples
+                ),
+            );
+        }
+        for (name, values, rows) in [("x", &x, n0), ("y", &y, nl)] {
+            if let Some(k) = values.iter().position(|v| !v.is_finite()) {
+                return invalid(
+                    name,
+                    format!("{name}[{}, {}] = {}", k % rows, k / rows, values[k]),
+                    "finite numbers",
+                );
+            }
         }
         let mut offsets = vec![0_usize];
         for l in 1..sizes.len() {
