@@ -56,6 +56,14 @@ pub struct LanczosOptions {
     /// own residual and flag; turn this off when only λmax is needed).
     #[serde(default = "converge_smallest_default")]
     pub converge_smallest: bool,
+    /// The most bytes the basis may take (`min(basis_size, d) · d · 8`), checked before anything
+    /// is allocated; raise it for a larger basis on a machine that has the memory.
+    #[serde(default = "max_basis_bytes_default")]
+    pub max_basis_bytes: usize,
+}
+
+fn max_basis_bytes_default() -> usize {
+    MAX_BASIS_BYTES
 }
 
 fn converge_smallest_default() -> bool {
@@ -69,8 +77,8 @@ fn basis_size_default() -> usize {
 /// The default `basis_size`: 240 MB for d = 10⁶.
 pub const DEFAULT_BASIS_SIZE: usize = 30;
 
-/// The largest basis a run allocates, in bytes (`basis_size · d · 8`), checked before it
-/// allocates anything.
+/// The default cap on a run's basis, in bytes (`basis_size · d · 8`), checked before it
+/// allocates anything (`LanczosOptions::max_basis_bytes` raises it).
 pub const MAX_BASIS_BYTES: usize = 4 << 30;
 
 impl Default for LanczosOptions {
@@ -81,6 +89,7 @@ impl Default for LanczosOptions {
             max_iterations: 300,
             basis_size: DEFAULT_BASIS_SIZE,
             converge_smallest: true,
+            max_basis_bytes: MAX_BASIS_BYTES,
         }
     }
 }
@@ -204,15 +213,17 @@ impl Lanczos {
         check_dimension("theta", d, theta.len())?;
         check_finite("theta", theta)?;
         check_nonempty_objective(d)?;
+        let cap = self.options.max_basis_bytes;
         match self.basis_bytes(d) {
-            Some(bytes) if bytes <= MAX_BASIS_BYTES => {}
+            Some(bytes) if bytes <= cap => {}
             _ => {
                 return Err(out_of_range(
                     "lanczos basis_size",
                     self.options.basis_size,
                     format!(
-                        "at most {} vectors of d = {d} (MAX_BASIS_BYTES = {MAX_BASIS_BYTES} bytes)",
-                        MAX_BASIS_BYTES / 8 / d
+                        "at most {} vectors of d = {d} (max_basis_bytes = {cap} bytes; raise it \
+                         where the memory is there)",
+                        cap / 8 / d
                     ),
                 ));
             }

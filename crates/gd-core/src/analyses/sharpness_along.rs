@@ -84,6 +84,7 @@ impl SharpnessAlongOptions {
             max_iterations: self.max_hvps_per_sample,
             basis_size: self.basis_size,
             converge_smallest: self.lambda_min,
+            ..LanczosOptions::default()
         }
     }
 }

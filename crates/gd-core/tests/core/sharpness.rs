@@ -142,6 +142,7 @@ fn a_restarted_basis_of_twelve_vectors_finds_the_dense_solvers_top_three_and_lam
         max_iterations: 2000,
         basis_size: 12,
         converge_smallest: true,
+        ..LanczosOptions::default()
     })
     .unwrap();
     assert_eq!(lanczos.basis_bytes(d), Some(12 * d * 8));
@@ -203,4 +204,16 @@ fn a_basis_beyond_the_memory_cap_is_refused_before_allocation() {
     assert!(lanczos.basis_bytes(d).unwrap() > gd_core::MAX_BASIS_BYTES);
     let err = lanczos.run(&f, &vec![0.0; d], None, &mut ()).unwrap_err();
     assert!(err.to_string().contains("basis_size"), "{err}");
+    assert!(
+        err.to_string().contains("max_basis_bytes = 4294967296"),
+        "{err}"
+    );
+    // The cap is the caller's to set: lowered, a modest basis is refused by the same check.
+    let mut small = Lanczos::new(LanczosOptions {
+        max_basis_bytes: 1 << 20,
+        ..LanczosOptions::default()
+    })
+    .unwrap();
+    let err = small.run(&f, &vec![1.0; d], None, &mut ()).unwrap_err();
+    assert!(err.to_string().contains("at most 4 vectors"), "{err}");
 }

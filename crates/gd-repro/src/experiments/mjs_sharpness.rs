@@ -147,6 +147,7 @@ fn train_tracking_sharpness(c: &Config, mlp: &Mlp, theta0: &[f64], eta: f64) -> 
                 max_iterations: 60,
                 basis_size: 60,
                 converge_smallest: true,
+                ..LanczosOptions::default()
             },
         },
         ..Observe::default()
