@@ -86,10 +86,10 @@ pub fn summary(flow: &CentralFlow, seconds: f64) -> String {
         seconds,
         seconds / flow.steps.max(1) as f64,
         flow.hessian_vector_products as f64 / flow.steps.max(1) as f64,
-        if flow.exact_third_derivatives {
-            "exact (dual numbers)"
-        } else {
-            "by central differences of HVPs"
+        match flow.exact_third_derivatives {
+            Some(true) => "exact (dual numbers)",
+            Some(false) => "by central differences of HVPs",
+            None => "not needed (below the edge throughout)",
         }
     ));
     text

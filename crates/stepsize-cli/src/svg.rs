@@ -144,23 +144,6 @@ fn axes(svg: &mut String, x_label: &str, y_label: &str, x: (f64, f64), y: (f64, 
     );
 }
 
-/// A polyline panel of `points` inside the box (left, top, width, height), with its value
-/// range on the axis and optional horizontal dashed lines in the line's colour.
-fn line_panel(
-    svg: &mut String,
-    frame: (f64, f64, f64, f64),
-    labels: (&str, &str),
-    points: &[(f64, f64)],
-    colour: &str,
-    dashed: &[(f64, String)],
-) {
-    let dashed: Vec<(f64, String, &str)> = dashed
-        .iter()
-        .map(|(y, l)| (*y, l.clone(), colour))
-        .collect();
-    lines_panel(svg, frame, labels, &[(points, colour, "")], &dashed);
-}
-
 /// A panel of several polylines (points, colour, legend label; no legend entry for an empty
 /// label) sharing the value range, with horizontal dashed lines (value, label, colour); the
 /// legend sits above the panel, outside the data.
@@ -249,6 +232,34 @@ fn lines_panel(
     }
 }
 
+/// One panel of a two-panel figure: axis labels, lines, horizontal dashed lines.
+struct Panel<'a> {
+    labels: (&'a str, &'a str),
+    series: Vec<Series<'a>>,
+    dashed: Vec<(f64, String, &'a str)>,
+}
+
+/// A figure of two panels side by side under `title`.
+fn two_panels(title: &str, left: Panel<'_>, right: Panel<'_>) -> String {
+    let (w, h) = (2.0 * WIDTH, HEIGHT);
+    let mut svg = format!(
+        r#"<svg xmlns="http://www.w3.org/2000/svg" width="{w}" height="{h}" font-family="sans-serif"><rect width="100%" height="100%" fill="white"/><text x="{}" y="20" font-size="14" text-anchor="middle">{title}</text>"#,
+        w / 2.0
+    );
+    let panel = (WIDTH - 2.0 * MARGIN - 20.0, HEIGHT - 2.0 * MARGIN - 10.0);
+    for (x, p) in [(MARGIN + 20.0, left), (WIDTH + MARGIN + 20.0, right)] {
+        lines_panel(
+            &mut svg,
+            (x, MARGIN + 10.0, panel.0, panel.1),
+            p.labels,
+            &p.series,
+            &p.dashed,
+        );
+    }
+    svg.push_str("</svg>\n");
+    svg
+}
+
 /// The central-flow figure: GD's loss (raw and averaged over a window) and the flow's
 /// predicted time-averaged loss (left); λmax at GD's iterate and along the flow, with 2/η
 /// dashed (right).
@@ -257,35 +268,26 @@ pub fn central_flow(
     sharpness: (Curve<'_>, Curve<'_>),
     threshold: f64,
 ) -> String {
-    let (w, h) = (2.0 * WIDTH, HEIGHT);
-    let mut svg = format!(
-        r#"<svg xmlns="http://www.w3.org/2000/svg" width="{w}" height="{h}" font-family="sans-serif"><rect width="100%" height="100%" fill="white"/><text x="{}" y="20" font-size="14" text-anchor="middle">GD and its central flow</text>"#,
-        w / 2.0
-    );
-    let panel = (WIDTH - 2.0 * MARGIN - 20.0, HEIGHT - 2.0 * MARGIN - 10.0);
-    lines_panel(
-        &mut svg,
-        (MARGIN + 20.0, MARGIN + 10.0, panel.0, panel.1),
-        ("step", "loss"),
-        &[
-            (losses.0, "#bab0ac", "GD"),
-            (losses.1, PALETTE[0], "GD, averaged"),
-            (losses.2, PALETTE[2], "central flow's prediction"),
-        ],
-        &[],
-    );
-    lines_panel(
-        &mut svg,
-        (WIDTH + MARGIN + 20.0, MARGIN + 10.0, panel.0, panel.1),
-        ("step", "sharpness λmax"),
-        &[
-            (sharpness.0, PALETTE[0], "GD"),
-            (sharpness.1, PALETTE[2], "central flow"),
-        ],
-        &[(threshold, format!("2/η = {threshold:.4}"), "black")],
-    );
-    svg.push_str("</svg>\n");
-    svg
+    two_panels(
+        "GD and its central flow",
+        Panel {
+            labels: ("step", "loss"),
+            series: vec![
+                (losses.0, "#bab0ac", "GD"),
+                (losses.1, PALETTE[0], "GD, averaged"),
+                (losses.2, PALETTE[2], "central flow's prediction"),
+            ],
+            dashed: Vec::new(),
+        },
+        Panel {
+            labels: ("step", "sharpness λmax"),
+            series: vec![
+                (sharpness.0, PALETTE[0], "GD"),
+                (sharpness.1, PALETTE[2], "central flow"),
+            ],
+            dashed: vec![(threshold, format!("2/η = {threshold:.4}"), "black")],
+        },
+    )
 }
 
 /// The edge-of-stability figure: λmax along the run with 2/η as a dashed line in the same
@@ -295,28 +297,17 @@ pub fn edge_of_stability(
     threshold: f64,
     losses: &[(f64, f64)],
 ) -> String {
-    let (w, h) = (2.0 * WIDTH, HEIGHT);
-    let mut svg = format!(
-        r#"<svg xmlns="http://www.w3.org/2000/svg" width="{w}" height="{h}" font-family="sans-serif"><rect width="100%" height="100%" fill="white"/><text x="{}" y="20" font-size="14" text-anchor="middle">GD at the edge of stability</text>"#,
-        w / 2.0
-    );
-    let panel = (WIDTH - 2.0 * MARGIN - 20.0, HEIGHT - 2.0 * MARGIN - 10.0);
-    line_panel(
-        &mut svg,
-        (MARGIN + 20.0, MARGIN + 10.0, panel.0, panel.1),
-        ("step", "sharpness λmax"),
-        sharpness,
-        PALETTE[0],
-        &[(threshold, format!("2/η = {threshold:.4}"))],
-    );
-    line_panel(
-        &mut svg,
-        (WIDTH + MARGIN + 20.0, MARGIN + 10.0, panel.0, panel.1),
-        ("step", "loss"),
-        losses,
-        PALETTE[1],
-        &[],
-    );
-    svg.push_str("</svg>\n");
-    svg
+    two_panels(
+        "GD at the edge of stability",
+        Panel {
+            labels: ("step", "sharpness λmax"),
+            series: vec![(sharpness, PALETTE[0], "")],
+            dashed: vec![(threshold, format!("2/η = {threshold:.4}"), PALETTE[0])],
+        },
+        Panel {
+            labels: ("step", "loss"),
+            series: vec![(losses, PALETTE[1], "")],
+            dashed: Vec::new(),
+        },
+    )
 }

@@ -434,7 +434,7 @@ pub fn _boundary<'py>(
 /// The central flow beside GD (`gd_core::analyses::central_flow`), with its agreement after
 /// the onset.
 #[pyfunction]
-#[pyo3(signature = (objective, theta0, eta, steps, every, warm_start, window, threshold, restoring_rate, tolerance, progress))]
+#[pyo3(signature = (objective, theta0, eta, steps, every = None, warm_start = None, window = None, threshold = None, restoring_rate = None, tolerance = None, progress = None))]
 #[allow(clippy::too_many_arguments)]
 pub fn _central_flow<'py>(
     py: Python<'py>,
@@ -442,23 +442,24 @@ pub fn _central_flow<'py>(
     theta0: &Bound<'py, PyAny>,
     eta: f64,
     steps: usize,
-    every: usize,
-    warm_start: usize,
-    window: usize,
-    threshold: f64,
-    restoring_rate: f64,
-    tolerance: f64,
+    every: Option<usize>,
+    warm_start: Option<usize>,
+    window: Option<usize>,
+    threshold: Option<f64>,
+    restoring_rate: Option<f64>,
+    tolerance: Option<f64>,
     progress: Option<Py<PyAny>>,
 ) -> PyResult<Bound<'py, PyDict>> {
     let theta0 = objective.point(py, "theta0", theta0)?;
+    let defaults = CentralFlowOptions::default();
     let options = CentralFlowOptions {
-        every,
-        warm_start,
-        window,
-        threshold,
-        restoring_rate,
-        tolerance,
-        ..CentralFlowOptions::default()
+        every: every.unwrap_or(defaults.every),
+        warm_start: warm_start.unwrap_or(defaults.warm_start),
+        window: window.unwrap_or(defaults.window),
+        threshold: threshold.unwrap_or(defaults.threshold),
+        restoring_rate: restoring_rate.unwrap_or(defaults.restoring_rate),
+        tolerance: tolerance.unwrap_or(defaults.tolerance),
+        ..defaults
     };
     let flow = objective.watched(py, progress, |inner, watch| {
         with_objective!(inner, stop = &watch.stop, |o| watch

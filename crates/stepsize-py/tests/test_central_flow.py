@@ -14,7 +14,7 @@ def test_central_flow_reaches_the_closed_forms_and_gd_its_prediction():
     f = stepsize.from_formula(SHARPENING)
     calls = []
     r = stepsize.central_flow(f, [0.0, 0.1], 0.5, steps=1000, every=10, progress=lambda d, t: calls.append((d, t)))
-    assert r.end == "completed" and r.steps == 1000 and not r.exact_third_derivatives
+    assert r.end == "completed" and r.steps == 1000 and r.exact_third_derivatives is False
     assert r.iterations.dtype.kind in "iu" and r.iterations[-1] == 1000
     # Tolerances: the flow's fixed point is exact up to the central-difference third
     # derivatives (≈ 4e-11) and the integrator (1e-6 local error, contracting near the
@@ -37,3 +37,4 @@ def test_below_the_edge_it_is_gradient_flow():
     exact = 0.5 * (np.exp(-0.1 * t)) ** 2 + 1.5 * (2 * np.exp(-0.3 * t)) ** 2
     assert np.all(np.abs(r.flow_loss - exact) <= 1e-7 * np.sqrt(exact) + 1e-12)
     assert np.array_equal(r.loss_predicted, r.flow_loss) and not r.edge.any()
+    assert r.exact_third_derivatives is None  # below the edge none were needed

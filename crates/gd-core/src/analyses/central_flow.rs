@@ -345,8 +345,9 @@ pub struct CentralFlow {
     pub field_evaluations: usize,
     /// Hessian-vector products in all (the flow's eigenvectors and third derivatives, GD's λmax).
     pub hessian_vector_products: usize,
-    /// Whether the third derivatives were exact (dual numbers) rather than central differences.
-    pub exact_third_derivatives: bool,
+    /// Whether the third derivatives were exact (dual numbers) rather than central differences;
+    /// `None` when the flow never reached the edge and needed none.
+    pub exact_third_derivatives: Option<bool>,
     /// The flow's final point.
     pub final_theta: Vec<f64>,
 }
@@ -373,7 +374,7 @@ struct FieldWorkspace<O: Objective> {
     scratch: ThirdDerivativeScratch,
     tracked: usize,
     hessian_vector_products: usize,
-    exact: bool,
+    exact: Option<bool>,
 }
 
 /// Evaluates the field at θ into `field`; `Ok(false)` when more than `max_edge` eigenvalues
@@ -430,7 +431,7 @@ fn evaluate<O: Objective>(
     let pairs: Vec<(usize, usize)> = (0..k).flat_map(|i| (i..k).map(move |j| (i, j))).collect();
     w.pair_gradients.resize_with(pairs.len(), || vec![0.0; d]);
     for (p, &(i, j)) in pairs.iter().enumerate() {
-        w.exact = third_derivative(
+        let exact = third_derivative(
             objective,
             theta,
             &vectors[i],
@@ -439,7 +440,8 @@ fn evaluate<O: Objective>(
             &mut w.scratch,
             &mut w.ws,
         );
-        if !w.exact {
+        w.exact = Some(exact);
+        if !exact {
             w.hessian_vector_products += 2;
         }
     }
@@ -539,7 +541,7 @@ pub fn central_flow<O: Objective>(
         scratch: ThirdDerivativeScratch::default(),
         tracked: 2,
         hessian_vector_products: 0,
-        exact: true,
+        exact: None,
     };
     let mut run = CentralFlow {
         eta,
@@ -554,7 +556,7 @@ pub fn central_flow<O: Objective>(
         rejected: 0,
         field_evaluations: 0,
         hessian_vector_products: 0,
-        exact_third_derivatives: true,
+        exact_third_derivatives: None,
         final_theta: Vec::new(),
     };
     let mut theta = gd.theta().to_vec();

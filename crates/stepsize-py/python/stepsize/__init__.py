@@ -276,12 +276,12 @@ def central_flow(
     eta: float,
     *,
     steps: int = 1000,
-    every: int = 1,
-    warm_start: int = 0,
-    window: int = 20,
-    threshold: float = 0.95,
-    restoring_rate: float = 2.0,
-    tolerance: float = 1e-6,
+    every: Optional[int] = None,
+    warm_start: Optional[int] = None,
+    window: Optional[int] = None,
+    threshold: Optional[float] = None,
+    restoring_rate: Optional[float] = None,
+    tolerance: Optional[float] = None,
     progress: Optional[Callable[[int, int], None]] = None,
 ) -> CentralFlow:
     """GD at ``eta`` beside its central flow (Cohen, Damian, Talwalkar, Kolter & Lee, ICLR
@@ -295,8 +295,9 @@ def central_flow(
     Bogacki–Shampine 3(2) scheme to a local error of ``tolerance``·(1 + ‖θ‖);
     ``restoring_rate`` (κ, per step) returns an edge eigenvalue that drifted off 2/η. Third
     derivatives are exact for formulas and models written with dual numbers, else central
-    differences of HVPs (error ≈ 4e-11 relative). Ctrl-C and ``progress`` as in
-    :func:`sharpness_along`."""
+    differences of HVPs (error ≈ 4e-11 relative). Options left at None take gd-core's defaults
+    (``CentralFlowOptions``: every 1, warm_start 0, window 20, threshold 0.95, restoring_rate 2,
+    tolerance 1e-6). Ctrl-C and ``progress`` as in :func:`sharpness_along`."""
     d = _stepsize._central_flow(
         objective, theta0, eta, steps, every, warm_start, window, threshold, restoring_rate,
         tolerance, _progress(progress),

@@ -233,7 +233,7 @@ class CentralFlow(_Short):
     end: str
     field_evaluations: int
     hessian_vector_products: int
-    exact_third_derivatives: bool
+    exact_third_derivatives: Optional[bool]
     final_theta: np.ndarray
     agreement: Optional[Agreement]
 
