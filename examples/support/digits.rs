@@ -14,7 +14,7 @@ pub fn digits_network(
         Activation::Tanh,
         MlpLoss::Squared,
         digits.x.clone(),
-        digits.one_hot(),
+        digits.one_hot()?,
     )?;
     let theta0 = mlp.initialize(1.0, 0);
     Ok((mlp, theta0))

@@ -3,7 +3,7 @@
 
 use std::path::{Path, PathBuf};
 
-fn root() -> PathBuf {
+pub(crate) fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
@@ -59,7 +59,7 @@ fn crates_depend_only_downward() {
     }
 }
 
-fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
+pub(crate) fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
     for entry in std::fs::read_dir(dir).unwrap().flatten() {
         let path = entry.path();
         let name = path.file_name().unwrap().to_string_lossy().to_string();
@@ -116,7 +116,7 @@ fn all_rust_files() -> Vec<PathBuf> {
 
 /// The code of a file line by line, with `//` comments (doc comments included) and the
 /// contents of one-line string literals removed.
-fn code_lines(text: &str) -> Vec<String> {
+pub(crate) fn code_lines(text: &str) -> Vec<String> {
     text.lines()
         .map(|line| {
             let mut code = String::new();

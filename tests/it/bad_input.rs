@@ -337,7 +337,7 @@ fn the_models_and_theory_refuse_bad_input_by_name() {
         stepsize::models::Activation::Tanh,
         stepsize::models::MlpLoss::Squared,
         digits.x.clone(),
-        digits.one_hot(),
+        digits.one_hot().unwrap(),
     )
     .unwrap();
     let theta = w6.initialize(1.0, 0);
@@ -347,6 +347,35 @@ fn the_models_and_theory_refuse_bad_input_by_name() {
     for needle in ["d = 55210", "24.4 GB", "d ≤ 4096", "matrix-free", "Lanczos"] {
         assert!(message.contains(needle), "`{message}` lacks `{needle}`");
     }
+    use stepsize::models::datasets::{gaussian_mixture, teacher_regression, two_spirals};
+    refused(
+        "2^62 spiral points per class",
+        || two_spirals(usize::MAX / 4, 1.5, 0.05, 1),
+        &["points per class", &(usize::MAX / 4).to_string(), "at most"],
+    );
+    refused(
+        "2^64 samples of a teacher",
+        || teacher_regression(&[4, 6, 2], usize::MAX, 1),
+        &["samples", &usize::MAX.to_string(), "8589934592 bytes"],
+    );
+    refused(
+        "2^60 points per blob",
+        || gaussian_mixture(3, 3, 1 << 60, 2.0, 1),
+        &["per_class", "at most"],
+    );
+    let mut labelled = digits.clone();
+    labelled.classes = usize::MAX;
+    refused(
+        "one-hot targets of 2^64 classes",
+        || labelled.one_hot(),
+        &["classes", &usize::MAX.to_string(), "one-hot targets within"],
+    );
+    labelled.classes = 3;
+    refused(
+        "a label beyond the classes set by hand",
+        || labelled.one_hot(),
+        &["labels in 0..3", "for sample"],
+    );
     refused(
         "2^64 convergent starts of Example 1",
         || stepsize::theory::scalar::example1_convergent_starts(0.5, usize::MAX),

@@ -1,5 +1,6 @@
 //! Cross-crate checks: the architecture's invariants, and theory against simulation.
 
+mod allocation_bounds;
 mod architecture;
 mod bad_input;
 mod own_loss;

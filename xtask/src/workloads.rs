@@ -109,6 +109,7 @@ impl W2 {
         let (n, depth) = (32, 10);
         let (x, r, lambda) = deep_linear_data(n, 1024)?;
         let rho = lambda.iter().fold(0.0_f64, |m, v| m.max(v.abs()));
+        // bound: n and depth are `W2`'s constants, set above.
         let widths = vec![n; depth + 1];
         let net = if covariance {
             DeepLinear::from_target(&widths, x.as_ref(), r.clone())?
@@ -231,6 +232,7 @@ impl W4 {
     pub fn new() -> Result<Self> {
         let (n, depth) = (32, 4);
         let (x, r, _) = deep_linear_data(n, 1024)?;
+        // bound: n and depth are `W4`'s constants, set above.
         let net = DeepLinear::from_target(&vec![n; depth + 1], x.as_ref(), r)?;
         let layers: Vec<Mat<f64>> = (1..=depth)
             .map(|i| {
@@ -396,7 +398,7 @@ impl W6 {
             Activation::Tanh,
             MlpLoss::Squared,
             digits.x.clone(),
-            digits.one_hot(),
+            digits.one_hot()?,
         )?;
         let bytes = std::fs::read(theta0).map_err(|e| format!("{}: {e}", theta0.display()))?;
         if bytes.len() != 8 * mlp.dim() {

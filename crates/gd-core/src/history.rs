@@ -37,6 +37,7 @@ pub(crate) fn state_hash(theta: &[f64]) -> u64 {
 }
 
 impl History {
+    // bound: d·capacity is at most `MAX_HISTORY_VALUES`, checked by `run_gd` before it builds one.
     pub(crate) fn new(d: usize, capacity: usize) -> Self {
         Self {
             d,

@@ -66,7 +66,7 @@ pub use record::{FinalState, ObservableSeries, Record, SharpnessSample, Trajecto
 pub use run::{MinibatchConfig, run_gd, run_sgd};
 pub use run_config::{MAX_ITERATIONS, MAX_PERIOD, Observe, RunConfig};
 pub use schedule::Schedule;
-pub use sgd::{Sampling, StochasticGradientDescent};
+pub use sgd::{MAX_BATCH_SIZE, Sampling, StochasticGradientDescent};
 pub use sharpness::{
     DEFAULT_DENSE_MAX_DIM, Sharpness, SharpnessOptions, dense_extreme_eigenvalues,
     extreme_eigenvalues,

@@ -98,6 +98,13 @@ pub(crate) fn validate_iterations(field: &'static str, iterations: usize) -> Res
     Ok(())
 }
 
+/// How many per-step records to reserve before a run of `steps` steps (at most
+/// [`MAX_ITERATIONS`]): all of them up to 2¹⁶, past that the records grow as the run goes, so
+/// a long run stopped early never held memory for steps it did not take.
+pub(crate) fn reserved_records(steps: usize) -> usize {
+    steps.min(1 << 16)
+}
+
 /// The longest period a run or lane looks for: 2¹⁶. Longer cycles of a float map are
 /// reported as `Unresolved`, which is what they look like at any practical budget.
 pub const MAX_PERIOD: usize = 1 << 16;

@@ -271,6 +271,7 @@ fn lockstep_row(
 ) -> Vec<LaneState> {
     let (iterations, bound) = (config.iterations, config.divergence_bound);
     let step = |x: f64| x - eta * derivative(x);
+    // bound: n is the length of `starts`, in memory.
     let n = starts.len();
     let mut out = vec![
         LaneState {

@@ -116,6 +116,7 @@ pub fn solve_sdcp(
         let negative: Vec<f64> = a.iter().zip(&x).map(|(ai, pi)| pi - ai).collect();
         if frobenius(&negative) <= tolerance * scale_a.max(f64::MIN_POSITIVE) {
             return Ok(SdcpSolution {
+                // bound: n = k² with k ≤ `MAX_SIZE`, checked above.
                 x: vec![0.0; n],
                 residual: 0.0,
                 iterations: 0,
@@ -127,6 +128,7 @@ pub fn solve_sdcp(
             allowed: "nonzero when A is not positive semidefinite (no solution otherwise)".into(),
         });
     };
+    // bound: n = k² with k ≤ `MAX_SIZE`, checked above.
     let (mut x, mut y, mut previous) = (vec![0.0; n], vec![0.0; n], vec![0.0; n]);
     let (mut gradient, mut trial) = (vec![0.0; n], vec![0.0; n]);
     let mut momentum = 1.0_f64;

@@ -35,6 +35,10 @@ pub struct StochasticGradientDescent<'a, O: SampleObjective> {
     iteration: usize,
 }
 
+/// The largest mini-batch drawn with replacement: 2²⁴ sample indices (without replacement
+/// the batch is at most the number of samples).
+pub const MAX_BATCH_SIZE: usize = 1 << 24;
+
 impl<'a, O: SampleObjective> StochasticGradientDescent<'a, O> {
     /// An SGD stepper at θ₀ (checked as for [`crate::GradientDescent::new`]); `seed` and
     /// `stream` fix the batch sequence (use the sweep task index as `stream` so that parallel
@@ -54,15 +58,22 @@ impl<'a, O: SampleObjective> StochasticGradientDescent<'a, O> {
         if n == 0 {
             return Err(out_of_range("objective samples", 0, "at least 1 for SGD"));
         }
-        if batch_size == 0 || (sampling == Sampling::WithoutReplacement && batch_size > n) {
+        let largest = match sampling {
+            Sampling::WithoutReplacement => n,
+            Sampling::WithReplacement => MAX_BATCH_SIZE,
+        };
+        if !(1..=largest).contains(&batch_size) {
             return Err(out_of_range(
                 "batch_size",
                 batch_size,
-                format!("in 1..={n} for {n} samples without replacement (≥ 1 with replacement)"),
+                format!(
+                    "in 1..={n} for {n} samples without replacement, 1..={MAX_BATCH_SIZE} with replacement"
+                ),
             ));
         }
         let mut rng = ChaCha8Rng::seed_from_u64(seed);
         rng.set_stream(stream);
+        // bound: batch_size ≤ `MAX_BATCH_SIZE`, checked above.
         Ok(Self {
             objective,
             schedule,

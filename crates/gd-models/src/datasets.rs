@@ -2,6 +2,7 @@
 //! (classification, one-hot targets) and a teacher network (regression).
 
 use crate::error::{ModelError, Result, invalid};
+use crate::labelled_data::MAX_DATA_BYTES;
 use crate::linear_data::standard_normal;
 use crate::mlp::{Activation, Mlp, MlpLoss};
 use rand::{RngExt, SeedableRng};
@@ -37,12 +38,37 @@ fn one_hot(classes: usize, label: usize, y: &mut Vec<f64>) {
     y.extend((0..classes).map(|c| if c == label { 1.0 } else { 0.0 }));
 }
 
+/// Refuses a generated data set of `samples` samples with `numbers_per_sample` inputs and
+/// targets each whose f64 values exceed [`MAX_DATA_BYTES`], before anything is allocated.
+pub(crate) fn check_generated_size(
+    field: &'static str,
+    samples: usize,
+    numbers_per_sample: usize,
+) -> Result<()> {
+    let bytes = samples
+        .checked_mul(numbers_per_sample)
+        .and_then(|n| n.checked_mul(8));
+    if bytes.is_none_or(|b| b > MAX_DATA_BYTES) {
+        return invalid(
+            field,
+            samples,
+            format!(
+                "at most {} samples of {numbers_per_sample} numbers ({MAX_DATA_BYTES} bytes of f64)",
+                MAX_DATA_BYTES / 8 / numbers_per_sample.max(1)
+            ),
+        );
+    }
+    Ok(())
+}
+
 /// Two interleaved spirals in ℝ², `n` points per class, Gaussian jitter `noise`, seeded.
 pub fn two_spirals(n: usize, turns: f64, noise: f64, seed: u64) -> Result<Dataset> {
     if n == 0 {
         return Err(ModelError::Empty { what: "spiral" });
     }
+    check_generated_size("points per class", n, 8)?;
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
+    // bound: `check_generated_size` above.
     let (mut x, mut y) = (Vec::with_capacity(4 * n), Vec::with_capacity(4 * n));
     for _ in 0..n {
         let t: f64 = rng.random_range(0.0..1.0);
@@ -80,6 +106,11 @@ pub fn gaussian_mixture(
             "dim ≥ 1, classes ≥ 2, per_class ≥ 1",
         );
     }
+    check_generated_size(
+        "per_class × classes",
+        per_class.saturating_mul(classes),
+        dim.saturating_add(classes),
+    )?;
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
     let centres: Vec<Vec<f64>> = (0..classes)
         .map(|_| {
@@ -110,15 +141,17 @@ pub fn teacher_regression(sizes: &[usize], n: usize, seed: u64) -> Result<Datase
     if n == 0 {
         return Err(ModelError::Empty { what: "sample set" });
     }
-    let dim = sizes[0];
+    let dim = *sizes.first().ok_or(ModelError::Empty { what: "sizes" })?;
+    let outputs = *sizes.last().unwrap_or(&0);
+    check_generated_size("samples", n, dim.saturating_add(outputs))?;
     let mut rng = ChaCha8Rng::seed_from_u64(seed.wrapping_add(1));
     let x = standard_normal(&mut rng, dim * n);
-    let outputs = *sizes.last().unwrap_or(&0);
     let probe = Mlp::new(
         sizes,
         Activation::Tanh,
         MlpLoss::Squared,
         x.clone(),
+        // bound: `check_generated_size` above.
         vec![0.0; outputs * n],
     )?;
     let teacher = probe.initialize(1.0, seed);

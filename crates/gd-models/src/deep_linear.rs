@@ -427,7 +427,7 @@ impl DeepLinear {
                 format!("one per layer ({})", self.depth()),
             );
         }
-        let mut theta = vec![0.0; self.offsets[self.depth()]];
+        let mut theta = vec![0.0; self.dim()];
         for (j, w) in layers.iter().enumerate() {
             let shape = (self.widths[j + 1], self.widths[j]);
             if (w.nrows(), w.ncols()) != shape {

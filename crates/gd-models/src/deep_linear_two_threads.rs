@@ -229,6 +229,7 @@ impl Pair {
         if net.depth() < 3 {
             return None;
         }
+        // bound: `upper_offset` is within the dimension.
         let upper = net.dim() - net.upper_offset();
         let shared = Arc::new(Shared {
             net: Arc::clone(net),

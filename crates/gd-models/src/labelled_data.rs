@@ -317,13 +317,42 @@ impl LabelledData {
         Ok(self)
     }
 
-    /// One-hot targets, classes × N column-major.
-    pub fn one_hot(&self) -> Vec<f64> {
-        let mut y = vec![0.0; self.classes * self.len()];
+    /// One-hot targets, classes × N column-major; refused past [`MAX_DATA_BYTES`] or with a
+    /// label not below `classes`.
+    pub fn one_hot(&self) -> Result<Vec<f64>> {
+        let n = self.len();
+        let numbers = self
+            .classes
+            .checked_mul(n)
+            .filter(|c| c.checked_mul(8).is_some_and(|b| b <= MAX_DATA_BYTES));
+        let Some(numbers) = numbers else {
+            return Err(ModelError::Invalid {
+                field: "classes",
+                value: self.classes.to_string(),
+                allowed: format!(
+                    "at most {} classes for {n} samples (one-hot targets within {MAX_DATA_BYTES} bytes)",
+                    MAX_DATA_BYTES / 8 / n.max(1)
+                ),
+            });
+        };
+        if let Some((i, &l)) = self
+            .labels
+            .iter()
+            .enumerate()
+            .find(|(_, l)| **l >= self.classes)
+        {
+            return Err(data_error(
+                "labels",
+                format!("labels in 0..{}", self.classes),
+                format!("{l} for sample {i}"),
+            ));
+        }
+        // bound: `MAX_DATA_BYTES`, checked above.
+        let mut y = vec![0.0; numbers];
         for (i, &l) in self.labels.iter().enumerate() {
             y[i * self.classes + l] = 1.0;
         }
-        y
+        Ok(y)
     }
 }
 
@@ -344,7 +373,7 @@ mod tests {
         let mut counts = [0; 10];
         d.labels.iter().for_each(|&l| counts[l] += 1);
         assert_eq!(counts, [178, 182, 177, 183, 181, 182, 181, 179, 174, 180]);
-        let y = d.one_hot();
+        let y = d.one_hot().unwrap();
         assert_eq!(y.iter().sum::<f64>(), 1797.0);
         assert_eq!(y[d.labels[5] + 50], 1.0);
     }

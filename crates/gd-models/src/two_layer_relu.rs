@@ -393,6 +393,7 @@ impl TwoLayerRelu {
 
     /// Network output f̂(x_i) at θ, written into `out` (length m).
     pub fn output(&self, theta: &[f64], i: usize, out: &mut [f64]) {
+        // bound: r is the length of the `bias` the model holds.
         let mut z = vec![0.0; self.r];
         self.pre_activation(theta, i, &mut z);
         for c in 0..self.m {
@@ -404,6 +405,7 @@ impl TwoLayerRelu {
 
     /// All outputs f̂(x_i), m × N column-major.
     pub fn outputs(&self, theta: &[f64]) -> Vec<f64> {
+        // bound: m·N is the length of the targets `y` the model holds.
         let mut out = vec![0.0; self.m * self.samples];
         for i in 0..self.samples {
             self.output(theta, i, &mut out[i * self.m..(i + 1) * self.m]);
@@ -414,6 +416,7 @@ impl TwoLayerRelu {
     /// min over samples and units of |V x_i − b|: how far θ is from a change of activation
     /// pattern (below ~1e-6 the frozen-pattern Hessian may not describe the dynamics).
     pub fn nearest_kink_distance(&self, theta: &[f64]) -> f64 {
+        // bound: r is the length of the `bias` the model holds.
         let mut z = vec![0.0; self.r];
         let mut nearest = f64::INFINITY;
         for i in 0..self.samples {
@@ -425,6 +428,7 @@ impl TwoLayerRelu {
 
     /// Whether every ReLU is off on every sample (a dead network: zero gradient in V).
     pub fn is_dead(&self, theta: &[f64]) -> bool {
+        // bound: r is the length of the `bias` the model holds.
         let mut z = vec![0.0; self.r];
         (0..self.samples).all(|i| {
             self.pre_activation(theta, i, &mut z);
@@ -480,6 +484,7 @@ impl Objective for TwoLayerRelu {
     }
 
     fn workspace(&self) -> ReluWorkspace {
+        // bound: r and m are lengths of the `bias` and of a target in `y`, data the model holds.
         ReluWorkspace {
             z: vec![0.0; self.r],
             e: vec![0.0; self.m],

@@ -16,7 +16,7 @@
 //!   linearly separable (the class in the middle) and at the small scale ζ;
 //! - each example carries P alone (x₂ = 0), Q alone (x₁ = 0) or both, with fixed fractions.
 
-use crate::datasets::Dataset;
+use crate::datasets::{Dataset, check_generated_size};
 use crate::error::{Result, invalid};
 use crate::linear_data::standard_normal;
 use rand::{RngExt, SeedableRng};
@@ -106,17 +106,17 @@ impl TwoPatterns {
             return invalid("examples", 0, "at least 1");
         }
         let dim = self.dim();
-        if n.checked_mul(dim).is_none_or(|len| len > 1 << 28) {
-            return invalid("examples", n, "n·(p + 2) at most 2^28 numbers");
-        }
+        check_generated_size("examples", n, dim + 2)?;
         let mut rng = ChaCha8Rng::seed_from_u64(seed);
         let w = 1.0 / (self.p_dim as f64).sqrt();
+        // bound: `check_generated_size` above.
         let mut data = Dataset {
             dim,
             outputs: 2,
             x: Vec::with_capacity(n * dim),
             y: Vec::with_capacity(2 * n),
         };
+        // bound: `check_generated_size` above.
         let (mut labels, mut patterns) = (Vec::with_capacity(n), Vec::with_capacity(n));
         for _ in 0..n {
             let label = usize::from(rng.random::<bool>());

@@ -77,6 +77,7 @@ pub fn theorem1(layers: &[MatRef<'_, f64>]) -> Result<Theorem1> {
     }
     // yᵀ = uᵀ W_L ⋯ W_j, built from j = L down to 1.
     let mut y: Vec<f64> = (0..svd.u.nrows()).map(|i| svd.u[(i, 0)]).collect();
+    // bound: l is the number of `layers` given.
     let mut q = vec![1.0; l + 1];
     for j in (0..l).rev() {
         let w = layers[j];

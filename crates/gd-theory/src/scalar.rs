@@ -46,6 +46,7 @@ pub fn example1_convergent_starts(eta: f64, count: usize) -> Result<Vec<f64>> {
             format!("at most {MAX_CONVERGENT_STARTS} starts"),
         );
     }
+    // bound: `MAX_CONVERGENT_STARTS` caps count above.
     let mut s = Vec::with_capacity(count);
     let mut current = eta * eta;
     for _ in 0..count {

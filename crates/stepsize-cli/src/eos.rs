@@ -263,7 +263,7 @@ impl Eos {
         let mut sizes = vec![data.features];
         sizes.extend(&self.hidden);
         sizes.push(data.classes);
-        let y = data.one_hot();
+        let y = data.one_hot().map_err(model)?;
         let mlp = Mlp::new(&sizes, self.activation, self.loss, data.x, y).map_err(model)?;
         let theta0 = match &self.theta0 {
             Some(path) => read_theta(path, gd_core::Objective::dim(&mlp))?,

@@ -101,6 +101,7 @@ impl Formula {
                 .map_err(|err| formula_error(text, err.msg()))
         };
         let variables = loss.var_names().len();
+        // bound: `MAX_FORMULA_DIM` caps dim above.
         let mut gradient = Vec::with_capacity(dim);
         let mut hessian = Vec::with_capacity(dim * (dim + 1) / 2);
         for i in 0..dim {

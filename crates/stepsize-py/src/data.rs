@@ -22,7 +22,7 @@ fn arrays(
     .and_then(|d| d.scaled(scale))
     .map_err(value_error)?;
     let n = data.len();
-    let y = data.one_hot();
+    let y = data.one_hot().map_err(value_error)?;
     // Column-major n₀ × N is row-major N × n₀: transposed views.
     let x = to_numpy_matrix(py, data.x, n)?.getattr("T")?;
     let y = to_numpy_matrix(py, y, n)?.getattr("T")?;

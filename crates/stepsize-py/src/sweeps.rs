@@ -530,6 +530,7 @@ fn sweep_dict<'py>(
 ) -> PyResult<Bound<'py, PyDict>> {
     let (etas, starts) = (&setting.etas, &setting.starts);
     let tasks = ends.len();
+    // bound: one per run end in `ends`, each holding its dim numbers, in memory.
     let mut kind = Vec::with_capacity(tasks);
     let (mut period, mut steps, mut loss) = (Vec::new(), Vec::new(), Vec::new());
     let (mut end, mut has_end) = (Vec::with_capacity(tasks * dim), Vec::new());
@@ -593,7 +594,7 @@ fn concatenated<T: DeserializeOwned>(
     folder: &str,
     expected: usize,
 ) -> PyResult<Vec<T>> {
-    let mut all = Vec::with_capacity(expected);
+    let mut all = Vec::new();
     for part in parts {
         let units: Vec<T> = serde_json::from_value(part).map_err(|e| {
             PyValueError::new_err(format!(

@@ -389,6 +389,7 @@ fn row_of_lanes<O: Objective, S: State>(
             slot
         })
         .collect();
+    // bound: `columns` is the length of the plane's s axis, in memory.
     let mut ends: Vec<(LaneEnd, u64)> = vec![(LaneEnd::Unresolved, 0); columns];
     let mut next = slots.len();
     while !slots.is_empty() {
@@ -523,6 +524,7 @@ pub fn basin_map_from_rows<O: Objective>(
     }
     let mut keys: Vec<LaneEnd> = Vec::new();
     let mut counts: Vec<usize> = Vec::new();
+    // bound: one label for each end the `rows` hold in memory.
     let mut labels = Vec::with_capacity(rows.len().saturating_mul(columns));
     let mut steps_evaluated = 0_u64;
     for (j, row) in rows.into_iter().enumerate() {

@@ -25,6 +25,7 @@
 
 use super::sharpness_along::Monitor;
 use crate::error::{check_dimension, check_finite, out_of_range};
+use crate::run_config::{reserved_records, validate_iterations};
 use crate::semidefinite_complementarity::{MAX_SIZE, solve_sdcp};
 use crate::vector::{distance, dot, norm};
 use crate::{
@@ -449,6 +450,7 @@ fn evaluate<O: Objective>(
         let (a, b) = if i <= j { (i, j) } else { (j, i) };
         a * k - a * (a + 1) / 2 + b
     };
+    // bound: k ≤ `max_edge` ≤ `MAX_SIZE`, so n² ≤ 16⁴.
     let n = k * k;
     let mut a = vec![0.0; n];
     let mut b = vec![0.0; n * n];
@@ -501,7 +503,7 @@ pub fn central_flow<O: Objective>(
     monitor: Monitor<'_>,
 ) -> Result<CentralFlow> {
     options.validate()?;
-    crate::run_config::validate_iterations("steps", steps)?;
+    validate_iterations("steps", steps)?;
     let d = objective.dim();
     check_dimension("theta0", d, theta0.len())?;
     check_finite("theta0", theta0)?;
@@ -543,11 +545,12 @@ pub fn central_flow<O: Objective>(
         hessian_vector_products: 0,
         exact: None,
     };
+    // bound: `reserved_records` caps what is reserved.
     let mut run = CentralFlow {
         eta,
         threshold: 2.0 / eta,
-        samples: Vec::with_capacity(steps / options.every + 2),
-        gd_losses: Vec::with_capacity(steps + 1),
+        samples: Vec::with_capacity(reserved_records(steps / options.every + 2)),
+        gd_losses: Vec::with_capacity(reserved_records(steps + 1)),
         warm_start: options.warm_start,
         window: options.window,
         steps: 0,

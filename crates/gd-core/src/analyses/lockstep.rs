@@ -19,6 +19,16 @@ struct BasinLane {
     collecting: bool,
 }
 
+/// The most numbers the slots in flight hold in each of θ and the gradients: 2²⁴ f64
+/// (128 MiB). A larger batch is run this many rows at a time; the results do not depend on it.
+const MAX_SLOT_NUMBERS: usize = 1 << 24;
+
+/// Slots in flight: the objective's batch, at most the lanes to run and at most
+/// [`MAX_SLOT_NUMBERS`] / d (at least one).
+fn slot_capacity(batch: usize, lanes: usize, d: usize) -> usize {
+    batch.min(lanes).min(MAX_SLOT_NUMBERS / d.max(1)).max(1)
+}
+
 /// The trajectories in flight: states and gradients of slot k at `k*d..(k+1)*d`, the first
 /// `len` slots in use.
 struct Slots {
@@ -29,6 +39,7 @@ struct Slots {
 }
 
 impl Slots {
+    // bound: capacity·d ≤ max(`MAX_SLOT_NUMBERS`, d), by `slot_capacity`.
     fn new(d: usize, capacity: usize) -> Self {
         Self {
             d,
@@ -99,10 +110,13 @@ pub(super) fn basin_ends<O: Objective>(
     progress: Option<Progress<'_>>,
 ) -> Vec<Vec<(LaneEnd, u64)>> {
     let (d, columns) = (objective.dim(), plane.s.len());
+    // bound: the result's bytes per row, counted with the columns, are checked by
+    // `check_budget` before the lanes start.
     let total = rows.len() * columns;
     let mut ends = vec![(LaneEnd::Unresolved, 0u64); total];
     if options.max_iterations > 0 && total > 0 {
-        let capacity = batch.clamp(1, total);
+        // bound: capacity·d ≤ max(`MAX_SLOT_NUMBERS`, d), by `slot_capacity`.
+        let capacity = slot_capacity(batch, total, d);
         let mut slots = Slots::new(d, capacity);
         let mut tortoises = vec![0.0; capacity * d];
         let mut orbits: Vec<Vec<f64>> = vec![Vec::new(); capacity];
@@ -241,7 +255,8 @@ pub(super) fn orbit_columns<O: Objective>(
     if steps == 0 || count == 0 {
         return columns;
     }
-    let capacity = batch.clamp(1, count);
+    // bound: capacity·d ≤ max(`MAX_SLOT_NUMBERS`, d), by `slot_capacity`.
+    let capacity = slot_capacity(batch, count, d);
     let mut slots = Slots::new(d, capacity);
     // (index into `columns`, steps taken) of each slot in use.
     let mut lanes: Vec<(usize, usize)> = Vec::with_capacity(capacity);

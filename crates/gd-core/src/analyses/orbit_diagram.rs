@@ -215,6 +215,7 @@ fn orbit_column<O: Objective>(
     let mut ws = objective.workspace();
     let mut theta = theta0.to_vec();
     let mut gradient = vec![0.0; theta.len()];
+    // bound: a column's points are counted in its bytes, checked by `check_budget`.
     let mut points = Vec::with_capacity(options.points);
     let out_of_bounds = |t: &[f64]| {
         t.iter()

@@ -14,6 +14,7 @@ use crate::error::{Result, check_dimension, check_finite, out_of_range};
 use crate::gd::GradientDescent;
 use crate::lanczos::{DEFAULT_BASIS_SIZE, LanczosOptions};
 use crate::objective::Objective;
+use crate::run_config::{reserved_records, validate_iterations};
 use crate::schedule::Schedule;
 use crate::sharpness::{Sharpness, SharpnessOptions};
 use crate::vector::{dot, norm_within};
@@ -196,7 +197,7 @@ pub fn sharpness_along<O: Objective>(
     monitor: Monitor<'_>,
 ) -> Result<SharpnessAlong> {
     options.validate()?;
-    crate::run_config::validate_iterations("steps", steps)?;
+    validate_iterations("steps", steps)?;
     check_dimension("theta0", objective.dim(), theta0.len())?;
     check_finite("theta0", theta0)?;
     let mut tracker = Sharpness::new(SharpnessOptions {
@@ -204,11 +205,12 @@ pub fn sharpness_along<O: Objective>(
         ..SharpnessOptions::default()
     })?;
     let mut gd = GradientDescent::new(objective, schedule, theta0)?;
+    // bound: `reserved_records` caps what is reserved.
     let mut run = SharpnessAlong {
-        samples: Vec::with_capacity(steps / options.every + 1),
-        losses: Vec::with_capacity(steps + 1),
-        steps_along_top: Vec::with_capacity(steps),
-        etas: Vec::with_capacity(steps),
+        samples: Vec::with_capacity(reserved_records(steps / options.every + 1)),
+        losses: Vec::with_capacity(reserved_records(steps + 1)),
+        steps_along_top: Vec::with_capacity(reserved_records(steps)),
+        etas: Vec::with_capacity(reserved_records(steps)),
         steps: 0,
         end: TrackingEnd::Completed,
         final_theta: Vec::new(),

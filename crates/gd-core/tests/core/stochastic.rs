@@ -88,3 +88,52 @@ fn sgd_interpolates_a_consistent_least_squares_problem() {
         assert!((p - s).abs() < 1e-10, "{p} vs {s}");
     }
 }
+
+#[test]
+fn a_batch_beyond_the_cap_is_refused_before_it_is_allocated() {
+    let (ls, _) = LeastSquares::interpolating(12, 3, 1);
+    for (sampling, batch, allowed) in [
+        (
+            Sampling::WithReplacement,
+            usize::MAX,
+            "1..=16777216 with replacement",
+        ),
+        (
+            Sampling::WithReplacement,
+            gd_core::MAX_BATCH_SIZE + 1,
+            "1..=16777216",
+        ),
+        (Sampling::WithoutReplacement, 13, "1..=12 for 12 samples"),
+    ] {
+        let message = StochasticGradientDescent::new(
+            &ls,
+            Schedule::constant(0.01).unwrap(),
+            &[0.0; 3],
+            batch,
+            sampling,
+            9,
+            0,
+        )
+        .err()
+        .expect("refused")
+        .to_string();
+        assert!(
+            message.contains("batch_size") && message.contains(&batch.to_string()),
+            "{message}"
+        );
+        assert!(message.contains(allowed), "{message}");
+    }
+    let largest = StochasticGradientDescent::new(
+        &ls,
+        Schedule::constant(0.01).unwrap(),
+        &[0.0; 3],
+        1 << 10,
+        Sampling::WithReplacement,
+        9,
+        0,
+    );
+    assert!(
+        largest.is_ok(),
+        "a batch larger than the samples, drawn with replacement"
+    );
+}

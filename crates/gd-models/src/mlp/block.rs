@@ -85,6 +85,7 @@ fn log_sum_exp(out: &[f64]) -> f64 {
 }
 
 impl BlockBuffers {
+    // bound: the block's memory is counted in `workspace_bytes_for` and capped by `with_memory_cap` before any is built.
     pub(super) fn new(sizes: &[usize], columns: usize) -> Self {
         let layers = || {
             std::iter::once(Vec::new())

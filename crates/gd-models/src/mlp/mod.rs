@@ -291,7 +291,7 @@ impl Mlp {
     /// He/Xavier-style Gaussian initialization: W_l ~ N(0, gain²/n_{l−1}), b = 0, seeded.
     pub fn initialize(&self, gain: f64, seed: u64) -> Vec<f64> {
         let mut rng = ChaCha8Rng::seed_from_u64(seed);
-        let mut theta = vec![0.0; self.offsets[self.depth()]];
+        let mut theta = vec![0.0; self.dim()];
         for l in 1..=self.depth() {
             let (rows, cols) = (self.sizes[l], self.sizes[l - 1]);
             let g = standard_normal(&mut rng, rows * cols);
@@ -402,6 +402,7 @@ impl Mlp {
     pub fn outputs(&self, theta: &[f64]) -> Vec<f64> {
         let mut workspace = self.workspace();
         let nl = self.sizes[self.depth()];
+        // bound: n_L·N numbers are the targets `y` the model holds.
         let mut out = Vec::with_capacity(nl * self.samples);
         let blocks = block_count(self.samples);
         let buffers = &mut workspace.slots[0].buffers;

@@ -229,7 +229,7 @@ fn a_network_of_ten_thousand_parameters_on_real_data_matches_finite_differences(
             activation,
             loss,
             digits.x.clone(),
-            digits.one_hot(),
+            digits.one_hot().unwrap(),
         )
         .unwrap();
         assert!(mlp.dim() >= 10_000);
@@ -277,7 +277,7 @@ fn sharpness_tracked_by_lanczos_equals_the_dense_solvers_on_a_network() {
         Activation::Tanh,
         MlpLoss::Squared,
         digits.x.clone(),
-        digits.one_hot(),
+        digits.one_hot().unwrap(),
     )
     .unwrap();
     assert!(mlp.dim() > gd_core::DEFAULT_DENSE_MAX_DIM);

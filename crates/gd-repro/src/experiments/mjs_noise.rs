@@ -332,6 +332,7 @@ impl Training<'_> {
         let mut ws = mlp.workspace();
         let (d, n) = (mlp.dim(), mlp.num_samples());
         let (mut g, mut g1, mut g2) = (vec![0.0; d], vec![0.0; d], vec![0.0; d]);
+        // bound: a config's batch is at most `MAX_COUNT`.
         let (mut b0, mut b1, mut b2) = (
             vec![0; self.batch],
             vec![0; self.batch],

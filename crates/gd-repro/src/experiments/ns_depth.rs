@@ -119,6 +119,7 @@ fn sweep_depths(c: &Config, options: &RunOptions) -> Result<Vec<DepthRun>> {
         let rho = c.rhos[i / nd];
         let depth = c.depths[i % nd];
         let spectrum: Vec<f64> = c.relative_spectrum.iter().map(|s| s * rho).collect();
+        // bound: a config's depth is at most `MAX_COUNT`; the widths at most `MAX_PARAMETERS`.
         let net = DeepLinear::whitened(&vec![n; depth + 1], symmetric_target(&spectrum, &q)?)?;
         let run = train(
             &net,

@@ -98,6 +98,7 @@ fn sweep_steps(c: &Config, options: &RunOptions) -> Result<Vec<bool>> {
     seeded_sweep(ID, options, c.rhos.len() * nf, 0, |i, _| {
         let rho = c.rhos[i / nf];
         let spectrum: Vec<f64> = c.relative_spectrum.iter().map(|s| s * rho).collect();
+        // bound: a config's depth is at most `MAX_COUNT`; the widths at most `MAX_PARAMETERS`.
         let net = DeepLinear::whitened(&vec![n; c.depth + 1], symmetric_target(&spectrum, &q)?)?;
         let eta = c.eta_fractions[i % nf] * corollary1_bound(rho, c.depth)?;
         Ok(train(

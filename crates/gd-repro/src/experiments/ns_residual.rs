@@ -117,6 +117,7 @@ fn sweep_inits(c: &Config, options: &RunOptions) -> Result<Vec<bool>> {
     let n = c.spectrum.len();
     let r = symmetric_target(&c.spectrum, &random_orthogonal(n, c.seed)?)?;
     let bound = corollary1_bound(spectral_norm(r.as_ref())?, c.depth)?;
+    // bound: a config's depth is at most `MAX_COUNT`; the widths at most `MAX_PARAMETERS`.
     let net = DeepLinear::whitened(&vec![n; c.depth + 1], r)?;
     let (nf, ns) = (c.eta_fractions.len(), c.seeds);
     let tasks = INITS.len() * nf * ns;

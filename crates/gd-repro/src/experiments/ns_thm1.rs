@@ -83,6 +83,7 @@ pub fn run(options: &RunOptions) -> Result<Report> {
     let r = symmetric_target(&c.spectrum, &random_orthogonal(c.width, c.seed)?)?;
     let rho = spectral_norm(r.as_ref())?;
     let cor1 = corollary1_bound(rho, c.depth)?;
+    // bound: a config's depth is at most `MAX_COUNT`; the widths at most `MAX_PARAMETERS`.
     let net = DeepLinear::whitened(&vec![c.width; c.depth + 1], r)?;
     let runs = sweep_inits(&c, &net, cor1, options)?;
     let mut report = Report::new(

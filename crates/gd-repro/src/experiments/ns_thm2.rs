@@ -172,6 +172,7 @@ struct DepthRun {
 
 fn train_depth(c: &Config, r: &Mat<f64>, rho: f64, depth: usize) -> Result<DepthRun> {
     let n = c.spectrum.len();
+    // bound: a config's depth is at most `MAX_COUNT`; the widths at most `MAX_PARAMETERS`.
     let net = DeepLinear::whitened(&vec![n; depth + 1], r.clone())?;
     let bound = theorem2_step_bound(rho, depth)?;
     let eta = c.eta_fraction * bound;
@@ -264,6 +265,7 @@ fn largest_step(
     let depth = c.search_depth;
     let cor1 = corollary1_bound(rho, depth)?;
     let thm2 = theorem2_step_bound(rho, depth)?;
+    // bound: a config's depth is at most `MAX_COUNT`; the widths at most `MAX_PARAMETERS`.
     let net = DeepLinear::whitened(&vec![n; depth + 1], r.clone())?;
     let theta0 = initialize(&net, &Initialization::Identity)?;
     let search = seeded_sweep(ID, options, c.search_fractions.len(), 0, |i, _| {

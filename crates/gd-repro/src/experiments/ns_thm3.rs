@@ -106,6 +106,7 @@ pub fn run(options: &RunOptions) -> Result<Report> {
         for depth in &c.depths {
             let eta = c.eta_fraction
                 * theorem3_step_bound(lambda_min, spectral_norm(r.as_ref())?, *depth)?;
+            // bound: a config's depth is at most `MAX_COUNT`; the widths at most `MAX_PARAMETERS`.
             let net = DeepLinear::whitened(&vec![n; depth + 1], r.clone())?;
             for perturbed in [false, true] {
                 let run = train_case(&c, name, &net, &target, limit_loss, eta, *depth, perturbed)?;

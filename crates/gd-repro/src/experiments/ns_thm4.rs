@@ -124,6 +124,7 @@ fn sweep_inits(c: &Config, options: &RunOptions) -> Result<Vec<(Fate, f64, f64)>
         1,
         vec![c.x],
         vec![c.y],
+        // bound: a config's hidden width is at most `MAX_COUNT`.
         vec![c.bias; c.hidden],
         LossScale::THEOREM4,
     )?;
