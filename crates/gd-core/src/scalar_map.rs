@@ -262,6 +262,39 @@ fn returns_bitwise(step: &impl Fn(f64) -> f64, x: f64, lambda: usize) -> bool {
     y.to_bits() == x.to_bits()
 }
 
+/// One chunk of `steps` steps of every active lane, recording in `hit` the first step at which
+/// a lane is back at its `saved` state. A pulp operation: compiled inside the dispatched
+/// function with the machine's vector instructions (the arithmetic, and so the bits, are the
+/// same on every path: no operation is fused).
+struct Chunk<'a, F> {
+    derivative: &'a F,
+    eta: f64,
+    bound: f64,
+    steps: usize,
+    x: &'a mut [f64],
+    saved: &'a [f64],
+    hit: &'a mut [f64],
+}
+
+impl<F: Fn(f64) -> f64> pulp::WithSimd for Chunk<'_, F> {
+    type Output = ();
+    #[inline(always)]
+    fn with_simd<S: pulp::Simd>(self, _: S) {
+        let (eta, bound) = (self.eta, self.bound);
+        for t in 1..=self.steps {
+            let t = t as f64;
+            for ((xj, &sj), hj) in self.x.iter_mut().zip(self.saved).zip(&mut *self.hit) {
+                let next = *xj - eta * (self.derivative)(*xj);
+                // A lane past the bound (or NaN) is frozen where it is.
+                let nx = if xj.abs() <= bound { next } else { *xj };
+                *xj = nx;
+                // Float equality: bitwise equality up to ±0, confirmed bitwise on retirement.
+                *hj = if nx == sj && *hj == NO_HIT { t } else { *hj };
+            }
+        }
+    }
+}
+
 /// All lanes (η, x₀) for x₀ in `starts`, advanced together.
 fn lockstep_row(
     derivative: &impl Fn(f64) -> f64,
@@ -293,21 +326,15 @@ fn lockstep_row(
         let chunk = CHUNK.min(iterations - step_count);
         saved[..active].copy_from_slice(&x[..active]);
         hit[..active].fill(NO_HIT);
-        for t in 1..=chunk {
-            let t = t as f64;
-            for ((xj, &sj), hj) in x[..active]
-                .iter_mut()
-                .zip(&saved[..active])
-                .zip(&mut hit[..active])
-            {
-                let next = *xj - eta * derivative(*xj);
-                // A lane past the bound (or NaN) is frozen where it is.
-                let nx = if xj.abs() <= bound { next } else { *xj };
-                *xj = nx;
-                // Float equality: bitwise equality up to ±0, confirmed bitwise on retirement.
-                *hj = if nx == sj && *hj == NO_HIT { t } else { *hj };
-            }
-        }
+        pulp::Arch::new().dispatch(Chunk {
+            derivative,
+            eta,
+            bound,
+            steps: chunk,
+            x: &mut x[..active],
+            saved: &saved[..active],
+            hit: &mut hit[..active],
+        });
         let start = step_count;
         step_count += chunk;
         let mut j = 0;

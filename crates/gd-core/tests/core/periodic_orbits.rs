@@ -180,8 +180,9 @@ fn schedules_change_the_step_at_their_boundaries() {
 fn scalar_lanes_stopped_on_a_cycle_end_bit_identical_to_full_iteration() {
     use gd_core::scalar_map::{LaneConfig, final_states, iterate_lane};
     let df = crate::support::f2().df;
+    // A row of 37 lanes: the vectorized chunk loop's body and its remainder both run.
     let etas = [0.05, 0.15, 0.21, 0.25, 0.29, 0.45, 0.52, 0.7];
-    let starts = [0.0, 0.4, 0.95, 1.5, 2.05, 2.6, 3.0];
+    let starts: Vec<f64> = (0..37).map(|i| 3.0 * i as f64 / 36.0).collect();
     let lanes = final_states(df, &etas, &starts, &LaneConfig::new(4096, 1e6)).unwrap();
     let mut saved_work = 0;
     for (i, lane) in lanes.iter().enumerate() {
