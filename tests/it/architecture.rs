@@ -335,3 +335,125 @@ fn parallel_code_is_tested_bitwise_at_several_thread_counts() {
         );
     }
 }
+
+/// The modules of a crate's `src/` (a file `a/b.rs` or `a/b/mod.rs` is `a::b`) and, for each,
+/// the sibling and crate modules its code names (`crate::x`, `super::x`, `self::x`).
+fn module_references(src: &Path) -> Vec<(String, Vec<String>)> {
+    let mut files = Vec::new();
+    rust_files(src, &mut files);
+    let module_of = |f: &Path| {
+        let relative = f.strip_prefix(src).unwrap().with_extension("");
+        let mut parts: Vec<String> = relative
+            .iter()
+            .map(|p| p.to_string_lossy().to_string())
+            .collect();
+        if parts.last().is_some_and(|p| p == "mod" || p == "lib") {
+            parts.pop();
+        }
+        parts.join("::")
+    };
+    let modules: Vec<String> = files.iter().map(|f| module_of(f)).collect();
+    files
+        .iter()
+        .map(|f| {
+            let module = module_of(f);
+            let is_dir_module = f.ends_with("mod.rs") || f.ends_with("lib.rs");
+            let parent = match (is_dir_module, module.rsplit_once("::")) {
+                (true, _) => module.clone(),
+                (false, Some((p, _))) => p.to_string(),
+                (false, None) => String::new(),
+            };
+            let grandparent = parent.rsplit_once("::").map_or("", |(p, _)| p).to_string();
+            let code = code_lines(&std::fs::read_to_string(f).unwrap()).join("\n");
+            let mut named = Vec::new();
+            for (prefix, base) in [
+                ("crate::", String::new()),
+                (
+                    "super::",
+                    if is_dir_module {
+                        grandparent.clone()
+                    } else {
+                        parent.clone()
+                    },
+                ),
+                (
+                    "self::",
+                    if is_dir_module {
+                        module.clone()
+                    } else {
+                        String::new()
+                    },
+                ),
+            ] {
+                for (i, _) in code.match_indices(prefix) {
+                    let before = code[..i].chars().next_back();
+                    if before.is_some_and(|c| c.is_alphanumeric() || c == '_' || c == ':') {
+                        continue;
+                    }
+                    let rest = &code[i + prefix.len()..];
+                    let name: String = rest
+                        .chars()
+                        .take_while(|c| c.is_alphanumeric() || *c == '_')
+                        .collect();
+                    let path = if base.is_empty() {
+                        name
+                    } else {
+                        format!("{base}::{name}")
+                    };
+                    if modules.contains(&path) && path != module && !named.contains(&path) {
+                        named.push(path);
+                    }
+                }
+            }
+            (module, named)
+        })
+        .collect()
+}
+
+#[test]
+fn no_two_modules_of_gd_core_import_each_other() {
+    let references = module_references(&root().join("crates/gd-core/src"));
+    let edges: Vec<(String, String)> = references
+        .iter()
+        .flat_map(|(m, named)| named.iter().map(move |n| (m.clone(), n.clone())))
+        .collect();
+    assert!(
+        edges
+            .iter()
+            .any(|(a, b)| a == "analyses::basins" && b == "analyses::lane"),
+        "the scan finds no reference of basins to lane: is it broken?"
+    );
+    // Depth-first search for a cycle, reported as its path.
+    fn visit(
+        node: &str,
+        edges: &[(String, String)],
+        path: &mut Vec<String>,
+        done: &mut Vec<String>,
+    ) -> Option<Vec<String>> {
+        if let Some(i) = path.iter().position(|p| p == node) {
+            return Some(path[i..].to_vec());
+        }
+        if done.iter().any(|d| d == node) {
+            return None;
+        }
+        path.push(node.to_string());
+        for (_, next) in edges.iter().filter(|(a, _)| a == node) {
+            if let Some(cycle) = visit(next, edges, path, done) {
+                return Some(cycle);
+            }
+        }
+        path.pop();
+        done.push(node.to_string());
+        None
+    }
+    let mut done = Vec::new();
+    for (module, _) in &references {
+        if let Some(cycle) = visit(module, &edges, &mut Vec::new(), &mut done) {
+            panic!(
+                "modules that import each other: {} -> {}",
+                cycle.join(" -> "),
+                cycle[0]
+            );
+        }
+    }
+}

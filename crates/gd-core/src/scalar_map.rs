@@ -8,6 +8,7 @@
 //! The period reported is the true one, by the same rule as [`crate::run_gd`]'s
 //! ([`crate::period`]).
 
+use crate::analyses::lane::{self, CycleSearch};
 use crate::error::{CoreError, Result};
 use crate::period::{orbit_threshold, reduced_period};
 use crate::run_config::{validate_iterations, validate_orbit_settings};
@@ -139,10 +140,10 @@ fn unsettled(step: &impl Fn(f64) -> f64, x: f64, config: &LaneConfig) -> (Option
     }
 }
 
-/// Whether x has left [−bound, bound] or is NaN.
-#[inline]
+/// Whether x has left [−bound, bound] or is NaN: the lanes' escape test.
+#[inline(always)]
 fn escaped(x: f64, bound: f64) -> bool {
-    x.is_nan() || x.abs() > bound
+    lane::escaped(&[x], bound)
 }
 
 /// Iterates one lane: x ← x − η f′(x) for `config.iterations` steps, freezing once |x|
@@ -161,8 +162,8 @@ pub fn iterate_lane(
     let step = |x: f64| x - eta * derivative(x);
     let (iterations, bound) = (config.iterations, config.divergence_bound);
     let mut x = x0;
-    let mut saved = x0;
-    let (mut power, mut lambda) = (1_usize, 0_usize);
+    let mut search = CycleSearch::<[f64; 1]>::new(1);
+    search.start(&[x0]);
     let mut k = 0;
     while k < iterations {
         if escaped(x, bound) {
@@ -176,8 +177,7 @@ pub fn iterate_lane(
         }
         x = step(x);
         k += 1;
-        lambda += 1;
-        if x.to_bits() == saved.to_bits() {
+        if let Some(lambda) = search.observe(&[x]) {
             // x_k = x_{k−λ}: the map is periodic from here with period λ.
             let (period, exact) = settled(&step, x, lambda, config);
             let remaining = (iterations - k) % lambda;
@@ -191,11 +191,6 @@ pub fn iterate_lane(
                 exact,
                 steps_evaluated: k + remaining,
             });
-        }
-        if lambda == power {
-            saved = x;
-            power *= 2;
-            lambda = 0;
         }
     }
     let (period, exact) = unsettled(&step, x, config);
@@ -285,7 +280,8 @@ impl<F: Fn(f64) -> f64> pulp::WithSimd for Chunk<'_, F> {
             let t = t as f64;
             for ((xj, &sj), hj) in self.x.iter_mut().zip(self.saved).zip(&mut *self.hit) {
                 let next = *xj - eta * (self.derivative)(*xj);
-                // A lane past the bound (or NaN) is frozen where it is.
+                // A lane that escaped (the escape test of `lane`, as a comparison that
+                // vectorizes: NaN compares false) is frozen where it is.
                 let nx = if xj.abs() <= bound { next } else { *xj };
                 *xj = nx;
                 // Float equality: bitwise equality up to ±0, confirmed bitwise on retirement.

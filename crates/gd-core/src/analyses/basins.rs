@@ -4,10 +4,12 @@
 
 use super::Progress;
 use super::axis::Axis;
+use super::lane::{BasinLane, BasinOptions, LaneEnd, State};
+
+use super::lockstep;
 use crate::error::{Result, check_dimension, check_finite, out_of_range, validate_eta};
 use crate::linearization::{DEFAULT_MARGINAL_TOLERANCE, Linearization, Stability};
 use crate::objective::Objective;
-use crate::period::reduced_period;
 use crate::run_config::{MAX_PERIOD, validate_iterations};
 use crate::sharpness::extreme_eigenvalues;
 use crate::sweep::{SweepOptions, check_budget, sweep};
@@ -38,33 +40,6 @@ impl Plane {
             v: vec![0.0, 1.0],
             s,
             t,
-        }
-    }
-}
-
-/// Settings of the lanes.
-#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
-pub struct BasinOptions {
-    /// Step budget per start.
-    pub max_iterations: usize,
-    /// |θᵢ| beyond which a lane is diverged.
-    pub divergence_bound: f64,
-    /// Longest period labeled as an orbit (longer cycles are unresolved).
-    pub max_period: usize,
-    /// Points of a cycle within this (largest coordinate difference) are one point: a cycle
-    /// whose points all lie this close is a fixed point, and fixed points this close are one
-    /// attractor. SPEC W5 classifies at 1e-6.
-    pub merge_tolerance: f64,
-}
-
-impl Default for BasinOptions {
-    /// 2000 steps, divergence beyond 10⁶, periods up to 64, merge within 1e-6 (SPEC W5).
-    fn default() -> Self {
-        Self {
-            max_iterations: 2000,
-            divergence_bound: 1e6,
-            max_period: 64,
-            merge_tolerance: 1e-6,
         }
     }
 }
@@ -114,19 +89,6 @@ pub struct BasinMap {
 /// The most distinct attractors a map may label (each start is compared with each).
 pub const MAX_ATTRACTORS: usize = 1024;
 
-/// How one lane ended (before the attractors are labeled across the map).
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub enum LaneEnd {
-    /// A cycle whose points lie within the merge tolerance: the point reached.
-    FixedPoint(Vec<f64>),
-    /// A cycle of this (reduced) period.
-    Periodic(usize),
-    /// No repeat within the budget, or a cycle longer than `max_period`.
-    Unresolved,
-    /// The lane left the bound or the finite numbers.
-    Diverged,
-}
-
 /// The lanes of one row of the map, labeled within the row: the distinct ends in order of
 /// first appearance and each lane's index into them. Rows are the unit of work and of
 /// sharding; [`basin_map_from_rows`] folds them in order into the map's labels, so a map
@@ -173,33 +135,6 @@ fn key_of(keys: &mut Vec<LaneEnd>, end: LaneEnd, merge_tolerance: f64) -> Result
     }
     keys.push(end);
     Ok(keys.len() - 1)
-}
-
-/// Scratch of one row of lanes.
-struct Lane<W, S> {
-    theta: S,
-    tortoise: S,
-    gradient: S,
-    orbit: Vec<f64>,
-    workspace: W,
-}
-
-/// The storage of one state: a `Vec` in any dimension, or an array when the dimension is known
-/// at compile time (d ≤ 4), so that the compiler sees the length in the hot loop.
-trait State: AsRef<[f64]> + AsMut<[f64]> {
-    fn zeros(d: usize) -> Self;
-}
-
-impl State for Vec<f64> {
-    fn zeros(d: usize) -> Self {
-        vec![0.0; d]
-    }
-}
-
-impl<const N: usize> State for [f64; N] {
-    fn zeros(_: usize) -> Self {
-        [0.0; N]
-    }
 }
 
 /// The attractor each start of `plane` reaches under GD at `eta`, labeled: fixed points merged
@@ -288,7 +223,7 @@ pub fn basin_rows<O: Objective>(
     };
     if let Some(batch) = objective.batch_size() {
         check_budget::<BasinRow>(count, &sweep_options)?;
-        return super::lockstep::basin_ends(objective, eta, plane, rows, options, batch, progress)
+        return lockstep_rows(objective, eta, plane, rows, options, batch, progress)
             .into_iter()
             .map(|ends| label_row(ends, options.merge_tolerance))
             .collect();
@@ -341,16 +276,25 @@ pub(super) fn label_row(ends: Vec<(LaneEnd, u64)>, merge_tolerance: f64) -> Resu
 /// arithmetic is exactly what it would be alone).
 const INTERLEAVED_LANES: usize = 8;
 
-/// One lane in flight: its column, its step count and Brent's counters.
-struct Slot<W, S> {
-    column: usize,
-    step: usize,
-    power: usize,
-    length: usize,
-    lane: Lane<W, S>,
+/// θ = θ_c + s·u + t·v at column `column` of row `row` of the plane.
+#[inline]
+fn start_of(plane: &Plane, row: usize, column: usize, theta: &mut [f64]) {
+    let (s, t) = (plane.s.value(column), plane.t.value(row));
+    for (k, th) in theta.iter_mut().enumerate() {
+        *th = plane.center[k] + s * plane.u[k] + t * plane.v[k];
+    }
 }
 
-/// The ends of the lanes of row `j`, in column order.
+/// One lane in flight in a row: its column, state, gradient and workspace, and the lane.
+struct Slot<W, S> {
+    column: usize,
+    theta: S,
+    gradient: S,
+    workspace: W,
+    lane: BasinLane<S>,
+}
+
+/// The ends of the lanes of row `j`, in column order, with the steps each took.
 fn row_of_lanes<O: Objective, S: State>(
     objective: &O,
     eta: f64,
@@ -359,48 +303,48 @@ fn row_of_lanes<O: Objective, S: State>(
     options: &BasinOptions,
 ) -> Vec<(LaneEnd, u64)> {
     let (columns, d) = (plane.s.len(), objective.dim());
+    // bound: `columns` is the length of the plane's s axis, in memory.
+    let mut ends: Vec<(LaneEnd, u64)> = vec![(LaneEnd::Unresolved, 0); columns];
+    if options.max_iterations == 0 {
+        return ends;
+    }
     let start = |slot: &mut Slot<O::Workspace, S>, column: usize| {
-        let (s, t) = (plane.s.value(column), plane.t.value(j));
-        for (k, th) in slot.lane.theta.as_mut().iter_mut().enumerate() {
-            *th = plane.center[k] + s * plane.u[k] + t * plane.v[k];
-        }
-        slot.lane
-            .tortoise
-            .as_mut()
-            .copy_from_slice(slot.lane.theta.as_ref());
-        (slot.column, slot.step, slot.power, slot.length) = (column, 0, 1, 0);
+        slot.column = column;
+        start_of(plane, j, column, slot.theta.as_mut());
+        slot.lane.start(slot.theta.as_ref());
     };
     let mut slots: Vec<Slot<O::Workspace, S>> = (0..INTERLEAVED_LANES.min(columns))
         .map(|column| {
             let mut slot = Slot {
                 column,
-                step: 0,
-                power: 1,
-                length: 0,
-                lane: Lane {
-                    theta: S::zeros(d),
-                    tortoise: S::zeros(d),
-                    gradient: S::zeros(d),
-                    orbit: Vec::new(),
-                    workspace: objective.workspace(),
-                },
+                theta: S::zeros(d),
+                gradient: S::zeros(d),
+                workspace: objective.workspace(),
+                lane: BasinLane::new(d),
             };
             start(&mut slot, column);
             slot
         })
         .collect();
-    // bound: `columns` is the length of the plane's s axis, in memory.
-    let mut ends: Vec<(LaneEnd, u64)> = vec![(LaneEnd::Unresolved, 0); columns];
     let mut next = slots.len();
     while !slots.is_empty() {
         let mut k = 0;
         while k < slots.len() {
-            match advance(objective, eta, &mut slots[k], options) {
+            let slot = &mut slots[k];
+            objective.gradient(
+                slot.theta.as_ref(),
+                slot.gradient.as_mut(),
+                &mut slot.workspace,
+            );
+            for (t, g) in slot.theta.as_mut().iter_mut().zip(slot.gradient.as_ref()) {
+                *t -= eta * g;
+            }
+            match slot.lane.after_step(&slot.theta, options) {
                 None => k += 1,
                 Some(end) => {
-                    ends[slots[k].column] = end;
+                    ends[slot.column] = end;
                     if next < columns {
-                        start(&mut slots[k], next);
+                        start(slot, next);
                         next += 1;
                         k += 1;
                     } else {
@@ -413,93 +357,79 @@ fn row_of_lanes<O: Objective, S: State>(
     ends
 }
 
-/// One GD step of a lane, then its end if it has one: it left the bound, repeated bitwise
-/// (Brent's cycle detection: the tortoise jumps to the hare at powers of two), or spent the
-/// budget.
-fn advance<O: Objective, S: State>(
+/// The lanes of a row range, for [`lockstep::run`]: their starts, η, and ends.
+struct RowLanes<'a> {
+    plane: &'a Plane,
+    first_row: usize,
+    eta: f64,
+    options: &'a BasinOptions,
+    d: usize,
+    ends: Vec<(LaneEnd, u64)>,
+}
+
+impl lockstep::Lanes for RowLanes<'_> {
+    type Lane = BasinLane<Vec<f64>>;
+    fn count(&self) -> usize {
+        self.ends.len()
+    }
+    fn new_lane(&self) -> Self::Lane {
+        BasinLane::new(self.d)
+    }
+    fn start(&self, index: usize, theta: &mut [f64], lane: &mut Self::Lane) {
+        let columns = self.plane.s.len();
+        start_of(
+            self.plane,
+            self.first_row + index / columns,
+            index % columns,
+            theta,
+        );
+        lane.start(theta);
+    }
+    fn eta(&self, _: usize) -> f64 {
+        self.eta
+    }
+    fn after_step(&mut self, index: usize, theta: &[f64], lane: &mut Self::Lane) -> bool {
+        let end = lane.after_step(theta, self.options);
+        end.map(|end| self.ends[index] = end).is_some()
+    }
+}
+
+/// The ends of the lanes of rows `rows`, row by row in column order, computed `batch` lanes at
+/// a time in lockstep.
+fn lockstep_rows<O: Objective>(
     objective: &O,
     eta: f64,
-    slot: &mut Slot<O::Workspace, S>,
+    plane: &Plane,
+    rows: std::ops::Range<usize>,
     options: &BasinOptions,
-) -> Option<(LaneEnd, u64)> {
-    if slot.step >= options.max_iterations {
-        return Some((LaneEnd::Unresolved, slot.step as u64));
-    }
-    let lane = &mut slot.lane;
-    step_gd(objective, eta, lane);
-    slot.step += 1;
-    let bound = options.divergence_bound;
-    if lane
-        .theta
-        .as_ref()
-        .iter()
-        .any(|x| x.is_nan() || x.abs() > bound)
-    {
-        return Some((LaneEnd::Diverged, slot.step as u64));
-    }
-    slot.length += 1;
-    if lane.theta.as_ref() == lane.tortoise.as_ref() {
-        let end = cycle_end(objective, eta, lane, slot.length, options);
-        return Some((end, slot.step as u64));
-    }
-    if slot.length == slot.power {
-        lane.tortoise.as_mut().copy_from_slice(lane.theta.as_ref());
-        slot.power *= 2;
-        slot.length = 0;
-    }
-    None
-}
-
-fn step_gd<O: Objective, S: State>(objective: &O, eta: f64, lane: &mut Lane<O::Workspace, S>) {
-    objective.gradient(
-        lane.theta.as_ref(),
-        lane.gradient.as_mut(),
-        &mut lane.workspace,
-    );
-    for (t, g) in lane.theta.as_mut().iter_mut().zip(lane.gradient.as_ref()) {
-        *t -= eta * g;
-    }
-}
-
-/// A lane that repeated after `length` steps: a fixed point when every point of the cycle lies
-/// within the merge tolerance of the first, else an orbit of its reduced period.
-fn cycle_end<O: Objective, S: State>(
-    objective: &O,
-    eta: f64,
-    lane: &mut Lane<O::Workspace, S>,
-    length: usize,
-    options: &BasinOptions,
-) -> LaneEnd {
-    if length > options.max_period {
-        return LaneEnd::Unresolved;
-    }
-    let d = lane.theta.as_ref().len();
-    lane.orbit.clear();
-    for _ in 0..length {
-        lane.orbit.extend_from_slice(lane.theta.as_ref());
-        step_gd(objective, eta, lane);
-    }
-    end_of_cycle(&lane.orbit, d, options)
-}
-
-/// The end of a lane whose state repeated: `orbit` holds the cycle's points (d coordinates
-/// each, in the order visited). A fixed point when every point lies within the merge tolerance
-/// of the first, else an orbit of its reduced period.
-pub(super) fn end_of_cycle(orbit: &[f64], d: usize, options: &BasinOptions) -> LaneEnd {
-    let length = orbit.len() / d;
-    let point = |k: usize| &orbit[(k % length) * d..(k % length + 1) * d];
-    let close = |a: &[f64], b: &[f64]| {
-        a.iter()
-            .zip(b)
-            .all(|(x, y)| (x - y).abs() <= options.merge_tolerance)
+    batch: usize,
+    progress: Option<Progress<'_>>,
+) -> Vec<Vec<(LaneEnd, u64)>> {
+    let columns = plane.s.len();
+    let mut lanes = RowLanes {
+        plane,
+        first_row: rows.start,
+        eta,
+        options,
+        d: objective.dim(),
+        // bound: the result's bytes per row, counted with the columns, are checked by
+        // `check_budget` before the lanes start.
+        ends: vec![(LaneEnd::Unresolved, 0); rows.len() * columns],
     };
-    match reduced_period(length, options.max_period, |k| {
-        (0..length).all(|i| close(point(i), point(i + k)))
-    }) {
-        Some(1) => LaneEnd::FixedPoint(point(0).to_vec()),
-        Some(period) => LaneEnd::Periodic(period),
-        None => LaneEnd::Periodic(length),
+    if options.max_iterations > 0 {
+        lockstep::run(objective, &mut lanes, batch, |finished| {
+            if let Some(p) = progress
+                && finished % columns == 0
+            {
+                p(finished / columns, rows.len());
+            }
+        });
     }
+    lanes
+        .ends
+        .chunks(columns.max(1))
+        .map(<[(LaneEnd, u64)]>::to_vec)
+        .collect()
 }
 
 /// The basin map from all its rows in order (from [`basin_rows`], at once or merged from

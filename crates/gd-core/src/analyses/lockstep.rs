@@ -4,20 +4,7 @@
 //! call per step for all of them. Each trajectory's arithmetic is exactly what it is in the
 //! lane engines, so a map or diagram has the same bits either way.
 
-use super::Progress;
-use super::basins::{BasinOptions, LaneEnd, Plane, end_of_cycle};
-use super::orbit_diagram::{OrbitColumn, OrbitDiagramOptions};
 use crate::objective::Objective;
-
-/// Where a basin lane is: searching for a repeat (Brent's counters), or collecting the points
-/// of the cycle it found.
-struct BasinLane {
-    index: usize,
-    step: usize,
-    power: usize,
-    length: usize,
-    collecting: bool,
-}
 
 /// The most numbers the slots in flight hold in each of θ and the gradients: 2²⁴ f64
 /// (128 MiB). A larger batch is run this many rows at a time; the results do not depend on it.
@@ -94,220 +81,71 @@ impl Slots {
     }
 }
 
-fn out_of_bounds(theta: &[f64], bound: f64) -> bool {
-    theta.iter().any(|x| x.is_nan() || x.abs() > bound)
+/// What the lockstep scheduler asks of the lanes it runs: their count, each one's start and
+/// η, and after each step whether it has ended (the lanes keep their own results).
+pub(super) trait Lanes {
+    /// A lane's state between steps.
+    type Lane;
+    /// How many lanes to run (indices 0..count).
+    fn count(&self) -> usize;
+    /// A lane to hold in a slot ([`Lanes::start`] sets it at a start).
+    fn new_lane(&self) -> Self::Lane;
+    /// Writes lane `index`'s start into `theta` and sets `lane` there.
+    fn start(&self, index: usize, theta: &mut [f64], lane: &mut Self::Lane);
+    /// The step size of lane `index`.
+    fn eta(&self, index: usize) -> f64;
+    /// After a step of lane `index` to `theta`: whether it has ended.
+    fn after_step(&mut self, index: usize, theta: &[f64], lane: &mut Self::Lane) -> bool;
 }
 
-/// The ends of the lanes of rows `rows` of the basin map, row by row in column order, with
-/// the steps each lane took: the lane engine's results, computed `batch` lanes at a time.
-pub(super) fn basin_ends<O: Objective>(
+/// Runs every lane of `lanes` to its end, `batch` at a time (at most [`MAX_SLOT_NUMBERS`]
+/// numbers in flight) through one [`Objective::gradients`] call per step; a finished lane's
+/// slot takes the next lane. `finished` is told how many lanes have ended, after each.
+pub(super) fn run<O: Objective, L: Lanes>(
     objective: &O,
-    eta: f64,
-    plane: &Plane,
-    rows: std::ops::Range<usize>,
-    options: &BasinOptions,
+    lanes: &mut L,
     batch: usize,
-    progress: Option<Progress<'_>>,
-) -> Vec<Vec<(LaneEnd, u64)>> {
-    let (d, columns) = (objective.dim(), plane.s.len());
-    // bound: the result's bytes per row, counted with the columns, are checked by
-    // `check_budget` before the lanes start.
-    let total = rows.len() * columns;
-    let mut ends = vec![(LaneEnd::Unresolved, 0u64); total];
-    if options.max_iterations > 0 && total > 0 {
-        // bound: capacity·d ≤ max(`MAX_SLOT_NUMBERS`, d), by `slot_capacity`.
-        let capacity = slot_capacity(batch, total, d);
-        let mut slots = Slots::new(d, capacity);
-        let mut tortoises = vec![0.0; capacity * d];
-        let mut orbits: Vec<Vec<f64>> = vec![Vec::new(); capacity];
-        let mut lanes: Vec<BasinLane> = Vec::with_capacity(capacity);
-        let mut workspace = objective.workspace();
-        let (mut next, mut finished) = (0, 0);
-        let start = |slots: &mut Slots, tortoises: &mut [f64], k: usize, index: usize| {
-            let (s, t) = (
-                plane.s.value(index % columns),
-                plane.t.value(rows.start + index / columns),
-            );
-            for (i, th) in slots.theta_mut(k).iter_mut().enumerate() {
-                *th = plane.center[i] + s * plane.u[i] + t * plane.v[i];
-            }
-            tortoises[k * d..(k + 1) * d].copy_from_slice(slots.theta(k));
-            BasinLane {
-                index,
-                step: 0,
-                power: 1,
-                length: 0,
-                collecting: false,
-            }
-        };
-        while next < capacity {
-            slots.len += 1;
-            lanes.push(start(&mut slots, &mut tortoises, next, next));
-            next += 1;
-        }
-        while slots.len > 0 {
-            slots.gradients(objective, &mut workspace);
-            slots.step(|_| eta);
-            let mut k = 0;
-            while k < slots.len {
-                let end = advance_basin_lane(
-                    &mut lanes[k],
-                    slots.theta(k),
-                    &mut tortoises[k * d..(k + 1) * d],
-                    &mut orbits[k],
-                    options,
-                );
-                let Some(end) = end else {
-                    k += 1;
-                    continue;
-                };
-                ends[lanes[k].index] = end;
-                finished += 1;
-                if let Some(p) = progress
-                    && finished % columns == 0
-                {
-                    p(finished / columns, rows.len());
-                }
-                if next < total {
-                    lanes[k] = start(&mut slots, &mut tortoises, k, next);
-                    next += 1;
-                    k += 1;
-                } else {
-                    let last = slots.len - 1;
-                    slots.swap_remove(k);
-                    tortoises.copy_within(last * d..(last + 1) * d, k * d);
-                    orbits.swap(k, last);
-                    lanes.swap_remove(k);
-                }
-            }
-        }
-    }
-    let mut rows_of_ends = Vec::with_capacity(rows.len());
-    let mut rest = ends.into_iter();
-    for _ in rows {
-        rows_of_ends.push(rest.by_ref().take(columns).collect());
-    }
-    rows_of_ends
-}
-
-/// The checks after one step of a basin lane (the lane engine's, in the same order): it left
-/// the bound, repeated bitwise, finished collecting its cycle, or spent the budget.
-fn advance_basin_lane(
-    lane: &mut BasinLane,
-    theta: &[f64],
-    tortoise: &mut [f64],
-    orbit: &mut Vec<f64>,
-    options: &BasinOptions,
-) -> Option<(LaneEnd, u64)> {
-    let d = theta.len();
-    if lane.collecting {
-        if orbit.len() < lane.length * d {
-            orbit.extend_from_slice(theta);
-        }
-        return (orbit.len() == lane.length * d)
-            .then(|| (end_of_cycle(orbit, d, options), lane.step as u64));
-    }
-    lane.step += 1;
-    if out_of_bounds(theta, options.divergence_bound) {
-        return Some((LaneEnd::Diverged, lane.step as u64));
-    }
-    lane.length += 1;
-    if theta == tortoise {
-        if lane.length > options.max_period {
-            return Some((LaneEnd::Unresolved, lane.step as u64));
-        }
-        orbit.clear();
-        orbit.extend_from_slice(theta);
-        if lane.length == 1 {
-            return Some((end_of_cycle(orbit, d, options), lane.step as u64));
-        }
-        lane.collecting = true;
-        return None;
-    }
-    if lane.length == lane.power {
-        tortoise.copy_from_slice(theta);
-        lane.power *= 2;
-        lane.length = 0;
-    }
-    (lane.step >= options.max_iterations).then_some((LaneEnd::Unresolved, lane.step as u64))
-}
-
-/// The orbit-diagram columns of tasks `tasks` (task i is η = etas[i / starts.len()] from
-/// starts[i % starts.len()]): the lane engine's columns, computed `batch` tasks at a time.
-pub(super) fn orbit_columns<O: Objective>(
-    objective: &O,
-    etas: &[f64],
-    starts: &[Vec<f64>],
-    options: &OrbitDiagramOptions,
-    tasks: std::ops::Range<usize>,
-    batch: usize,
-    progress: Option<Progress<'_>>,
-) -> Vec<OrbitColumn> {
-    let (d, count) = (objective.dim(), tasks.len());
-    let steps = options.transient + options.points;
-    let column = |i: usize| OrbitColumn {
-        eta: etas[i / starts.len()],
-        start: i % starts.len(),
-        points: Vec::new(),
-        diverged: false,
-    };
-    let mut columns: Vec<OrbitColumn> = tasks.clone().map(column).collect();
-    if steps == 0 || count == 0 {
-        return columns;
+    mut finished: impl FnMut(usize),
+) {
+    let (d, total) = (objective.dim(), lanes.count());
+    if total == 0 {
+        return;
     }
     // bound: capacity·d ≤ max(`MAX_SLOT_NUMBERS`, d), by `slot_capacity`.
-    let capacity = slot_capacity(batch, count, d);
+    let capacity = slot_capacity(batch, total, d);
     let mut slots = Slots::new(d, capacity);
-    // (index into `columns`, steps taken) of each slot in use.
-    let mut lanes: Vec<(usize, usize)> = Vec::with_capacity(capacity);
+    // (lane index, lane) of each slot in use.
+    let mut in_flight: Vec<(usize, L::Lane)> = Vec::with_capacity(capacity);
     let mut workspace = objective.workspace();
-    let (mut next, mut finished) = (0, 0);
-    let start = |slots: &mut Slots, k: usize, index: usize| {
-        slots
-            .theta_mut(k)
-            .copy_from_slice(&starts[(tasks.start + index) % starts.len()]);
-        (index, 0)
-    };
+    let (mut next, mut done) = (0, 0);
     while next < capacity {
+        let mut lane = lanes.new_lane();
         slots.len += 1;
-        lanes.push(start(&mut slots, next, next));
+        lanes.start(next, slots.theta_mut(next), &mut lane);
+        in_flight.push((next, lane));
         next += 1;
     }
     while slots.len > 0 {
         slots.gradients(objective, &mut workspace);
-        slots.step(|k| columns[lanes[k].0].eta);
+        slots.step(|k| lanes.eta(in_flight[k].0));
         let mut k = 0;
         while k < slots.len {
-            let (index, taken) = &mut lanes[k];
-            *taken += 1;
-            let column = &mut columns[*index];
-            let done = if out_of_bounds(slots.theta(k), options.divergence_bound) {
-                column.points = Vec::new();
-                column.diverged = true;
-                true
-            } else {
-                if *taken > options.transient {
-                    column.points.push(slots.theta(k).to_vec());
-                }
-                *taken == steps
-            };
-            if !done {
+            let (index, lane) = &mut in_flight[k];
+            if !lanes.after_step(*index, slots.theta(k), lane) {
                 k += 1;
                 continue;
             }
-            finished += 1;
-            if let Some(p) = progress {
-                p(finished, count);
-            }
-            if next < count {
-                lanes[k] = start(&mut slots, k, next);
+            done += 1;
+            finished(done);
+            if next < total {
+                *index = next;
+                lanes.start(next, slots.theta_mut(k), lane);
                 next += 1;
                 k += 1;
             } else {
                 slots.swap_remove(k);
-                lanes.swap_remove(k);
+                in_flight.swap_remove(k);
             }
         }
     }
-    columns
 }

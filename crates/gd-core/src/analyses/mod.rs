@@ -9,6 +9,7 @@ mod basins;
 mod central_flow;
 mod edge_of_stability;
 mod end_state;
+pub(crate) mod lane;
 mod lockstep;
 mod orbit_diagram;
 mod point_stability;
@@ -17,8 +18,8 @@ mod stability_boundary;
 
 pub use axis::Axis;
 pub use basins::{
-    BasinAttractor, BasinMap, BasinOptions, BasinRow, LaneEnd, MAX_ATTRACTORS, Plane,
-    basin_map_from_rows, basin_rows, basins,
+    BasinAttractor, BasinMap, BasinRow, MAX_ATTRACTORS, Plane, basin_map_from_rows, basin_rows,
+    basins,
 };
 pub use central_flow::{
     Agreement, CLAIM_TOLERANCES, CentralFlow, CentralFlowEnd, CentralFlowOptions,
@@ -26,6 +27,7 @@ pub use central_flow::{
 };
 pub use edge_of_stability::{EdgeOfStability, Sharpening, Spread, edge_of_stability, summarize};
 pub use end_state::{attractor_of, run_config_for_analysis};
+pub use lane::{BasinOptions, LaneEnd};
 pub use orbit_diagram::{
     Minimum, OrbitColumn, OrbitDiagram, OrbitDiagramOptions, orbit_columns, orbit_diagram,
     orbit_minima,

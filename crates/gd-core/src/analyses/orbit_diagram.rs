@@ -3,6 +3,8 @@
 
 use super::Progress;
 use super::end_state::attractor_of;
+use super::lane::{OrbitLane, OrbitStep};
+use super::lockstep;
 use super::point_stability::stability;
 use crate::attractor::Attractor;
 use crate::error::{Result, check_dimension, check_finite, out_of_range, validate_eta};
@@ -146,21 +148,30 @@ pub fn orbit_columns<O: Objective>(
     };
     if let Some(batch) = objective.batch_size() {
         check_budget::<OrbitColumn>(tasks.len(), &sweep_options)?;
-        return Ok(super::lockstep::orbit_columns(
-            objective, etas, starts, options, tasks, batch, progress,
-        ));
+        let mut lanes = TaskLanes {
+            starts,
+            first_task: tasks.start,
+            options,
+            columns: tasks
+                .clone()
+                .map(|i| empty_column(etas, starts, i))
+                .collect(),
+        };
+        if options.transient + options.points > 0 {
+            let count = tasks.len();
+            lockstep::run(objective, &mut lanes, batch, |finished| {
+                if let Some(p) = progress {
+                    p(finished, count);
+                }
+            });
+        }
+        return Ok(lanes.columns);
     }
     let (first, count) = (tasks.start, tasks.len());
     let done = AtomicUsize::new(0);
     sweep(count, &sweep_options, |k, _| {
         let i = first + k;
-        let column = orbit_column(
-            objective,
-            etas[i / starts.len()],
-            i % starts.len(),
-            &starts[i % starts.len()],
-            options,
-        );
+        let column = orbit_column(objective, etas, starts, i, options);
         if let Some(p) = progress {
             p(done.fetch_add(1, Ordering::Relaxed) + 1, count);
         }
@@ -204,45 +215,92 @@ fn check_arguments<O: Objective>(
     super::check_bound_and_tolerance(options.divergence_bound, options.merge_tolerance)
 }
 
+/// Task `i`'s column before any step: η = etas[i / starts.len()], start i % starts.len().
+fn empty_column(etas: &[f64], starts: &[Vec<f64>], i: usize) -> OrbitColumn {
+    OrbitColumn {
+        eta: etas[i / starts.len()],
+        start: i % starts.len(),
+        points: Vec::new(),
+        diverged: false,
+    }
+}
+
+/// Keeps in `column` what an orbit lane's step to `theta` gives; whether the lane is done.
+fn record(
+    lane: &mut OrbitLane,
+    theta: &[f64],
+    column: &mut OrbitColumn,
+    options: &OrbitDiagramOptions,
+) -> bool {
+    let (what, done) = lane.after_step(
+        theta,
+        options.transient,
+        options.points,
+        options.divergence_bound,
+    );
+    match what {
+        OrbitStep::Escaped => {
+            column.points = Vec::new();
+            column.diverged = true;
+        }
+        OrbitStep::Keep => column.points.push(theta.to_vec()),
+        OrbitStep::Discard => {}
+    }
+    done
+}
+
 /// The iterates of one (η, start) after the transient.
 fn orbit_column<O: Objective>(
     objective: &O,
-    eta: f64,
-    start: usize,
-    theta0: &[f64],
+    etas: &[f64],
+    starts: &[Vec<f64>],
+    i: usize,
     options: &OrbitDiagramOptions,
 ) -> OrbitColumn {
+    let mut column = empty_column(etas, starts, i);
     let mut ws = objective.workspace();
-    let mut theta = theta0.to_vec();
+    let mut theta = starts[column.start].clone();
     let mut gradient = vec![0.0; theta.len()];
     // bound: a column's points are counted in its bytes, checked by `check_budget`.
-    let mut points = Vec::with_capacity(options.points);
-    let out_of_bounds = |t: &[f64]| {
-        t.iter()
-            .any(|x| x.is_nan() || x.abs() > options.divergence_bound)
-    };
-    for k in 0..options.transient + options.points {
+    column.points.reserve(options.points);
+    let mut lane = OrbitLane::default();
+    for _ in 0..options.transient + options.points {
         objective.gradient(&theta, &mut gradient, &mut ws);
         for (t, g) in theta.iter_mut().zip(&gradient) {
-            *t -= eta * g;
+            *t -= column.eta * g;
         }
-        if out_of_bounds(&theta) {
-            return OrbitColumn {
-                eta,
-                start,
-                points: Vec::new(),
-                diverged: true,
-            };
-        }
-        if k >= options.transient {
-            points.push(theta.clone());
+        if record(&mut lane, &theta, &mut column, options) {
+            break;
         }
     }
-    OrbitColumn {
-        eta,
-        start,
-        points,
-        diverged: false,
+    column
+}
+
+/// The tasks of a range, for [`lockstep::run`]: their starts, η, and columns.
+struct TaskLanes<'a> {
+    starts: &'a [Vec<f64>],
+    first_task: usize,
+    options: &'a OrbitDiagramOptions,
+    columns: Vec<OrbitColumn>,
+}
+
+impl lockstep::Lanes for TaskLanes<'_> {
+    type Lane = OrbitLane;
+    fn count(&self) -> usize {
+        self.columns.len()
+    }
+    fn new_lane(&self) -> OrbitLane {
+        OrbitLane::default()
+    }
+    fn start(&self, index: usize, theta: &mut [f64], lane: &mut OrbitLane) {
+        theta.copy_from_slice(&self.starts[(self.first_task + index) % self.starts.len()]);
+        *lane = OrbitLane::default();
+    }
+    fn eta(&self, index: usize) -> f64 {
+        self.columns[index].eta
+    }
+    fn after_step(&mut self, index: usize, theta: &[f64], lane: &mut OrbitLane) -> bool {
+        record(lane, theta, &mut self.columns[index], self.options)
     }
 }
 

@@ -5,6 +5,7 @@ mod support;
 mod central_flow;
 mod errors;
 mod finite_difference;
+mod lane_engines;
 mod linearization;
 mod lyapunov_accuracy;
 mod period_doubling;

@@ -1,0 +1,256 @@
+//! One lane: a GD trajectory of a sweep (a start of a basin map, an (η, start) of an orbit
+//! diagram, an (η, x₀) of the 1-D maps), told after each step whether it has ended. What a
+//! lane is lives here once: the escape test, Brent's search for an exact repeat, the
+//! collection of the cycle found, its reduction to a fixed point or a period, and the step
+//! budget. The schedulers only decide which lanes step when: `basins.rs` interleaves the
+//! lanes of a row on one thread, `lockstep.rs` steps a batch of lanes through one batched
+//! gradient call, `orbit_diagram.rs` runs one lane per task, and `crate::scalar_map` runs
+//! 1-D lanes (one by one with [`CycleSearch`], or a row at a time by chunks, its vectorized
+//! loop writing the same escape test as `|x| ≤ bound`); the results are the same bits under
+//! each.
+//!
+//! Two divergence rules exist, each for a reason. A lane has escaped when a coordinate is NaN
+//! or |θᵢ| exceeds the bound (10⁶ by default): the rule of SPEC W1 and W5, so that maps and
+//! diagrams count what the peers count. A single run (`run_gd`) has diverged when ‖θ‖₂
+//! exceeds `RunConfig::divergence_bound` (10¹²): a run is classified afterwards and keeps the
+//! norm it reports.
+
+use crate::period::reduced_period;
+use serde::{Deserialize, Serialize};
+
+/// Settings of the basin lanes.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub struct BasinOptions {
+    /// Step budget per start.
+    pub max_iterations: usize,
+    /// |θᵢ| beyond which a lane is diverged.
+    pub divergence_bound: f64,
+    /// Longest period labeled as an orbit (longer cycles are unresolved).
+    pub max_period: usize,
+    /// Points of a cycle within this (largest coordinate difference) are one point: a cycle
+    /// whose points all lie this close is a fixed point, and fixed points this close are one
+    /// attractor. SPEC W5 classifies at 1e-6.
+    pub merge_tolerance: f64,
+}
+
+impl Default for BasinOptions {
+    /// 2000 steps, divergence beyond 10⁶, periods up to 64, merge within 1e-6 (SPEC W5).
+    fn default() -> Self {
+        Self {
+            max_iterations: 2000,
+            divergence_bound: 1e6,
+            max_period: 64,
+            merge_tolerance: 1e-6,
+        }
+    }
+}
+
+/// How one lane ended (before the attractors are labeled across the map).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub enum LaneEnd {
+    /// A cycle whose points lie within the merge tolerance: the point reached.
+    FixedPoint(Vec<f64>),
+    /// A cycle of this (reduced) period.
+    Periodic(usize),
+    /// No repeat within the budget, or a cycle longer than `max_period`.
+    Unresolved,
+    /// The lane left the bound or the finite numbers.
+    Diverged,
+}
+
+/// Whether a lane has escaped: a coordinate is NaN or beyond `bound` in absolute value.
+#[inline(always)]
+pub(crate) fn escaped(theta: &[f64], bound: f64) -> bool {
+    theta.iter().any(|x| x.is_nan() || x.abs() > bound)
+}
+
+/// A lane's state storage: a `Vec` in any dimension, or an array when the dimension is known
+/// at compile time (d ≤ 4), so that the compiler sees the length in the hot loop.
+pub(crate) trait State: AsRef<[f64]> + AsMut<[f64]> {
+    fn zeros(d: usize) -> Self;
+}
+
+impl State for Vec<f64> {
+    fn zeros(d: usize) -> Self {
+        vec![0.0; d]
+    }
+}
+
+impl<const N: usize> State for [f64; N] {
+    fn zeros(_: usize) -> Self {
+        [0.0; N]
+    }
+}
+
+/// Brent's search for an exact repeat along one lane: the state is compared with a tortoise
+/// that jumps to the current state at powers of two, so a cycle of length λ entered after μ
+/// steps is found within about μ + 2λ steps. A repeat is bitwise (−0 is not +0), so a lane
+/// stopped on one would have repeated forever.
+pub(crate) struct CycleSearch<S> {
+    tortoise: S,
+    power: usize,
+    length: usize,
+}
+
+impl<S: State> CycleSearch<S> {
+    /// A search in dimension `d`; [`CycleSearch::start`] sets it at a start.
+    pub(crate) fn new(d: usize) -> Self {
+        Self {
+            tortoise: S::zeros(d),
+            power: 1,
+            length: 0,
+        }
+    }
+
+    /// Starts afresh at `theta`.
+    pub(crate) fn start(&mut self, theta: &[f64]) {
+        self.tortoise.as_mut().copy_from_slice(theta);
+        (self.power, self.length) = (1, 0);
+    }
+
+    /// After a step to `theta`: `Some(λ)` when `theta` is bitwise the state λ steps back.
+    #[inline(always)]
+    pub(crate) fn observe(&mut self, theta: &[f64]) -> Option<usize> {
+        self.length += 1;
+        let tortoise = self.tortoise.as_ref();
+        // Float equality first (it vectorizes), then the bits (±0 are equal floats).
+        if theta == tortoise
+            && theta
+                .iter()
+                .zip(tortoise)
+                .all(|(a, b)| a.to_bits() == b.to_bits())
+        {
+            return Some(self.length);
+        }
+        if self.length == self.power {
+            self.tortoise.as_mut().copy_from_slice(theta);
+            self.power *= 2;
+            self.length = 0;
+        }
+        None
+    }
+}
+
+/// A basin lane between steps: searching for an exact repeat, or, once it found one of length
+/// λ, collecting the λ points of the cycle as it goes round it once more.
+pub(super) struct BasinLane<S> {
+    search: CycleSearch<S>,
+    /// Steps taken (the collection of a cycle's points is not counted).
+    step: usize,
+    /// The length of the cycle being collected, once one was found (0 before).
+    cycle: usize,
+    /// The points of the cycle (d coordinates each), while collecting.
+    orbit: Vec<f64>,
+}
+
+impl<S: State> BasinLane<S> {
+    /// A lane of dimension `d`; [`BasinLane::start`] sets it at a start.
+    pub(super) fn new(d: usize) -> Self {
+        Self {
+            search: CycleSearch::new(d),
+            step: 0,
+            cycle: 0,
+            orbit: Vec::new(),
+        }
+    }
+
+    /// Starts the lane afresh at `theta`.
+    pub(super) fn start(&mut self, theta: &[f64]) {
+        self.search.start(theta);
+        (self.step, self.cycle) = (0, 0);
+    }
+
+    /// The lane's end, if it has one, after the step that led to `theta`: it left the bound,
+    /// repeated (then its cycle's points are collected over the next steps), or spent the
+    /// budget; with the steps taken. (`theta` is the lane's own storage where it has one, so
+    /// that its length is known to the compiler in the hot loop.)
+    #[inline(always)]
+    pub(super) fn after_step<T: AsRef<[f64]> + ?Sized>(
+        &mut self,
+        theta: &T,
+        options: &BasinOptions,
+    ) -> Option<(LaneEnd, u64)> {
+        let theta = theta.as_ref();
+        let d = theta.len();
+        if self.cycle > 0 {
+            self.orbit.extend_from_slice(theta);
+            return (self.orbit.len() == self.cycle * d)
+                .then(|| (end_of_cycle(&self.orbit, d, options), self.step as u64));
+        }
+        self.step += 1;
+        if escaped(theta, options.divergence_bound) {
+            return Some((LaneEnd::Diverged, self.step as u64));
+        }
+        if let Some(length) = self.search.observe(theta) {
+            if length > options.max_period {
+                return Some((LaneEnd::Unresolved, self.step as u64));
+            }
+            self.orbit.clear();
+            self.orbit.extend_from_slice(theta);
+            if length == 1 {
+                return Some((end_of_cycle(&self.orbit, d, options), self.step as u64));
+            }
+            self.cycle = length;
+            return None;
+        }
+        (self.step >= options.max_iterations).then_some((LaneEnd::Unresolved, self.step as u64))
+    }
+}
+
+/// The end of a lane whose state repeated: `orbit` holds the cycle's points (d coordinates
+/// each, in the order visited). A fixed point when every point lies within the merge tolerance
+/// of the first, else an orbit of its reduced period.
+fn end_of_cycle(orbit: &[f64], d: usize, options: &BasinOptions) -> LaneEnd {
+    let length = orbit.len() / d;
+    let point = |k: usize| &orbit[(k % length) * d..(k % length + 1) * d];
+    let close = |a: &[f64], b: &[f64]| {
+        a.iter()
+            .zip(b)
+            .all(|(x, y)| (x - y).abs() <= options.merge_tolerance)
+    };
+    match reduced_period(length, options.max_period, |k| {
+        (0..length).all(|i| close(point(i), point(i + k)))
+    }) {
+        Some(1) => LaneEnd::FixedPoint(point(0).to_vec()),
+        Some(period) => LaneEnd::Periodic(period),
+        None => LaneEnd::Periodic(length),
+    }
+}
+
+/// An orbit-diagram lane between steps: how many it has taken.
+#[derive(Clone, Copy, Debug, Default)]
+pub(super) struct OrbitLane {
+    taken: usize,
+}
+
+/// What an orbit lane does with the state a step led to.
+pub(super) enum OrbitStep {
+    /// Escaped: the column is diverged and keeps no points.
+    Escaped,
+    /// Past the transient: the state is one of the column's points.
+    Keep,
+    /// Still in the transient.
+    Discard,
+}
+
+impl OrbitLane {
+    /// The verdict on `theta`, reached by this lane's next step, and whether the lane is done
+    /// (escaped, or `transient + points` steps taken).
+    #[inline]
+    pub(super) fn after_step(
+        &mut self,
+        theta: &[f64],
+        transient: usize,
+        points: usize,
+        bound: f64,
+    ) -> (OrbitStep, bool) {
+        self.taken += 1;
+        if escaped(theta, bound) {
+            (OrbitStep::Escaped, true)
+        } else if self.taken > transient {
+            (OrbitStep::Keep, self.taken == transient + points)
+        } else {
+            (OrbitStep::Discard, false)
+        }
+    }
+}
