@@ -58,12 +58,12 @@ def main():
         at = stepsize.stability(f, end.point)
         ends[eta] = (end, at)
         print(f"η = {eta}: {end}")
-        print(f"  loss {end.loss:.3g}, λmax = {at.sharpness.lambda_max:.4g} against 2/η = {2 / eta:.4g}")
+        print(f"  loss {end.loss:.3g}, λmax = {at.sharpness:.4g} against 2/η = {2 / eta:.4g}")
     (small, at_small), (large, at_large) = ends[0.1], ends[0.6]
     # The small step settles where λmax ≫ 2/0.6: GD at η = 0.6 cannot converge there, and ends
     # in a flatter region, at the edge of stability λmax ≈ 2/η.
-    assert at_small.sharpness.lambda_max > 2 / 0.6
-    assert at_large.sharpness.lambda_max <= 2 / 0.6 * 1.01
+    assert at_small.sharpness > 2 / 0.6
+    assert at_large.sharpness <= 2 / 0.6 * 1.01
 
     # Sharpness along training, against 2/η (dashed).
     runs = [stepsize.sharpness_along(f, theta0, eta, steps=1000, every=25) for eta in (0.1, 0.6)]
@@ -74,7 +74,7 @@ def main():
 
     # A 1-D slice through the small-step minimum along its top Hessian eigenvector: its
     # curvature at 0 is λmax, so its 2/λmax line is the minimum's.
-    v = at_small.sharpness.top_eigenvector
+    v = at_small.extremes.top_eigenvector
     center = jnp.asarray(small.point)
     direction = jnp.asarray(v)
     g = stepsize.from_jax(lambda a: mlp_loss(center + a[0] * direction), 1)

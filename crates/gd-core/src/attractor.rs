@@ -48,14 +48,27 @@ pub enum Attractor {
     },
 }
 
+/// The names of the four kinds of end, one vocabulary for a run's [`Attractor`], a basin
+/// map's attractors and a lane's end, from gd-core to the command's JSON and Python's results.
+pub mod end_kind {
+    /// A fixed point (period 1).
+    pub const FIXED_POINT: &str = "fixed_point";
+    /// A periodic orbit of period k ≥ 2.
+    pub const PERIODIC: &str = "periodic";
+    /// The trajectory left the bound or the finite numbers.
+    pub const DIVERGED: &str = "diverged";
+    /// None of these within the budget.
+    pub const UNRESOLVED: &str = "unresolved";
+}
+
 impl Attractor {
-    /// A short name: `fixed_point`, `periodic`, `diverged` or `unresolved`.
+    /// A short name: `fixed_point`, `periodic`, `diverged` or `unresolved` ([`end_kind`]).
     pub fn kind(&self) -> &'static str {
         match self {
-            Self::FixedPoint { .. } => "fixed_point",
-            Self::Periodic { .. } => "periodic",
-            Self::Diverged { .. } => "diverged",
-            Self::Unresolved { .. } => "unresolved",
+            Self::FixedPoint { .. } => end_kind::FIXED_POINT,
+            Self::Periodic { .. } => end_kind::PERIODIC,
+            Self::Diverged { .. } => end_kind::DIVERGED,
+            Self::Unresolved { .. } => end_kind::UNRESOLVED,
         }
     }
 

@@ -46,7 +46,7 @@ mod sweep;
 mod third_derivative;
 pub mod vector;
 
-pub use attractor::Attractor;
+pub use attractor::{Attractor, end_kind};
 pub use autodiff::{Autodiff, AutodiffWorkspace, Loss};
 pub use closure_objective::{ClosureWorkspace, FromClosures, hvp_by_central_difference};
 pub use error::{CoreError, Result};

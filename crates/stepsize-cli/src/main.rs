@@ -7,9 +7,11 @@
 mod output;
 
 use clap::{Parser, Subcommand};
-use gd_core::analyses::{BoundaryOptions, attractor_of, stability, stability_boundary};
+use gd_core::Attractor;
+use gd_core::analyses::{
+    BoundaryOptions, attractor_of, end_stability, stability, stability_boundary,
+};
 use gd_core::shard_file;
-use gd_core::{Attractor, floquet_multipliers};
 use indicatif::{ProgressBar, ProgressStyle};
 use std::io::IsTerminal;
 use std::path::PathBuf;
@@ -37,7 +39,7 @@ struct Cli {
 #[allow(clippy::large_enum_variant)]
 #[derive(Subcommand)]
 enum Command {
-    /// Where GD from θ₀ at η ends: class, point or orbit, period, multipliers or Lyapunov exponent.
+    /// Where GD from θ₀ at η ends: kind, point or orbit, period, multipliers or Lyapunov exponent.
     Run {
         /// The loss, e.g. "(x^2-1)^2 + 2*(y^2-1)^2 + 0.5*x*y".
         #[arg(long)]
@@ -532,27 +534,19 @@ fn run_command(loss: &str, theta0: &str, eta: &str, json: bool) -> Result<(), Cl
     let f = Formula::parse(loss, theta0.len())?;
     let t = attractor_of(&f, &theta0, eta)?;
     let state = t.final_state.as_ref();
+    let end = end_stability(&f, &t.attractor, eta)?;
     let mut report = serde_json::json!({
-        "class": t.attractor.kind(),
+        "kind": t.attractor.kind(),
         "steps": t.iterations,
         "loss": state.map(|s| s.loss),
+        "period": t.attractor.period(),
+        "multipliers": end.as_ref().map(|e| &e.multipliers),
+        "spectral_radius": end.as_ref().map(|e| e.spectral_radius),
+        "stability": end.as_ref().map(|e| e.stability),
     });
     match &t.attractor {
-        Attractor::FixedPoint { point, .. } => {
-            let s = stability(&f, point, Some(eta))?;
-            report["point"] = serde_json::json!(point);
-            report["period"] = serde_json::json!(1);
-            report["spectral_radius"] =
-                serde_json::json!(s.at_eta.as_ref().map(|l| l.spectral_radius));
-            report["stability"] = serde_json::json!(s.at_eta.as_ref().map(|l| l.stability));
-        }
-        Attractor::Periodic { period, orbit, .. } => {
-            let floquet = floquet_multipliers(&f, orbit, eta, gd_core::DEFAULT_MARGINAL_TOLERANCE)?;
-            report["period"] = serde_json::json!(period);
-            report["orbit"] = serde_json::json!(orbit);
-            report["floquet_multipliers"] = serde_json::json!(floquet.multipliers);
-            report["stability"] = serde_json::json!(floquet.stability);
-        }
+        Attractor::FixedPoint { point, .. } => report["point"] = serde_json::json!(point),
+        Attractor::Periodic { orbit, .. } => report["orbit"] = serde_json::json!(orbit),
         Attractor::Diverged { at_iteration } => {
             report["diverged_at"] = serde_json::json!(at_iteration);
         }

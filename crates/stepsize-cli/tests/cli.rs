@@ -37,12 +37,12 @@ fn run_stability_and_boundary_answer_for_a_formula() {
     let run = json(&stepsize(&[
         "run", "--loss", W5, "--theta0", "0.9,-1.1", "--eta", "0.12", "--json",
     ]));
-    assert_eq!(run["class"], "periodic");
+    assert_eq!(run["kind"], "periodic");
     assert_eq!(run["period"], 2);
     let run = json(&stepsize(&[
         "run", "--loss", W5, "--theta0", "0.9,-1.1", "--eta", "0.05", "--json",
     ]));
-    assert_eq!(run["class"], "fixed_point");
+    assert_eq!(run["kind"], "fixed_point");
     assert_eq!(run["stability"], "Stable");
     let s = json(&stepsize(&[
         "stability",

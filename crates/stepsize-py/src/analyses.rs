@@ -5,22 +5,18 @@
 use crate::arrays::{to_numpy, to_numpy_matrix, value_error};
 use crate::objective::{Objective, with_objective};
 use gd_core::analyses::{
-    BoundaryOptions, CentralFlowOptions, CentralFlowSample, SharpnessAlong, SharpnessAlongOptions,
-    central_flow, sharpness_along, stability, stability_boundary, summarize,
+    BoundaryOptions, CentralFlowOptions, CentralFlowSample, EndStability, SharpnessAlong,
+    SharpnessAlongOptions, central_flow, end_stability, sharpness_along, stability,
+    stability_boundary, summarize,
 };
 use gd_core::{
-    Attractor, DEFAULT_MARGINAL_TOLERANCE, ExtremeEigenvalues, Linearization, Objective as _,
-    RunConfig, Schedule, Stability, Trajectory, extreme_eigenvalues, floquet_multipliers,
-    linearize, run_gd,
+    Attractor, ExtremeEigenvalues, Linearization, RunConfig, Schedule, Stability, Trajectory,
+    extreme_eigenvalues, run_gd,
 };
 use numpy::{PyArray1, PyArray2};
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
-
-/// The largest dimension for which `run` computes Floquet multipliers (a dense Hessian per
-/// orbit point and a general eigenproblem).
-const FLOQUET_MAX_DIM: usize = 64;
 
 /// The most threads a call may ask for.
 const MAX_THREADS: usize = 1024;
@@ -79,19 +75,10 @@ fn extremes_dict<'py>(py: Python<'py>, e: &ExtremeEigenvalues) -> PyResult<Bound
     Ok(d)
 }
 
-/// The end of a run, with its Floquet multipliers (d ≤ 64) or spectral radius, or its
-/// Lyapunov exponent.
+/// The end of a run and its stability at η (`gd_core::analyses::end_stability`).
 struct RunEnd {
     trajectory: Trajectory,
-    multipliers: Option<Multipliers>,
-}
-
-/// Floquet multipliers (re, im) by decreasing modulus (empty when only the spectral radius
-/// was computed), the spectral radius and the verdict.
-struct Multipliers {
-    values: Vec<(f64, f64)>,
-    spectral_radius: f64,
-    stability: Stability,
+    stability: Option<EndStability>,
 }
 
 /// Where GD from θ₀ at η ends.
@@ -120,35 +107,10 @@ pub fn _run<'py>(
         with_objective!(inner, stop = &watch.stop, |o| {
             let schedule = Schedule::constant(eta).map_err(value_error)?;
             let trajectory = run_gd(o, &theta0, schedule, &config).map_err(value_error)?;
-            let orbit = match &trajectory.attractor {
-                Attractor::FixedPoint { point, .. } => Some(vec![point.clone()]),
-                Attractor::Periodic { orbit, .. } => Some(orbit.clone()),
-                _ => None,
-            };
-            let multipliers = match orbit {
-                Some(orbit) if o.dim() <= FLOQUET_MAX_DIM => {
-                    floquet_multipliers(o, &orbit, eta, DEFAULT_MARGINAL_TOLERANCE)
-                        .ok()
-                        .map(|f| Multipliers {
-                            values: f.multipliers.iter().map(|z| (z.re, z.im)).collect(),
-                            spectral_radius: f.spectral_radius,
-                            stability: f.stability,
-                        })
-                }
-                Some(orbit) if orbit.len() == 1 => {
-                    linearize(o, &orbit[0], eta, DEFAULT_MARGINAL_TOLERANCE)
-                        .ok()
-                        .map(|l| Multipliers {
-                            values: Vec::new(),
-                            spectral_radius: l.spectral_radius,
-                            stability: l.stability,
-                        })
-                }
-                _ => None,
-            };
+            let stability = end_stability(o, &trajectory.attractor, eta).map_err(value_error)?;
             Ok(RunEnd {
                 trajectory,
-                multipliers,
+                stability,
             })
         })
     })?;
@@ -184,10 +146,11 @@ pub fn _run<'py>(
             d.set_item("gradient_norm", py.None())?;
         }
     }
-    match &end.multipliers {
+    match &end.stability {
         Some(m) => {
-            let re: Vec<f64> = m.values.iter().map(|z| z.0).collect();
-            let im: Vec<f64> = m.values.iter().map(|z| z.1).collect();
+            let multipliers = m.multipliers.as_deref().unwrap_or_default();
+            let re: Vec<f64> = multipliers.iter().map(|z| z.re).collect();
+            let im: Vec<f64> = multipliers.iter().map(|z| z.im).collect();
             d.set_item("multipliers_re", to_numpy(py, &re))?;
             d.set_item("multipliers_im", to_numpy(py, &im))?;
             d.set_item("spectral_radius", m.spectral_radius)?;

@@ -333,25 +333,17 @@ fn basins_dict<'py>(py: Python<'py>, map: &BasinMap) -> PyResult<Bound<'py, PyDi
     let attractors = PyList::empty(py);
     for a in &map.attractors {
         let ad = PyDict::new(py);
-        match a {
-            BasinAttractor::FixedPoint {
-                point,
-                loss,
-                linearization,
-            } => {
-                ad.set_item("kind", "fixed_point")?;
-                ad.set_item("period", 1)?;
-                ad.set_item("point", to_numpy(py, point))?;
-                ad.set_item("loss", *loss)?;
-                ad.set_item("linearization", linearization_dict(py, linearization)?)?;
-            }
-            BasinAttractor::Periodic { period } => {
-                ad.set_item("kind", "periodic")?;
-                ad.set_item("period", *period)?;
-            }
-            BasinAttractor::Unresolved => ad.set_item("kind", "unresolved")?,
-            BasinAttractor::Diverged => ad.set_item("kind", "diverged")?,
-            _ => ad.set_item("kind", "other")?,
+        ad.set_item("kind", a.kind())?;
+        ad.set_item("period", a.period())?;
+        if let BasinAttractor::FixedPoint {
+            point,
+            loss,
+            linearization,
+        } = a
+        {
+            ad.set_item("point", to_numpy(py, point))?;
+            ad.set_item("loss", *loss)?;
+            ad.set_item("linearization", linearization_dict(py, linearization)?)?;
         }
         attractors.append(ad)?;
     }

@@ -5,6 +5,7 @@
 use super::Progress;
 use super::axis::Axis;
 use super::lane::{BasinLane, BasinOptions, LaneEnd, State};
+use crate::attractor::end_kind;
 
 use super::lockstep;
 use crate::error::{Result, check_dimension, check_finite, out_of_range, validate_eta};
@@ -67,6 +68,27 @@ pub enum BasinAttractor {
     Unresolved,
     /// The lane left the bound or the finite numbers.
     Diverged,
+}
+
+impl BasinAttractor {
+    /// Its kind, in the names of [`crate::end_kind`].
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Self::FixedPoint { .. } => end_kind::FIXED_POINT,
+            Self::Periodic { .. } => end_kind::PERIODIC,
+            Self::Unresolved => end_kind::UNRESOLVED,
+            Self::Diverged => end_kind::DIVERGED,
+        }
+    }
+
+    /// The period: 1 for a fixed point, k for an orbit, `None` otherwise.
+    pub fn period(&self) -> Option<usize> {
+        match self {
+            Self::FixedPoint { .. } => Some(1),
+            Self::Periodic { period } => Some(*period),
+            _ => None,
+        }
+    }
 }
 
 /// A labeled basin map.

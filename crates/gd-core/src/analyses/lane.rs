@@ -15,6 +15,7 @@
 //! exceeds `RunConfig::divergence_bound` (10¹²): a run is classified afterwards and keeps the
 //! norm it reports.
 
+use crate::attractor::end_kind;
 use crate::period::reduced_period;
 use serde::{Deserialize, Serialize};
 
@@ -56,6 +57,27 @@ pub enum LaneEnd {
     Unresolved,
     /// The lane left the bound or the finite numbers.
     Diverged,
+}
+
+impl LaneEnd {
+    /// Its kind, in the names of [`crate::end_kind`].
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Self::FixedPoint(_) => end_kind::FIXED_POINT,
+            Self::Periodic(_) => end_kind::PERIODIC,
+            Self::Unresolved => end_kind::UNRESOLVED,
+            Self::Diverged => end_kind::DIVERGED,
+        }
+    }
+
+    /// The period: 1 for a fixed point, k for an orbit, `None` otherwise.
+    pub fn period(&self) -> Option<usize> {
+        match self {
+            Self::FixedPoint(_) => Some(1),
+            Self::Periodic(k) => Some(*k),
+            _ => None,
+        }
+    }
 }
 
 /// Whether a lane has escaped: a coordinate is NaN or beyond `bound` in absolute value.

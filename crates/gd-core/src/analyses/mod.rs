@@ -26,7 +26,9 @@ pub use central_flow::{
     CentralFlowSample, FlowClaim, SETTLE_STEPS, central_flow,
 };
 pub use edge_of_stability::{EdgeOfStability, Sharpening, Spread, edge_of_stability, summarize};
-pub use end_state::{attractor_of, run_config_for_analysis};
+pub use end_state::{
+    EndStability, FLOQUET_MAX_DIM, attractor_of, end_stability, run_config_for_analysis,
+};
 pub use lane::{BasinOptions, LaneEnd};
 pub use orbit_diagram::{
     Minimum, OrbitColumn, OrbitDiagram, OrbitDiagramOptions, orbit_columns, orbit_diagram,

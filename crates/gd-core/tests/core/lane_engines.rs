@@ -196,3 +196,49 @@ fn one_dimensional_lanes_end_as_the_basin_lanes_of_dimension_one() {
     }
     assert!(compared >= 16, "only {compared} lanes reached a cycle");
 }
+
+#[test]
+fn a_run_and_the_basin_map_name_the_same_ends_alike() {
+    // One vocabulary (`gd_core::end_kind`): from each start of a row, the run's attractor and
+    // the map's label have the same kind and period, except where the map's 2000-step budget
+    // ends before the run's 10⁵ steps resolve the lane.
+    use gd_core::analyses::{attractor_of, basins};
+    let (d, eta) = (3, 0.24);
+    let f = Autodiff::new(CoupledWells(d));
+    let plane = plane(d, 24);
+    let map = basins(&f, eta, &plane, &BasinOptions::default(), None).unwrap();
+    let mut compared = 0;
+    for column in 0..24 {
+        let theta0: Vec<f64> = (0..d)
+            .map(|k| plane.s.value(column) * plane.u[k] + plane.t.value(5) * plane.v[k])
+            .collect();
+        let run = attractor_of(&f, &theta0, eta).unwrap().attractor;
+        let label = map.labels[5 * 24 + column] as usize;
+        let lane = &map.attractors[label];
+        if lane.kind() == gd_core::end_kind::UNRESOLVED {
+            continue;
+        }
+        assert_eq!(
+            run.kind(),
+            lane.kind(),
+            "column {column}: {run:?} vs {lane:?}"
+        );
+        assert_eq!(run.period(), lane.period(), "column {column}");
+        compared += 1;
+    }
+    assert!(compared >= 12, "only {compared} starts compared");
+    for end in [
+        LaneEnd::FixedPoint(vec![0.0]),
+        LaneEnd::Periodic(3),
+        LaneEnd::Unresolved,
+        LaneEnd::Diverged,
+    ] {
+        let expected = match end {
+            LaneEnd::FixedPoint(_) => "fixed_point",
+            LaneEnd::Periodic(_) => "periodic",
+            LaneEnd::Unresolved => "unresolved",
+            LaneEnd::Diverged => "diverged",
+        };
+        assert_eq!(end.kind(), expected);
+    }
+}

@@ -118,14 +118,20 @@ class Stability(_Short):
     loss: float
     gradient_norm: float
     max_stable_step: Optional[float]
-    sharpness: Sharpness
+    extremes: Sharpness
     at_eta: Optional[Linearization]
 
-    _shown = ("loss", "gradient_norm", "max_stable_step", "sharpness", "at_eta")
+    _shown = ("loss", "gradient_norm", "max_stable_step", "extremes", "at_eta")
+
+    @property
+    def sharpness(self) -> float:
+        """λmax(∇²f) at the point (a float, as everywhere else; the solver's detail is in
+        ``extremes``)."""
+        return self.extremes.lambda_max
 
     @classmethod
     def _from(cls, d: dict) -> "Stability":
-        d["sharpness"] = _build(Sharpness, d.pop("extremes"))
+        d["extremes"] = _build(Sharpness, d["extremes"])
         d["at_eta"] = None if d["at_eta"] is None else _build(Linearization, d["at_eta"])
         return _build(cls, d)
 
