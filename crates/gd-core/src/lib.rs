@@ -73,7 +73,7 @@ pub use sharpness::{
 };
 pub use sweep::{
     DEFAULT_MEMORY_BUDGET, Grid, Shard, ShardResults, SweepOptions, merge_shards, read_shard,
-    sweep, sweep_shard, sweep_tasks, task_rng, write_shard,
+    starts_in_box, sweep, sweep_shard, sweep_tasks, task_rng, write_shard,
 };
 pub use third_derivative::{ThirdDerivativeScratch, third_derivative};
 /// The README's examples, compiled and run as doctests.

@@ -5,7 +5,7 @@
 //! sweep can be spread over a cluster's array jobs.
 
 use crate::error::{CoreError, Result, out_of_range};
-use rand::SeedableRng;
+use rand::{RngExt, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use rayon::prelude::*;
 use serde::de::DeserializeOwned;
@@ -22,6 +22,49 @@ pub fn task_rng(seed: u64, index: usize) -> ChaCha8Rng {
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
     rng.set_stream(index as u64);
     rng
+}
+
+/// The most starts [`starts_in_box`] draws (2²⁰), and the most numbers in all (2²⁷, 1 GiB).
+pub const MAX_BOX_STARTS: usize = 1 << 20;
+const MAX_BOX_NUMBERS: usize = 1 << 27;
+
+/// `count` starts uniform in [low, high]ᵈ, start i drawn from the stream
+/// [`task_rng`]`(seed, i)`: the same starts at any thread count and in any shard.
+pub fn starts_in_box(
+    count: usize,
+    dim: usize,
+    (low, high): (f64, f64),
+    seed: u64,
+) -> Result<Vec<Vec<f64>>> {
+    if !(low.is_finite() && high.is_finite() && low < high && high - low < f64::MAX) {
+        return Err(out_of_range(
+            "box",
+            format!("({low}, {high})"),
+            "finite low < high",
+        ));
+    }
+    if !(1..=MAX_BOX_STARTS).contains(&count) {
+        return Err(out_of_range(
+            "count",
+            count,
+            format!("1 to {MAX_BOX_STARTS}"),
+        ));
+    }
+    if count.saturating_mul(dim) > MAX_BOX_NUMBERS {
+        return Err(out_of_range(
+            "count",
+            count,
+            format!("count·d at most 2^27 numbers (d = {dim})"),
+        ));
+    }
+    Ok((0..count)
+        .map(|i| {
+            let mut rng = task_rng(seed, i);
+            (0..dim)
+                .map(|_| low + (high - low) * rng.random::<f64>())
+                .collect()
+        })
+        .collect())
 }
 
 /// A sweep's seed and memory limit.

@@ -17,23 +17,17 @@ use gd_core::analyses::{
 };
 use gd_core::shard_file::{self, ShardFile};
 use gd_core::{
-    Objective as _, RunConfig, Schedule, Shard, SweepOptions, Trajectory, run_gd, sweep, task_rng,
+    Objective as _, RunConfig, Schedule, Shard, SweepOptions, Trajectory, run_gd, starts_in_box,
+    sweep,
 };
 use numpy::{PyArray1, PyArrayMethods};
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList};
-use rand::RngExt;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicUsize, Ordering};
-
-/// The most starts `count` may draw.
-const MAX_COUNT: usize = 1 << 20;
-
-/// The most numbers (count · d) the drawn starts may hold.
-const MAX_START_NUMBERS: usize = 1 << 27;
 
 /// The most runs of one sweep.
 const MAX_RUNS: usize = 1 << 24;
@@ -395,7 +389,7 @@ pub fn _sweep<'py>(
     }
     let starts: Vec<Vec<f64>> = match (starts, count) {
         (Some(s), None) => s,
-        (None, Some(n)) => starts_in_box(n, dim, r#box, seed)?,
+        (None, Some(n)) => starts_in_box(n, dim, r#box, seed).map_err(value_error)?,
         _ => {
             return Err(PyValueError::new_err(
                 "give either starts (an n × d array) or count (starts drawn from the box)",
@@ -435,38 +429,6 @@ pub fn _sweep<'py>(
         return Ok(path.into_pyobject(py)?.into_any());
     }
     Ok(sweep_dict(py, dim, &setting, ends)?.into_any())
-}
-
-/// `n` starts uniform in [low, high]ᵈ, start i from the random stream (seed, i).
-fn starts_in_box(
-    n: usize,
-    dim: usize,
-    (low, high): (f64, f64),
-    seed: u64,
-) -> PyResult<Vec<Vec<f64>>> {
-    if !(low.is_finite() && high.is_finite() && low < high && high - low < f64::MAX) {
-        return Err(PyValueError::new_err(format!(
-            "box = ({low}, {high}) is not allowed: finite low < high"
-        )));
-    }
-    if !(1..=MAX_COUNT).contains(&n) {
-        return Err(PyValueError::new_err(format!(
-            "count = {n} is not allowed: 1 to {MAX_COUNT}"
-        )));
-    }
-    if n.saturating_mul(dim) > MAX_START_NUMBERS {
-        return Err(PyValueError::new_err(format!(
-            "count = {n} is not allowed for d = {dim}: count·d at most 2^27 numbers"
-        )));
-    }
-    Ok((0..n)
-        .map(|i| {
-            let mut rng = task_rng(seed, i);
-            (0..dim)
-                .map(|_| low + (high - low) * rng.random::<f64>())
-                .collect()
-        })
-        .collect())
 }
 
 /// The runs `range` of a sweep (η outer, start inner), in order.
