@@ -41,6 +41,21 @@ fn extent(values: impl Iterator<Item = f64>, log: bool) -> (f64, f64) {
     }
 }
 
+/// The palette slot of line `i`: its own among the lines that are not references (in order),
+/// or, for a reference line, its run's.
+fn line_colour(figure: &Figure, i: usize) -> usize {
+    let own = |k: usize| {
+        figure.lines[..k]
+            .iter()
+            .filter(|s| s.reference_of.is_none())
+            .count()
+    };
+    match figure.lines[i].reference_of {
+        Some(run) if run < figure.lines.len() => own(run),
+        _ => own(i),
+    }
+}
+
 /// The SVG text of `figure` (800 × 560 px).
 pub fn render(figure: &Figure) -> Result<String, String> {
     let mut svg = String::new();
@@ -72,7 +87,8 @@ pub fn render(figure: &Figure) -> Result<String, String> {
                         && (!figure.log_y || y > 0.0)
                 };
                 for (i, s) in figure.lines.iter().enumerate() {
-                    let color = PALETTE[i % PALETTE.len()];
+                    let color = PALETTE[line_colour(figure, i) % PALETTE.len()];
+                    let width = if s.reference_of.is_some() { 1 } else { 2 };
                     let pts: Vec<(f64, f64)> =
                         s.x.iter()
                             .zip(&s.y)
@@ -80,11 +96,11 @@ pub fn render(figure: &Figure) -> Result<String, String> {
                             .filter(|(x, y)| ok(*x, *y))
                             .collect();
                     chart
-                        .draw_series(LineSeries::new(pts, color.stroke_width(2)))
+                        .draw_series(LineSeries::new(pts, color.stroke_width(width)))
                         .map_err(|e| e.to_string())?
                         .label(s.label.as_str())
                         .legend(move |(x, y)| {
-                            PathElement::new(vec![(x, y), (x + 18, y)], color.stroke_width(2))
+                            PathElement::new(vec![(x, y), (x + 18, y)], color.stroke_width(width))
                         });
                 }
                 for (i, s) in figure.points.iter().enumerate() {
@@ -134,4 +150,63 @@ pub fn render(figure: &Figure) -> Result<String, String> {
         root.present().map_err(|e| e.to_string())?;
     }
     Ok(svg)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::render;
+    use crate::report::{Figure, Series};
+
+    /// (stroke, stroke-width) of each polyline drawn in a palette colour (the series and
+    /// their legend entries, not the mesh), in document order.
+    fn strokes(svg: &str) -> Vec<(String, String)> {
+        let palette: Vec<String> = super::PALETTE
+            .iter()
+            .map(|c| format!("#{:02X}{:02X}{:02X}", c.0, c.1, c.2))
+            .collect();
+        svg.split("<polyline ")
+            .skip(1)
+            .map(|p| {
+                let attribute = |name: &str| {
+                    let at = p.find(&format!("{name}=\"")).unwrap() + name.len() + 2;
+                    p[at..at + p[at..].find('"').unwrap()].to_string()
+                };
+                (
+                    attribute("stroke").to_uppercase(),
+                    attribute("stroke-width"),
+                )
+            })
+            .filter(|(stroke, _)| palette.contains(stroke))
+            .collect()
+    }
+
+    #[test]
+    fn a_reference_line_is_drawn_in_its_runs_colour_and_thinner() {
+        let mut fig = Figure::new("pairs", "two runs and their 2/η", "step", "λmax");
+        let run = |k: f64| {
+            Series::new(
+                format!("eta = {k}"),
+                vec![0.0, 1.0, 2.0],
+                vec![k, k + 1.0, k],
+            )
+        };
+        let limit = |k: f64| Series::new(format!("2/eta = {k}"), vec![0.0, 2.0], vec![k, k]);
+        fig.lines.push(run(1.0));
+        fig.lines.push(limit(3.0).reference_of(0));
+        fig.lines.push(run(5.0));
+        fig.lines.push(limit(7.0).reference_of(2));
+        let svg = render(&fig).unwrap();
+        let drawn = strokes(&svg);
+        // The four series first, in order, then their legend entries.
+        assert!(drawn.len() >= 8, "{drawn:?}");
+        assert_eq!(drawn[1].0, drawn[0].0, "the first run's 2/η line");
+        assert_eq!(drawn[3].0, drawn[2].0, "the second run's 2/η line");
+        assert_ne!(drawn[0].0, drawn[2].0, "the two runs");
+        assert_eq!((drawn[0].1.as_str(), drawn[1].1.as_str()), ("2", "1"));
+        assert_eq!(
+            drawn[4..8],
+            drawn[..4],
+            "the legend pairs them the same way"
+        );
+    }
 }

@@ -105,6 +105,10 @@ pub struct Series {
     /// y values.
     #[serde(with = "crate::json_number::vector")]
     pub y: Vec<f64>,
+    /// For a reference line that belongs to a run (its 2/η, its bound): the index of that
+    /// run's series among the figure's lines, whose colour it is drawn in (thinner).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reference_of: Option<usize>,
 }
 
 impl Series {
@@ -114,6 +118,15 @@ impl Series {
             label: label.into(),
             x,
             y,
+            reference_of: None,
+        }
+    }
+
+    /// This series as the reference line of line `run` of its figure, drawn in its colour.
+    pub fn reference_of(self, run: usize) -> Self {
+        Self {
+            reference_of: Some(run),
+            ..self
         }
     }
 }

@@ -87,7 +87,8 @@ pub fn run(options: &RunOptions) -> Result<Report> {
         for row in run.rows {
             table.push(row);
         }
-        fig.lines.extend([run.curve, run.limit]);
+        let curve = fig.lines.len();
+        fig.lines.extend([run.curve, run.limit.reference_of(curve)]);
         finals.push(run.summary);
     }
     report.claims.extend(claims(&finals));
