@@ -1,16 +1,16 @@
 //! Basin maps of SPEC W5's loss at η = 0.10 and η = 0.12: at 0.12 the sharper (global) minima
 //! are linearly unstable and their basins turn into period-2 orbits, so the step size selects
-//! the minima. Writes `basins-eta-0.10.svg` and `basins-eta-0.12.svg`.
+//! the minima. Writes `basins-eta-0.10.{png,svg}` and `basins-eta-0.12.{png,svg}`.
 //!
 //! `cargo run --release --example basins_w5 [OUTPUT_FOLDER]`
 
 #[path = "support/output.rs"]
 mod output;
 
-use stepsize::dynamics::analyses::{Axis, BasinAttractor, BasinOptions, Plane, basins};
+use stepsize::dynamics::analyses::{Axis, BasinOptions, Plane, basins};
 use stepsize::dynamics::num_dual::DualNum;
 use stepsize::dynamics::{Autodiff, Loss};
-use stepsize_cli::svg;
+use stepsize_cli::sweeps;
 
 struct W5;
 
@@ -35,42 +35,19 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             None,
         )?;
         println!("η = {eta}:");
-        let legend: Vec<String> = map
-            .attractors
-            .iter()
-            .zip(&map.counts)
-            .map(|(a, n)| {
-                let what = match a {
-                    BasinAttractor::FixedPoint {
-                        point,
-                        linearization,
-                        ..
-                    } => format!(
-                        "({:+.2}, {:+.2}) {:?}",
-                        point[0], point[1], linearization.stability
-                    ),
-                    BasinAttractor::Periodic { period } => format!("period {period}"),
-                    BasinAttractor::Diverged => "diverged".into(),
-                    _ => "unresolved".into(),
-                };
-                println!("  {what}: {n} starts");
-                what
-            })
-            .collect();
-        let path = output::output_folder().join(format!("basins-eta-{eta:.2}.svg"));
-        let title = format!("where GD ends at η = {eta}");
-        std::fs::write(
-            &path,
-            svg::raster(
-                &title,
-                (-2.0, 2.0),
-                (-2.0, 2.0),
-                axis.len(),
-                &map.labels,
-                &legend,
-            ),
-        )?;
-        println!("  wrote {}", path.display());
+        for (a, n) in map.attractors.iter().zip(&map.counts) {
+            println!("  {}: {n} starts", sweeps::describe(a));
+        }
+        let name = format!("basins-eta-{eta:.2}");
+        let (image, picture) = sweeps::basin_picture(
+            &map,
+            &format!("where GD ends at η = {eta}"),
+            &format!("{name}.png"),
+        );
+        let folder = output::output_folder();
+        std::fs::write(folder.join(format!("{name}.png")), image)?;
+        std::fs::write(folder.join(format!("{name}.svg")), picture)?;
+        println!("  wrote {}", folder.join(format!("{name}.svg")).display());
     }
     Ok(())
 }

@@ -112,7 +112,7 @@ cat "$work"/stepsize-*.out
 [ -f "$work/merged/labels.bin" ] || { echo "end-to-end: the merge job wrote nothing" >&2; exit 1; }
 
 "$stepsize" basins --loss "$loss" --eta 0.12 --grid "$grid" --x=-2:2 --y=-2:2 --out "$work/whole" >/dev/null
-for f in labels.bin basins.json basins.svg; do
+for f in labels.bin basins.json basins.png basins.svg; do
     cmp "$work/whole/$f" "$work/merged/$f" || { echo "end-to-end: $f differs from the unsharded run" >&2; exit 1; }
 done
 echo "end-to-end: 4 Slurm array tasks merged equal the unsharded ${grid}x${grid} basin map byte for byte"

@@ -9,6 +9,7 @@ pub mod eos;
 pub mod error;
 pub mod formula;
 pub mod output_files;
+pub mod png;
 pub mod svg;
 pub mod sweeps;
 pub mod termination;

@@ -1,5 +1,5 @@
 //! A few lines of SVG: points with labeled vertical reference lines (orbit diagrams), and a
-//! raster of labeled cells with a legend (basin maps). Plain text; no fonts beyond the viewer's
+//! labelled map drawn from its PNG with a legend beside it (basin maps). Plain text; no fonts beyond the viewer's
 //! default, so the bytes depend on nothing but the data.
 
 use std::fmt::Write;
@@ -75,44 +75,71 @@ pub fn scatter(
     svg
 }
 
-/// A raster: `labels[j * columns + i]` drawn as cell (i, j), row 0 at the bottom, with a legend.
-pub fn raster(
-    title: &str,
-    x: (f64, f64),
-    y: (f64, f64),
-    columns: usize,
-    labels: &[u32],
-    legend: &[String],
-) -> String {
-    let rows = labels.len() / columns;
-    let (cw, ch) = (
-        (WIDTH - 2.0 * MARGIN - 160.0) / columns as f64,
-        (HEIGHT - 2.0 * MARGIN) / rows as f64,
+/// The side of a map's frame, its margins, and the legend's geometry (font size 11: a
+/// sans-serif glyph is at most about 0.6 em wide on average, so a line of n characters needs
+/// n · [`LEGEND_CHAR_WIDTH`] pixels).
+pub const MAP_SIDE: f64 = 400.0;
+const MAP_LEFT: f64 = 64.0;
+const MAP_TOP: f64 = 36.0;
+const MAP_BOTTOM: f64 = 44.0;
+/// Pixels between the frame and the legend, and per legend row.
+pub const LEGEND_GAP: f64 = 20.0;
+const LEGEND_ROW: f64 = 18.0;
+/// The width allowed per character of a legend line.
+pub const LEGEND_CHAR_WIDTH: f64 = 6.6;
+
+/// The colours of [`PALETTE`] as RGB bytes (the PNG's palette).
+pub fn palette_rgb() -> Vec<[u8; 3]> {
+    PALETTE
+        .iter()
+        .map(|hex| {
+            let byte = |k: usize| u8::from_str_radix(&hex[k..k + 2], 16).unwrap_or(0);
+            [byte(1), byte(3), byte(5)]
+        })
+        .collect()
+}
+
+/// A labelled map whose cells are the pixels of the PNG `image` (a file beside the SVG, one
+/// pixel per cell, label k in `PALETTE[k % 8]`): the image fills the axes' frame exactly, x
+/// from `x.0` to `x.1` and y from `y.0` (bottom) to `y.1`; the legend (one line per label, in
+/// label order) sits right of the frame, outside the data, on a canvas as wide as its longest
+/// line needs.
+pub fn map(title: &str, x: (f64, f64), y: (f64, f64), image: &str, legend: &[String]) -> String {
+    let longest = legend.iter().map(|t| t.chars().count()).max().unwrap_or(0);
+    let legend_x = MAP_LEFT + MAP_SIDE + LEGEND_GAP;
+    let width = (legend_x + 16.0 + longest as f64 * LEGEND_CHAR_WIDTH + 12.0).ceil();
+    let legend_height = LEGEND_ROW * legend.len() as f64;
+    let height = (MAP_TOP + MAP_SIDE.max(legend_height) + MAP_BOTTOM).ceil();
+    let (left, top, bottom) = (MAP_LEFT, MAP_TOP, MAP_TOP + MAP_SIDE);
+    let right = left + MAP_SIDE;
+    let mut svg = format!(
+        r#"<svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink" width="{width}" height="{height}" font-family="sans-serif"><rect width="100%" height="100%" fill="white"/><text x="{}" y="22" font-size="14" text-anchor="middle">{title}</text>"#,
+        left + MAP_SIDE / 2.0
     );
-    let mut svg = header(title);
-    axes(&mut svg, "x", "y", x, y);
-    for j in 0..rows {
-        for i in 0..columns {
-            let colour = PALETTE[labels[j * columns + i] as usize % PALETTE.len()];
-            let _ = write!(
-                svg,
-                r#"<rect x="{:.2}" y="{:.2}" width="{:.2}" height="{:.2}" fill="{colour}"/>"#,
-                MARGIN + i as f64 * cw,
-                HEIGHT - MARGIN - (j + 1) as f64 * ch,
-                cw + 0.05,
-                ch + 0.05
-            );
-        }
-    }
+    let _ = write!(
+        svg,
+        r#"<image x="{left}" y="{top}" width="{MAP_SIDE}" height="{MAP_SIDE}" preserveAspectRatio="none" style="image-rendering:pixelated" href="{image}" xlink:href="{image}"/><rect x="{left}" y="{top}" width="{MAP_SIDE}" height="{MAP_SIDE}" fill="none" stroke="black"/>"#
+    );
+    let _ = write!(
+        svg,
+        r##"<text x="{left}" y="{t}" font-size="11">{:.3}</text><text x="{right}" y="{t}" font-size="11" text-anchor="end">{:.3}</text><text x="{c}" y="{t}" font-size="12" text-anchor="middle">x</text><text x="{l}" y="{bottom}" font-size="11" text-anchor="end">{:.3}</text><text x="{l}" y="{ty}" font-size="11" text-anchor="end">{:.3}</text><text x="{l}" y="{mid}" font-size="12" text-anchor="end">y</text>"##,
+        x.0,
+        x.1,
+        y.0,
+        y.1,
+        t = bottom + 18.0,
+        c = left + MAP_SIDE / 2.0,
+        l = left - 6.0,
+        ty = top + 10.0,
+        mid = top + MAP_SIDE / 2.0,
+    );
     for (k, text) in legend.iter().enumerate() {
-        let yk = MARGIN + 18.0 * k as f64;
+        let yk = top + LEGEND_ROW * k as f64;
         let _ = write!(
             svg,
-            r#"<rect x="{0}" y="{1}" width="12" height="12" fill="{2}"/><text x="{3}" y="{4}" font-size="11">{text}</text>"#,
-            WIDTH - MARGIN - 150.0,
-            yk,
+            r#"<rect x="{legend_x}" y="{yk}" width="12" height="12" fill="{}"/><text x="{}" y="{}" font-size="11">{text}</text>"#,
             PALETTE[k % PALETTE.len()],
-            WIDTH - MARGIN - 134.0,
+            legend_x + 16.0,
             yk + 10.0
         );
     }

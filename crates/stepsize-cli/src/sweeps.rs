@@ -5,7 +5,7 @@
 
 use crate::error::CliError;
 use crate::formula::Formula;
-use crate::svg;
+use crate::{png, svg};
 use gd_core::Shard;
 use gd_core::analyses::{
     Axis, BasinAttractor, BasinMap, BasinOptions, BasinRow, OrbitColumn, OrbitDiagramOptions,
@@ -16,9 +16,6 @@ use std::path::Path;
 
 /// The largest basin map: 2¹⁴ × 2¹⁴ starts would need 1 GiB of labels.
 pub const MAX_GRID: usize = 1 << 13;
-
-/// The most cells drawn in an SVG basin map per axis (larger maps are subsampled).
-const SVG_CELLS: usize = 256;
 
 /// The step sizes, starts and options of an orbit diagram.
 type DiagramSetting = (Vec<f64>, Vec<Vec<f64>>, OrbitDiagramOptions);
@@ -333,17 +330,35 @@ fn eos_sweep_files(sweep: &Sweep, tasks: &[crate::eos::EosTask]) -> Vec<(&'stati
     ]
 }
 
+/// A basin map's picture: the PNG of its labels (one pixel per start, label k in
+/// `svg::PALETTE[k % 8]`) and the SVG that frames it with axes and a legend in words, which
+/// refers to the PNG as `png_name` (a file beside it).
+pub fn basin_picture(map: &BasinMap, title: &str, png_name: &str) -> (Vec<u8>, String) {
+    let (columns, rows) = (map.plane.s.len(), map.plane.t.len());
+    // The PNG's rows run top down; the map's row 0 is y's lowest value.
+    let image = png::palette_png(columns, rows, &svg::palette_rgb(), |i, j| {
+        (map.labels[(rows - 1 - j) * columns + i] as usize % svg::PALETTE.len()) as u8
+    });
+    let names: Vec<String> = map.attractors.iter().map(describe).collect();
+    let (x, y) = (map.plane.s.bounds(), map.plane.t.bounds());
+    (image, svg::map(title, x, y, png_name, &names))
+}
+
 /// What an attractor is, in words (for legends).
-fn describe(a: &BasinAttractor) -> String {
+pub fn describe(a: &BasinAttractor) -> String {
     match a {
         BasinAttractor::FixedPoint {
             point,
             linearization,
             ..
-        } => format!(
-            "({:+.4}, {:+.4}) {:?} at η",
-            point[0], point[1], linearization.stability
-        ),
+        } => {
+            let coordinates: Vec<String> = point.iter().map(|v| format!("{v:+.4}")).collect();
+            format!(
+                "({}) {:?} at η",
+                coordinates.join(", "),
+                linearization.stability
+            )
+        }
         BasinAttractor::Periodic { period } => format!("period-{period} orbits"),
         BasinAttractor::Diverged => "diverged".into(),
         _ => "unresolved (chaos or slow)".into(),
@@ -361,20 +376,12 @@ fn basin_files(sweep: &Sweep, map: &BasinMap, eta: f64) -> Vec<(&'static str, Ve
         }).collect::<Vec<_>>(),
         "steps_evaluated": map.steps_evaluated,
     });
-    let (columns, rows) = (map.plane.s.len(), map.plane.t.len());
-    let step = columns.div_ceil(SVG_CELLS).max(rows.div_ceil(SVG_CELLS));
-    let (sub_columns, sub_rows) = (columns.div_ceil(step), rows.div_ceil(step));
-    let sub: Vec<u32> = (0..sub_rows)
-        .flat_map(|j| (0..sub_columns).map(move |i| (j * step, i * step)))
-        .map(|(j, i)| map.labels[j * columns + i])
-        .collect();
-    let names: Vec<String> = map.attractors.iter().map(describe).collect();
-    let (x, y) = (map.plane.s.bounds(), map.plane.t.bounds());
     let title = format!("where GD ends at η = {eta}");
-    let picture = svg::raster(&title, x, y, sub_columns, &sub, &names);
+    let (image, picture) = basin_picture(map, &title, "basins.png");
     vec![
         ("labels.bin", labels),
         ("basins.json", pretty(&legend)),
+        ("basins.png", image),
         ("basins.svg", picture.into_bytes()),
     ]
 }

@@ -118,7 +118,10 @@ fn sharded_sweeps_merge_to_the_unsharded_output_byte_for_byte() {
         .into_iter()
         .map(|(n, _)| n)
         .collect();
-    assert_eq!(names, ["basins.json", "basins.svg", "labels.bin"]);
+    assert_eq!(
+        names,
+        ["basins.json", "basins.png", "basins.svg", "labels.bin"]
+    );
 
     let diagram = |out: &Path, shard: Option<&str>| {
         let out = out.to_str().unwrap().to_string();
@@ -759,7 +762,11 @@ fn a_full_disk_leaves_the_previous_output_intact_and_names_the_path() {
         "{}",
         String::from_utf8_lossy(&first.stderr)
     );
-    assert_eq!(before.len(), 3, "labels.bin, basins.json, basins.svg");
+    assert_eq!(
+        before.len(),
+        4,
+        "labels.bin, basins.json, basins.png, basins.svg"
+    );
     let stderr = String::from_utf8_lossy(&second.stderr);
     assert_eq!(second.status.code(), Some(1), "{stderr}");
     assert!(
@@ -767,4 +774,120 @@ fn a_full_disk_leaves_the_previous_output_intact_and_names_the_path() {
         "{stderr}"
     );
     assert_eq!(after, before, "the previous output changed");
+}
+
+/// The attributes of each SVG element of a name, in document order.
+fn elements(svg: &str, element: &str) -> Vec<std::collections::HashMap<String, String>> {
+    svg.split(&format!("<{element} "))
+        .skip(1)
+        .map(|e| {
+            let tag = &e[..e.find('>').unwrap_or(e.len())];
+            tag.split('"')
+                .collect::<Vec<_>>()
+                .chunks(2)
+                .filter(|pair| pair.len() == 2)
+                .map(|pair| {
+                    let name = pair[0].trim().trim_end_matches('=').to_string();
+                    (name, pair[1].to_string())
+                })
+                .collect()
+        })
+        .collect()
+}
+
+#[test]
+fn a_basin_map_fills_its_axes_with_the_legend_outside_and_a_png_of_one_pixel_per_start() {
+    // The map of issue 27: over 200² starts, its labels long ("(+1.0000, -1.0000) Stable at η").
+    let dir = scratch("basin-figure");
+    let out = stepsize(&[
+        "basins",
+        "--loss",
+        "(x^2-1)^2 + 2*(y^2-1)^2 + 0.5*x*y",
+        "--eta",
+        "0.12",
+        "--grid",
+        "200",
+        "--x=-2:2",
+        "--y=-2:2",
+        "--out",
+        dir.to_str().unwrap(),
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let svg = std::fs::read_to_string(dir.join("basins.svg")).unwrap();
+    let png = std::fs::read(dir.join("basins.png")).unwrap();
+    let number = |s: &str| s.parse::<f64>().unwrap();
+    // The PNG: one pixel per start.
+    assert_eq!(&png[12..16], b"IHDR");
+    let size = |k: usize| u32::from_be_bytes(png[16 + 4 * k..20 + 4 * k].try_into().unwrap());
+    assert_eq!((size(0), size(1)), (200, 200));
+    // The image and the frame are one rectangle: the map fills its axes.
+    let geometry = |e: &std::collections::HashMap<String, String>| -> Vec<f64> {
+        ["x", "y", "width", "height"]
+            .iter()
+            .map(|a| number(&e[*a]))
+            .collect()
+    };
+    let image = &elements(&svg, "image")[0];
+    let rects = elements(&svg, "rect");
+    let frame = rects
+        .iter()
+        .find(|r| r.get("fill").is_some_and(|f| f == "none"))
+        .expect("a frame");
+    assert_eq!(geometry(image), geometry(frame), "the map and its frame");
+    assert_eq!(image["href"], "basins.png");
+    let right = number(&image["x"]) + number(&image["width"]);
+    // The legend: every swatch right of the frame; every line within the canvas.
+    let width = number(&elements(&svg, "svg")[0]["width"]);
+    let swatches: Vec<f64> = rects
+        .iter()
+        .filter(|r| r.get("width").is_some_and(|w| w == "12"))
+        .map(|r| number(&r["x"]))
+        .collect();
+    let texts: Vec<(f64, &str)> = svg
+        .split("<text ")
+        .skip(1)
+        .map(|t| {
+            let x = t.split('"').nth(1).unwrap();
+            (
+                number(x),
+                &t[t.find('>').unwrap() + 1..t.find("</text>").unwrap()],
+            )
+        })
+        .collect();
+    // Legend lines are the texts right of the frame; none may start inside it.
+    let labels: Vec<(f64, &str)> = texts.iter().copied().filter(|(x, _)| *x > right).collect();
+    let inside = |(x, _): &(f64, &str)| *x > number(&image["x"]) + 1.0 && *x < right - 1.0;
+    assert!(
+        !texts
+            .iter()
+            .any(|t| inside(t) && !t.1.starts_with("where GD") && t.1 != "x"),
+        "a text inside the map: {texts:?}"
+    );
+    assert!(labels.len() >= 3, "{labels:?}");
+    assert_eq!(labels.len(), swatches.len(), "one swatch per legend line");
+    assert!(
+        labels.iter().any(|(_, l)| l.ends_with("Stable at η")),
+        "{labels:?}"
+    );
+    for x in &swatches {
+        assert!(
+            *x >= right + 10.0,
+            "a swatch at x = {x} overlaps the map (right {right})"
+        );
+    }
+    for (x, label) in &labels {
+        assert!(*x > right, "`{label}` starts inside the map");
+        let needed = x + label.chars().count() as f64 * stepsize_cli::svg::LEGEND_CHAR_WIDTH;
+        assert!(
+            needed <= width,
+            "`{label}` needs {needed} px of a {width} px canvas"
+        );
+    }
+    // Small: the cells are in the PNG, not in SVG rectangles.
+    assert!(svg.len() < 4096, "basins.svg is {} bytes", svg.len());
+    let _ = std::fs::remove_dir_all(&dir);
 }
