@@ -83,7 +83,10 @@ impl LaneEnd {
 /// Whether a lane has escaped: a coordinate is NaN or beyond `bound` in absolute value.
 #[inline(always)]
 pub(crate) fn escaped(theta: &[f64], bound: f64) -> bool {
-    theta.iter().any(|x| x.is_nan() || x.abs() > bound)
+    // One comparison per coordinate: NaN is unordered, so it escapes too.
+    theta
+        .iter()
+        .any(|x| x.abs().partial_cmp(&bound).is_none_or(|o| o.is_gt()))
 }
 
 /// A lane's state storage: a `Vec` in any dimension, or an array when the dimension is known
