@@ -2,8 +2,8 @@
 //! models; and the one-call analyses on SPEC W5's loss against the numbers SPEC fixes.
 
 use stepsize::dynamics::analyses::{
-    Axis, BasinAttractor, BasinOptions, BoundaryOptions, OrbitDiagramOptions, Plane, basins,
-    orbit_diagram, stability, stability_boundary,
+    Axis, BasinAttractor, BasinOptions, BoundaryOptions, Plane, basins, stability,
+    stability_boundary,
 };
 use stepsize::dynamics::finite_difference::FiniteDifferenceCheck;
 use stepsize::dynamics::num_dual::DualNum;
@@ -252,93 +252,4 @@ fn the_w5_basin_map_at_256_squared_matches_spec_and_thread_counts_agree() {
         "{}",
         map.steps_evaluated
     );
-}
-
-/// An objective that asks the sweeps for batched gradients (as the Python objectives do), so
-/// that they run their lockstep engine; the arithmetic is the wrapped objective's.
-struct Batched<O>(O, usize);
-impl<O: Objective> Objective for Batched<O> {
-    type Workspace = O::Workspace;
-    fn dim(&self) -> usize {
-        self.0.dim()
-    }
-    fn workspace(&self) -> Self::Workspace {
-        self.0.workspace()
-    }
-    fn loss(&self, theta: &[f64], ws: &mut Self::Workspace) -> f64 {
-        self.0.loss(theta, ws)
-    }
-    fn loss_and_gradient(&self, theta: &[f64], g: &mut [f64], ws: &mut Self::Workspace) -> f64 {
-        self.0.loss_and_gradient(theta, g, ws)
-    }
-    fn hessian_vector_product(&self, t: &[f64], v: &[f64], o: &mut [f64], ws: &mut O::Workspace) {
-        self.0.hessian_vector_product(t, v, o, ws)
-    }
-    fn batch_size(&self) -> Option<usize> {
-        Some(self.1)
-    }
-}
-
-#[test]
-fn lockstep_sweeps_through_batched_gradients_give_the_lane_engines_bits() {
-    // W5 at η = 0.12 has every kind of end (minima, period-2 orbits, divergence); a budget of
-    // 150 steps leaves some lanes unresolved, and a period cap of 2 turns longer cycles into
-    // unresolved ends as well. Batches of 1, 7 (lanes refill mid-row) and 4096 (all at once).
-    let axis = Axis::new(-2.0, 2.0, 48).unwrap();
-    let plane = Plane::xy(axis, axis);
-    let f = Autodiff::new(W5);
-    for options in [
-        BasinOptions::default(),
-        BasinOptions {
-            max_iterations: 150,
-            ..Default::default()
-        },
-        BasinOptions {
-            max_period: 2,
-            ..Default::default()
-        },
-        BasinOptions {
-            max_iterations: 0,
-            ..Default::default()
-        },
-    ] {
-        let lanes = basins(&f, 0.12, &plane, &options, None).unwrap();
-        if options.max_iterations > 0 {
-            assert!(
-                lanes.attractors.len() >= 3,
-                "{:?} {options:?}",
-                lanes.attractors
-            );
-        }
-        for batch in [1, 7, 4096] {
-            let lockstep = basins(
-                &Batched(Autodiff::new(W5), batch),
-                0.12,
-                &plane,
-                &options,
-                None,
-            );
-            assert_eq!(lockstep.unwrap(), lanes, "batch {batch}, {options:?}");
-        }
-    }
-    let etas: Vec<f64> = (0..12).map(|i| 0.05 + 0.02 * i as f64).collect();
-    let starts = vec![vec![0.3, -1.2], vec![1.9, 1.9], vec![-0.2, 0.9]];
-    let options = OrbitDiagramOptions {
-        transient: 200,
-        points: 16,
-        ..Default::default()
-    };
-    let lanes = orbit_diagram(&f, &etas, &starts, &options, None).unwrap();
-    assert!(lanes.columns.iter().any(|c| c.diverged));
-    assert!(lanes.columns.iter().any(|c| !c.diverged));
-    for batch in [1, 5, 100] {
-        let lockstep = orbit_diagram(
-            &Batched(Autodiff::new(W5), batch),
-            &etas,
-            &starts,
-            &options,
-            None,
-        );
-        assert_eq!(lockstep.unwrap(), lanes, "batch {batch}");
-    }
 }
