@@ -447,10 +447,8 @@ fn lockstep_rows<O: Objective>(
             }
         });
     }
-    lanes
-        .ends
-        .chunks(columns.max(1))
-        .map(<[(LaneEnd, u64)]>::to_vec)
+    let mut ends = lanes.ends.into_iter();
+    rows.map(|_| ends.by_ref().take(columns).collect())
         .collect()
 }
 
