@@ -3,37 +3,33 @@
 //! faer; and, when `PEER_PYTHON` names a Python with the peers' requirements, runs the fastest
 //! peers side by side through their own bench.py and prints the ratios.
 
+use crate::load_guard::{self, Runs, median};
 use crate::workloads::{W1, W2, W3, W4, W5Loss, W5Manual, WorkloadResult, w5};
 use gd_core::Autodiff;
 use std::path::Path;
 use std::time::Instant;
 
-/// Timed repetitions after one warm-up run (medians of 5, as the spec asks).
+/// Clean timed repetitions after one warm-up run (medians of 5, as the spec asks).
 const REPETITIONS: usize = 5;
 
-fn median(mut v: Vec<f64>) -> f64 {
-    v.sort_by(f64::total_cmp);
-    v[v.len() / 2]
-}
-
+/// A workload's warm-up run (timed alone: the first run a user waits for), then its guarded
+/// repetitions (`load_guard`), each checked to give the warm-up's bits.
 fn time<F: FnMut() -> gd_repro::Result<WorkloadResult>>(
     mut run: F,
-) -> gd_repro::Result<(f64, f64, WorkloadResult)> {
+) -> gd_repro::Result<(Runs, f64, WorkloadResult)> {
     let started = Instant::now();
     let first = run()?;
     let first_seconds = started.elapsed().as_secs_f64();
-    let mut seconds = Vec::with_capacity(REPETITIONS);
-    for _ in 0..REPETITIONS {
-        let t = Instant::now();
+    let runs = load_guard::repeat(REPETITIONS, || {
         let r = run()?;
-        seconds.push(t.elapsed().as_secs_f64());
         assert_eq!(
             r.check.to_bits(),
             first.check.to_bits(),
             "a workload must be deterministic"
         );
-    }
-    Ok((median(seconds), first_seconds, first))
+        Ok::<(), gd_repro::ReproError>(())
+    })?;
+    Ok((runs, first_seconds, first))
 }
 
 /// f64 GEMM rate of faer on 2048² matrices, with 1 and 2 threads (GFLOP/s).
@@ -87,10 +83,17 @@ fn gemm_rate_32() -> f64 {
 struct Line {
     workload: &'static str,
     variant: &'static str,
-    seconds: f64,
+    runs: Runs,
     first: f64,
-    process: f64,
+    process: Runs,
     result: WorkloadResult,
+}
+
+impl Line {
+    /// Whether every timed run and every process run of the line was clean.
+    fn clean(&self) -> bool {
+        self.runs.dirty_count() == 0 && self.process.dirty_count() == 0
+    }
 }
 
 /// The fastest peers of each formulation for W1–W5 (peers/RESULTS.md; PyTorch is never the
@@ -105,15 +108,25 @@ const PEERS: [(&str, &str); 7] = [
     ("W5", "jax:W5:manual"),
 ];
 
-/// A peer's medians over fresh processes: timed region and whole process.
+/// A peer's medians over fresh processes: timed region and whole process, with bench.py's
+/// count of clean and dirty runs.
 struct PeerMedian {
     spec: String,
     seconds: f64,
     process_seconds: f64,
+    clean_runs: u64,
+    dirty_runs: u64,
 }
 
-fn peer_medians(python: &str, peers_dir: &Path) -> Vec<PeerMedian> {
-    let specs: Vec<&str> = PEERS.iter().map(|p| p.1).collect();
+fn peer_medians(python: &str, peers_dir: &Path, selected: &Selection) -> Vec<PeerMedian> {
+    let specs: Vec<&str> = PEERS
+        .iter()
+        .filter(|p| selected.has(p.0))
+        .map(|p| p.1)
+        .collect();
+    if specs.is_empty() {
+        return Vec::new();
+    }
     let out = std::process::Command::new(python)
         .arg(peers_dir.join("bench.py"))
         .args(["-n", &REPETITIONS.to_string()])
@@ -133,6 +146,8 @@ fn peer_medians(python: &str, peers_dir: &Path) -> Vec<PeerMedian> {
                 spec: v.get("summary")?.as_str()?.to_string(),
                 seconds: v.get("median_seconds")?.as_f64()?,
                 process_seconds: v.get("median_wall_process")?.as_f64()?,
+                clean_runs: v.get("clean_runs")?.as_u64()?,
+                dirty_runs: v.get("dirty_runs")?.as_u64()?,
             })
         })
         .collect()
@@ -165,60 +180,110 @@ pub fn run_once(workload: &str) -> Result<f64, Box<dyn std::error::Error>> {
     Ok(result.check)
 }
 
-/// Median wall time of a fresh process that builds and runs `workload` once: what a user
-/// waits for from start to result.
-fn process_seconds(workload: &str) -> Result<f64, Box<dyn std::error::Error>> {
+/// Wall times of fresh processes that build and run `workload` once (what a user waits for
+/// from start to result), guarded against other load as the in-process runs are.
+fn process_runs(workload: &str) -> Result<Runs, Box<dyn std::error::Error>> {
     let exe = std::env::current_exe()?;
-    let mut seconds = Vec::with_capacity(REPETITIONS);
-    for _ in 0..REPETITIONS {
-        let t = Instant::now();
+    load_guard::repeat(REPETITIONS, || {
         let status = std::process::Command::new(&exe)
             .args(["bench-process", workload])
             .stdout(std::process::Stdio::null())
             .status()?;
-        seconds.push(t.elapsed().as_secs_f64());
-        if !status.success() {
-            return Err(format!("bench-process {workload} failed").into());
+        if status.success() {
+            Ok(())
+        } else {
+            Err(format!("bench-process {workload} failed").into())
         }
-    }
-    Ok(median(seconds))
+    })
 }
 
-/// Runs the benchmark; returns false if a check disagrees with the spec.
-pub fn run(root: &Path) -> Result<bool, Box<dyn std::error::Error>> {
+/// The workloads `cargo xtask bench --only` names (all when empty).
+pub struct Selection(Vec<String>);
+
+/// The workloads there are: W5 is both its variants, W6 its calls and its full run.
+const WORKLOADS: [&str; 6] = ["W1", "W2", "W3", "W4", "W5", "W6"];
+
+impl Selection {
+    /// Checks the names against `WORKLOADS`.
+    pub fn new(names: Vec<String>) -> Result<Self, String> {
+        match names.iter().find(|n| !WORKLOADS.contains(&n.as_str())) {
+            Some(bad) => Err(format!(
+                "--only: unknown workload {bad:?} (allowed: {})",
+                WORKLOADS.join(", ")
+            )),
+            None => Ok(Self(names)),
+        }
+    }
+
+    fn has(&self, workload: &str) -> bool {
+        self.0.is_empty() || self.0.iter().any(|n| n == workload)
+    }
+}
+
+/// The check of each workload's result against the spec (W5's for both variants).
+fn agrees_with_spec(workload: &str, check: f64) -> bool {
+    match workload {
+        "W1" => (check - 116430.0).abs() <= 0.005 * 116430.0,
+        "W2" => check < 1e-20,
+        "W3" => ((check - 865.91654851765) / 865.91654851765).abs() <= 1e-9,
+        "W4" => ((check - 84.90645197517625) / 84.90645197517625).abs() <= 1e-6,
+        "W5" => (check - 399810.0).abs() <= 0.005 * 399810.0,
+        _ => true,
+    }
+}
+
+/// Runs the benchmark for the selected workloads; returns false if a check disagrees with
+/// the spec.
+pub fn run(root: &Path, selected: &Selection) -> Result<bool, Box<dyn std::error::Error>> {
     let (gemm1, gemm2) = gemm_rate();
     let gemm32 = gemm_rate_32();
     outln!(
         "{}",
         serde_json::json!({"machine": {"faer_gemm_2048_gflops_1_thread": gemm1, "faer_gemm_2048_gflops_2_threads": gemm2, "faer_gemm_32_gflops_1_thread": gemm32, "threads": rayon_threads()}})
     );
-    let w1 = W1::new();
-    let w2c = W2::new(true)?;
-    let w2s = W2::new(false)?;
-    let w3 = W3::new()?;
-    let w4 = W4::new()?;
+    type Build<'a> =
+        &'a dyn Fn() -> gd_repro::Result<Box<dyn FnMut() -> gd_repro::Result<WorkloadResult>>>;
+    let build_w1: Build = &|| {
+        let w1 = W1::new();
+        Ok(Box::new(move || w1.run()))
+    };
+    let build_w2c: Build = &|| {
+        let w = W2::new(true)?;
+        Ok(Box::new(move || w.run()))
+    };
+    let build_w2s: Build = &|| {
+        let w = W2::new(false)?;
+        Ok(Box::new(move || w.run()))
+    };
+    let build_w3: Build = &|| {
+        let w = W3::new()?;
+        Ok(Box::new(move || w.run()))
+    };
+    let build_w4: Build = &|| {
+        let w = W4::new()?;
+        Ok(Box::new(move || w.run()))
+    };
+    let build_w5m: Build = &|| Ok(Box::new(|| w5(&W5Manual)));
+    let build_w5a: Build = &|| Ok(Box::new(|| w5(&Autodiff::new(W5Loss))));
     let mut lines = Vec::new();
-    for (workload, variant, process, run) in [
-        (
-            "W1",
-            "lanes-cycle-stop",
-            "W1",
-            &mut (|| w1.run()) as &mut dyn FnMut() -> gd_repro::Result<WorkloadResult>,
-        ),
-        ("W2", "cov", "W2", &mut || w2c.run()),
-        ("W2", "sample", "W2-sample", &mut || w2s.run()),
-        ("W3", "sorted-scalar", "W3", &mut || w3.run()),
-        ("W4", "cov", "W4", &mut || w4.run()),
-        ("W5", "manual", "W5", &mut || w5(&W5Manual)),
-        ("W5", "autodiff", "W5-autodiff", &mut || {
-            w5(&Autodiff::new(W5Loss))
-        }),
+    for (workload, variant, process, build) in [
+        ("W1", "lanes-cycle-stop", "W1", build_w1),
+        ("W2", "cov", "W2", build_w2c),
+        ("W2", "sample", "W2-sample", build_w2s),
+        ("W3", "sorted-scalar", "W3", build_w3),
+        ("W4", "cov", "W4", build_w4),
+        ("W5", "manual", "W5", build_w5m),
+        ("W5", "autodiff", "W5-autodiff", build_w5a),
     ] {
-        let (seconds, first, result) = time(run)?;
-        let process = process_seconds(process)?;
+        if !selected.has(workload) {
+            continue;
+        }
+        let (runs, first, result) = time(build()?)?;
+        let process = process_runs(process)?;
+        let seconds = runs.median_seconds();
         let mut json = serde_json::json!({
             "workload": workload, "impl": "stepsize", "variant": variant, "seconds": seconds,
-            "first_run_seconds": first, "process_wall_seconds": process,
+            "first_run_seconds": first, "process_wall_seconds": process.median_seconds(),
             "steps": result.steps, "check": result.check,
             "gflops": result.flops / seconds / 1e9,
             "fraction_of_gemm_rate": result.flops / seconds / 1e9 / gemm2,
@@ -227,44 +292,25 @@ pub fn run(root: &Path) -> Result<bool, Box<dyn std::error::Error>> {
         for (k, v) in &result.extra {
             json[*k] = serde_json::json!(v);
         }
+        runs.report("", &mut json);
+        process.report("process_", &mut json);
         outln!("{json}");
         lines.push(Line {
             workload,
             variant,
-            seconds,
+            runs,
             first,
             process,
             result,
         });
     }
-    let checks = [
-        (
-            "W1",
-            (lines[0].result.check - 116430.0).abs() <= 0.005 * 116430.0,
-        ),
-        (
-            "W2",
-            lines[1].result.check < 1e-20 && lines[2].result.check < 1e-20,
-        ),
-        (
-            "W3",
-            ((lines[3].result.check - 865.91654851765) / 865.91654851765).abs() <= 1e-9,
-        ),
-        (
-            "W4",
-            ((lines[4].result.check - 84.90645197517625) / 84.90645197517625).abs() <= 1e-6,
-        ),
-        (
-            "W5",
-            lines[5..7]
-                .iter()
-                .all(|l| (l.result.check - 399810.0).abs() <= 0.005 * 399810.0),
-        ),
-    ];
     let mut ok = true;
-    for (w, pass) in checks {
-        if !pass {
-            eprintln!("{w}: check disagrees with the spec");
+    for l in &lines {
+        if !agrees_with_spec(l.workload, l.result.check) {
+            eprintln!(
+                "{} {}: check disagrees with the spec",
+                l.workload, l.variant
+            );
             ok = false;
         }
     }
@@ -274,30 +320,37 @@ pub fn run(root: &Path) -> Result<bool, Box<dyn std::error::Error>> {
         .unwrap_or_default();
     if let Ok(python) = std::env::var("PEER_PYTHON") {
         outln!("running the fastest peers side by side ({python}) ...");
-        let medians = peer_medians(&python, &peers_dir);
-        for (workload, spec) in PEERS {
-            let fastest = lines
+        let medians = peer_medians(&python, &peers_dir, selected);
+        for (workload, spec) in PEERS.iter().filter(|p| selected.has(p.0)) {
+            let Some(fastest) = lines
                 .iter()
-                .filter(|l| l.workload == workload)
-                .min_by(|a, b| a.seconds.total_cmp(&b.seconds))
-                .expect("every workload has a line");
-            // W5's targets are per variant (manual ≥ 10×, autodiff ≥ 2×): compare each.
-            let ours: Vec<&Line> = if workload == "W5" {
+                .filter(|l| l.workload == *workload)
+                .min_by(|a, b| a.runs.median_seconds().total_cmp(&b.runs.median_seconds()))
+            else {
+                continue;
+            };
+            // W5's targets are per variant (manual ≥ 10×, autodiff ≥ 3×): compare each.
+            let ours: Vec<&Line> = if *workload == "W5" {
                 lines.iter().filter(|l| l.workload == "W5").collect()
             } else {
                 vec![fastest]
             };
-            if let Some(peer) = medians.iter().find(|m| m.spec == spec) {
+            if let Some(peer) = medians.iter().find(|m| m.spec == *spec) {
                 for ours in ours {
+                    let seconds = ours.runs.median_seconds();
+                    let process = ours.process.median_seconds();
                     outln!(
                         "{}",
                         serde_json::json!({
                             "workload": workload, "variant": ours.variant, "peer": spec,
-                            "peer_seconds": peer.seconds, "stepsize_seconds": ours.seconds,
-                            "speedup": peer.seconds / ours.seconds,
+                            "peer_seconds": peer.seconds, "stepsize_seconds": seconds,
+                            "speedup": peer.seconds / seconds,
                             "peer_process_wall_seconds": peer.process_seconds,
-                            "stepsize_process_wall_seconds": ours.process,
-                            "process_speedup": peer.process_seconds / ours.process,
+                            "stepsize_process_wall_seconds": process,
+                            "process_speedup": peer.process_seconds / process,
+                            "peer_clean_runs": peer.clean_runs, "peer_dirty_runs": peer.dirty_runs,
+                            "clean": ours.clean() && peer.dirty_runs == 0
+                                && peer.clean_runs == REPETITIONS as u64,
                         })
                     );
                 }
@@ -310,16 +363,30 @@ pub fn run(root: &Path) -> Result<bool, Box<dyn std::error::Error>> {
             "(set PEER_PYTHON to a Python with peers/requirements.txt to time the peers in the same run)"
         );
     }
-    w6_calls(root, gemm2)?;
-    if !w6_full(root)? {
-        ok = false;
+    if selected.has("W6") {
+        w6_calls(root, gemm2)?;
+        if !w6_full(root)? {
+            ok = false;
+        }
     }
-    eprintln!("W4 one HVP: {:.1} µs", w4.seconds_per_hvp(51) * 1e6);
-    crate::autodiff_cost::run();
+    if selected.has("W4") {
+        eprintln!("W4 one HVP: {:.1} µs", W4::new()?.seconds_per_hvp(51) * 1e6);
+    }
+    if selected.has("W5") {
+        crate::autodiff_cost::run();
+    }
     for l in &lines {
         eprintln!(
-            "{} {:<18} median {:.4} s (first run {:.4} s, whole process {:.3} s)",
-            l.workload, l.variant, l.seconds, l.first, l.process
+            "{} {:<18} median {:.4} s over {} clean runs ({} dirty; first run {:.4} s, whole process {:.3} s over {} clean, {} dirty)",
+            l.workload,
+            l.variant,
+            l.runs.median_seconds(),
+            l.runs.clean_count(),
+            l.runs.dirty_count(),
+            l.first,
+            l.process.median_seconds(),
+            l.process.clean_count(),
+            l.process.dirty_count(),
         );
     }
     Ok(ok)

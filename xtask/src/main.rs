@@ -47,7 +47,11 @@ enum Command {
         merge: Option<PathBuf>,
     },
     /// Time the workloads of shared/bench/SPEC.md (and the peers, with PEER_PYTHON set).
-    Bench,
+    Bench {
+        /// Only these workloads (comma-separated: W1, W2, W3, W4, W5, W6); all by default.
+        #[arg(long, value_delimiter = ',')]
+        only: Vec<String>,
+    },
     /// Every test: `cargo test --workspace`, then the Python package (wheel built into a fresh
     /// virtual environment under target/, pytest, the Python example).
     Test {
@@ -154,13 +158,19 @@ fn main() -> ExitCode {
                 ExitCode::FAILURE
             }
         },
-        Command::Bench => match bench::run(&project_root()) {
-            Ok(true) => ExitCode::SUCCESS,
-            Ok(false) => ExitCode::FAILURE,
+        Command::Bench { only } => match bench::Selection::new(only) {
             Err(e) => {
                 eprintln!("error: {e}");
-                ExitCode::FAILURE
+                ExitCode::from(BAD_INPUT)
             }
+            Ok(selected) => match bench::run(&project_root(), &selected) {
+                Ok(true) => ExitCode::SUCCESS,
+                Ok(false) => ExitCode::FAILURE,
+                Err(e) => {
+                    eprintln!("error: {e}");
+                    ExitCode::FAILURE
+                }
+            },
         },
     }
 }
@@ -175,6 +185,7 @@ fn rayon_threads(n: usize) -> Result<(), String> {
 
 mod autodiff_cost;
 mod bench;
+mod load_guard;
 mod python_reference;
 mod repro;
 mod test_all;
