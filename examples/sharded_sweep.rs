@@ -10,8 +10,7 @@ use rand::RngExt;
 use stepsize::dynamics::analyses::attractor_of;
 use stepsize::dynamics::num_dual::DualNum;
 use stepsize::dynamics::{
-    Attractor, Autodiff, Loss, Shard, SweepOptions, merge_shards, read_shard, sweep, sweep_shard,
-    write_shard,
+    Attractor, Autodiff, Loss, Shard, SweepOptions, shard_file, sweep, sweep_shard,
 };
 
 struct DoubleWell;
@@ -37,19 +36,14 @@ fn task(i: usize, rng: &mut rand_chacha::ChaCha8Rng) -> f64 {
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let (tasks, shards, options) = (400, 3, SweepOptions::seeded(11));
-    let folder = output::output_folder();
-    let mut paths = Vec::new();
+    let folder = output::output_folder().join("double-well-shards");
+    let what = serde_json::json!({"loss": "(x^2 - 1)^2", "eta": "0.1 + 0.2 i/N"});
     for index in 0..shards {
         let part = sweep_shard(tasks, &options, Shard::new(index, shards)?, task)?;
-        let path = folder.join(format!("shard-{index}-of-{shards}.json"));
-        write_shard(&path, &part)?;
-        paths.push(path);
+        shard_file::write_sweep(&folder, what.clone(), &part)?;
     }
-    let parts = paths
-        .iter()
-        .map(|p| read_shard(p))
-        .collect::<Result<Vec<_>, _>>()?;
-    let merged: Vec<f64> = merge_shards(parts)?;
+    let (asked, merged) = shard_file::read_sweep::<f64>(&folder)?;
+    assert_eq!(asked, what);
     let whole = sweep(tasks, &options, task)?;
     assert_eq!(
         merged, whole,

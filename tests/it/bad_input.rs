@@ -9,7 +9,7 @@ use stepsize::dynamics::scalar_map::{LaneConfig, final_states, iterate_lane};
 use stepsize::dynamics::{
     CoreError, Grid, Lanczos, LanczosOptions, Objective, RunConfig, Schedule, Shard, ShardResults,
     SweepOptions, extreme_eigenvalues, gd_jacobian, largest_lyapunov_exponent, linearize,
-    merge_shards, read_shard, run_gd, sweep,
+    merge_shards, run_gd, shard_file, sweep,
 };
 use stepsize::models::{DeepLinear, ModelError, SharpWells, Well, example2, example3};
 use stepsize::theory::TheoryError;
@@ -268,9 +268,9 @@ fn the_core_refuses_bad_input_by_name() {
         merge_shards(vec![shard(2, 0, 2, vec![1.0]), shard(2, 0, 2, vec![1.0])]).map(drop)
     });
     case(
-        "missing shard file",
-        &["/nonexistent/shard-0.json"],
-        &|| read_shard::<f64>(std::path::Path::new("/nonexistent/shard-0.json")).map(drop),
+        "missing shard folder",
+        &["/nonexistent/shards", "cannot be read"],
+        &|| shard_file::read_sweep::<f64>(std::path::Path::new("/nonexistent/shards")).map(drop),
     );
     case("empty sweep", &["task list", "empty"], &|| {
         sweep(0, &SweepOptions::seeded(0), |_, _| 0.0).map(drop)

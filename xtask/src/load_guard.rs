@@ -25,11 +25,13 @@ const QUIET_CORES: f64 = 0.05;
 /// ... waited for at most this long.
 const QUIET_LIMIT: Duration = Duration::from_secs(600);
 
-/// CPU time read at one instant (seconds): the machine's busy time and ours.
+/// CPU time read at one instant (seconds): the machine's busy time, ours, and the time the
+/// hypervisor gave our virtual CPUs' turns to other machines (steal).
 #[derive(Clone, Copy)]
 struct CpuTimes {
     machine_busy: f64,
     own: f64,
+    steal: f64,
 }
 
 impl CpuTimes {
@@ -55,6 +57,7 @@ impl CpuTimes {
             .iter()
             .map(|&i| cpu.get(i).copied())
             .sum::<Option<f64>>()?;
+        let steal = *cpu.get(7)?;
         // The command name (field 2) is in parentheses and may hold spaces and parentheses:
         // fields are counted after its last ')', which is field 3 onwards.
         let after_name = &own_stat[own_stat.rfind(')')? + 1..];
@@ -67,6 +70,7 @@ impl CpuTimes {
         (own_fields.len() == 4).then(|| Self {
             machine_busy: machine_busy / TICKS_PER_SECOND,
             own: own_fields.iter().sum::<f64>() / TICKS_PER_SECOND,
+            steal: steal / TICKS_PER_SECOND,
         })
     }
 
@@ -82,10 +86,13 @@ impl CpuTimes {
 
 /// One guarded run.
 pub struct Run {
-    /// Wall time of the run.
+    /// The seconds the run measured.
     pub seconds: f64,
-    /// CPU seconds other processes used during the run (None where `/proc` cannot be read).
+    /// CPU seconds other processes used during the whole call (None where `/proc` cannot be read).
     pub foreign_cpu: Option<f64>,
+    /// CPU seconds stolen from this machine by the hypervisor during the call (reported, as
+    /// bench.py does; not judged: no process here can cause or avoid it).
+    pub steal: Option<f64>,
     /// Cores other processes used in the last window of the quiet wait before the run.
     pub foreign_cores_before: Option<f64>,
     /// Cores this process used in that window (threads left spinning would show here).
@@ -130,16 +137,28 @@ impl Runs {
             .reduce(f64::max)
     }
 
-    /// The counts and the foreign CPU, as JSON fields with this prefix (to the millisecond or
+    /// Every run's wall time, the counts and the foreign CPU, as JSON fields with this prefix (to the millisecond or
     /// the thousandth of a core, as bench.py prints them: the ticks are 10 ms).
     pub fn report(&self, prefix: &str, json: &mut serde_json::Value) {
         let rounded = |x: Option<f64>| x.map(|x| (x * 1e3).round() / 1e3);
+        json[format!("{prefix}run_seconds")] = self
+            .runs
+            .iter()
+            .map(|r| r.seconds)
+            .collect::<Vec<_>>()
+            .into();
         json[format!("{prefix}clean_runs")] = self.clean_count().into();
         json[format!("{prefix}dirty_runs")] = self.dirty_count().into();
         json[format!("{prefix}foreign_cpu_seconds")] = self
             .runs
             .iter()
             .map(|r| rounded(r.foreign_cpu))
+            .collect::<Vec<_>>()
+            .into();
+        json[format!("{prefix}steal_seconds")] = self
+            .runs
+            .iter()
+            .map(|r| rounded(r.steal))
             .collect::<Vec<_>>()
             .into();
         json[format!("{prefix}foreign_cores_before")] = self
@@ -180,25 +199,27 @@ fn wait_quiet() -> (Option<f64>, Option<f64>) {
 }
 
 /// Runs `run` until `clean` runs are clean or 2·clean + 2 runs were made, each after a quiet
-/// wait and judged by its foreign CPU.
-pub fn repeat<E>(clean: usize, mut run: impl FnMut() -> Result<(), E>) -> Result<Runs, E> {
+/// wait and judged by its foreign CPU over the whole call; `run` returns the seconds it
+/// measured (the timed part of the call, which may also warm up first).
+pub fn repeat<E>(clean: usize, mut run: impl FnMut() -> Result<f64, E>) -> Result<Runs, E> {
     let most = 2 * clean + 2;
-    let mut runs: Vec<Run> = Vec::with_capacity(most);
+    let mut runs: Vec<Run> = Vec::new();
     while runs.iter().filter(|r| !r.dirty).count() < clean && runs.len() < most {
         let (foreign_cores_before, own_cores_before) = wait_quiet();
         let before = CpuTimes::now();
         let started = Instant::now();
-        run()?;
-        let seconds = started.elapsed().as_secs_f64();
-        let foreign_cpu = before
-            .zip(CpuTimes::now())
-            .map(|(before, after)| after.since(before).0);
+        let seconds = run()?;
+        let wall = started.elapsed().as_secs_f64();
+        let after = CpuTimes::now();
+        let foreign_cpu = before.zip(after).map(|(b, a)| a.since(b).0);
+        let steal = before.zip(after).map(|(b, a)| a.steal - b.steal);
         runs.push(Run {
             seconds,
             foreign_cpu,
+            steal,
             foreign_cores_before,
             own_cores_before,
-            dirty: foreign_cpu.is_some_and(|f| f > DIRTY_FRACTION * seconds),
+            dirty: foreign_cpu.is_some_and(|f| f > DIRTY_FRACTION * wall),
         });
     }
     Ok(Runs { runs })
@@ -221,6 +242,7 @@ mod tests {
             (100 + 20 + 30 + 6 + 7) as f64 / TICKS_PER_SECOND
         );
         assert_eq!(t.own, (11 + 12 + 13 + 14) as f64 / TICKS_PER_SECOND);
+        assert_eq!(t.steal, 800.0 / TICKS_PER_SECOND);
         assert!(CpuTimes::parse("cpu0 1 2 3", own).is_none());
         assert!(CpuTimes::parse(machine, "4242 (short) S 1 2 3").is_none());
     }
@@ -229,7 +251,11 @@ mod tests {
     /// read a moment apart).
     #[test]
     fn foreign_cpu_is_busy_time_less_our_own() {
-        let at = |machine_busy, own| CpuTimes { machine_busy, own };
+        let at = |machine_busy, own| CpuTimes {
+            machine_busy,
+            own,
+            steal: 0.0,
+        };
         assert_eq!(at(10.5, 3.0).since(at(10.0, 2.75)), (0.25, 0.25));
         assert_eq!(at(10.0, 3.0).since(at(10.0, 2.5)), (0.0, 0.5));
     }
@@ -239,6 +265,7 @@ mod tests {
         let run = |seconds, dirty| Run {
             seconds,
             foreign_cpu: Some(0.0),
+            steal: None,
             foreign_cores_before: None,
             own_cores_before: None,
             dirty,

@@ -22,6 +22,7 @@ mod autodiff;
 mod classification;
 mod closure_objective;
 mod error;
+pub mod exact_json;
 pub mod finite_difference;
 mod gd;
 mod hessian;
@@ -72,8 +73,8 @@ pub use sharpness::{
     extreme_eigenvalues,
 };
 pub use sweep::{
-    DEFAULT_MEMORY_BUDGET, Grid, Shard, ShardResults, SweepOptions, merge_shards, read_shard,
-    starts_in_box, sweep, sweep_shard, sweep_tasks, task_rng, write_shard,
+    DEFAULT_MEMORY_BUDGET, Grid, MAX_THREADS, Shard, ShardResults, SweepOptions, merge_shards,
+    set_global_threads, starts_in_box, sweep, sweep_shard, sweep_tasks, task_rng, thread_pool,
 };
 pub use third_derivative::{ThirdDerivativeScratch, third_derivative};
 /// The README's examples, compiled and run as doctests.

@@ -1,8 +1,12 @@
-//! One shard of a sharded analysis as a file, the one format of the command and of Python: the
-//! invocation it belongs to (so shards of different runs never merge), which shard, and its part
-//! of the results; and the reading of a folder of them for a merge.
+//! One shard of a sharded analysis as a file, the one format of the command, Python, the paper
+//! results (`cargo xtask repro --shard`) and a Rust sweep: the invocation it belongs to (so
+//! shards of different runs never merge), which shard, and its part of the results (its units:
+//! rows of a basin map, columns of an orbit diagram, runs of a sweep, in task order) as JSON
+//! that keeps every float ([`crate::exact_json`]); the reading of a folder of them, checked to
+//! be shards 0..n of one invocation; and the units of all parts, decoded and concatenated.
 
-use crate::{CoreError, Result, Shard};
+use crate::{CoreError, Result, Shard, ShardResults};
+use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 
@@ -15,8 +19,29 @@ pub struct ShardFile {
     pub invocation: serde_json::Value,
     /// Which shard.
     pub shard: Shard,
-    /// The shard's results (rows of a basin map, columns of an orbit diagram, runs of a sweep).
+    /// The shard's units (rows of a basin map, columns of an orbit diagram, runs of a sweep),
+    /// as [`crate::exact_json::to_value`] writes them.
     pub part: serde_json::Value,
+}
+
+impl ShardFile {
+    /// The file of `shard` of `invocation`, holding `units` (every float kept).
+    pub fn new<T: Serialize + ?Sized>(
+        invocation: serde_json::Value,
+        shard: Shard,
+        units: &T,
+    ) -> Result<Self> {
+        let part =
+            crate::exact_json::to_value(units).map_err(|source| CoreError::MalformedShard {
+                path: format!("(shard {} of {})", shard.index, shard.count),
+                source,
+            })?;
+        Ok(Self {
+            invocation,
+            shard,
+            part,
+        })
+    }
 }
 
 /// The error of a folder of shards that do not form one run.
@@ -50,8 +75,8 @@ pub fn file_name(shard: Shard) -> String {
 }
 
 /// Reads every `shard-*.json` of `folder` and checks that they are shards 0..n of one
-/// invocation, each once; returns the invocation and the parts in shard order.
-pub fn read_all(folder: &Path) -> Result<(serde_json::Value, Vec<serde_json::Value>)> {
+/// invocation, each once; returns the invocation and the shards' files in shard order.
+pub fn read_all(folder: &Path) -> Result<(serde_json::Value, Vec<ShardFile>)> {
     let bad = |reason: String| mismatch(folder, reason);
     let mut paths: Vec<_> = std::fs::read_dir(folder)
         .map_err(|e| bad(format!("the folder cannot be read ({e})")))?
@@ -100,5 +125,77 @@ pub fn read_all(folder: &Path) -> Result<(serde_json::Value, Vec<serde_json::Val
             )));
         }
     }
-    Ok((invocation, files.into_iter().map(|f| f.part).collect()))
+    Ok((invocation, files))
+}
+
+/// The units of every file's part, decoded and concatenated in shard order: `units` in all,
+/// shard i holding units ⌊i·units/n⌋ .. ⌊(i+1)·units/n⌋ ([`Shard::range`]) as it computed
+/// them. `folder` names the shards in errors.
+pub fn units<T: DeserializeOwned>(
+    folder: &Path,
+    files: Vec<ShardFile>,
+    units: usize,
+) -> Result<Vec<T>> {
+    let bad = |reason: String| mismatch(folder, reason);
+    let mut all = Vec::new();
+    for file in files {
+        let expected = file.shard.range(units);
+        let part: Vec<T> = crate::exact_json::from_value(file.part).map_err(|e| {
+            bad(format!(
+                "shard {} of {} does not hold this run's results: {e}",
+                file.shard.index, file.shard.count
+            ))
+        })?;
+        if part.len() != expected.len() {
+            return Err(bad(format!(
+                "shard {} of {} holds {} units, expected {} (units {}..{} of {units})",
+                file.shard.index,
+                file.shard.count,
+                part.len(),
+                expected.len(),
+                expected.start,
+                expected.end
+            )));
+        }
+        all.extend(part);
+    }
+    if all.len() != units {
+        return Err(bad(format!("{} units in all, expected {units}", all.len())));
+    }
+    Ok(all)
+}
+
+/// Writes one shard of a seeded sweep ([`crate::sweep_shard`]) into `folder`: the invocation
+/// is `what` (what was asked) with the sweep's task count and seed. Returns the file's path.
+pub fn write_sweep<R: Serialize>(
+    folder: &Path,
+    what: serde_json::Value,
+    shard: &ShardResults<R>,
+) -> Result<PathBuf> {
+    let invocation = serde_json::json!({
+        "what": what, "tasks": shard.total_tasks, "seed": shard.seed,
+    });
+    write(
+        folder,
+        &ShardFile::new(invocation, shard.shard, &shard.results)?,
+    )
+}
+
+/// The results of the seeded sweep whose shards [`write_sweep`] wrote into `folder`, merged
+/// in task order (the unsharded sweep's, bit for bit), with what was asked.
+pub fn read_sweep<R: DeserializeOwned>(folder: &Path) -> Result<(serde_json::Value, Vec<R>)> {
+    let (invocation, files) = read_all(folder)?;
+    let tasks = invocation
+        .get("tasks")
+        .and_then(serde_json::Value::as_u64)
+        .and_then(|t| usize::try_from(t).ok())
+        .ok_or_else(|| {
+            mismatch(
+                folder,
+                "the shards are not a seeded sweep's (no task count)".into(),
+            )
+        })?;
+    let results = units(folder, files, tasks)?;
+    let what = invocation.get("what").cloned().unwrap_or_default();
+    Ok((what, results))
 }

@@ -1,16 +1,14 @@
 //! Seeded parallel sweeps: run a function over a list of tasks (a grid of η × θ₀, or any
 //! list) with rayon. Task i draws from its own random stream (master seed, i), results come
 //! back in task order, so the output is bit-identical at any thread count. A sweep can run
-//! one shard of its tasks and write it to a file; shards merge back in task order, so a big
+//! one shard of its tasks and write it to a file ([`crate::shard_file::write_sweep`]); shards merge back in task order, so a big
 //! sweep can be spread over a cluster's array jobs.
 
 use crate::error::{CoreError, Result, out_of_range};
 use rand::{RngExt, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use rayon::prelude::*;
-use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
-use std::path::Path;
 
 /// Default memory budget for a sweep's results: 8 GiB, a third of this project's 24 GiB
 /// machines, leaving room for the tasks' own working memory.
@@ -200,6 +198,44 @@ where
     sweep(tasks.len(), options, |i, rng| f(&tasks[i], i, rng))
 }
 
+/// The most worker threads a sweep may be given (results do not depend on the count): far
+/// more than any machine this runs on has cores.
+pub const MAX_THREADS: usize = 1024;
+
+/// Checks a thread count: 1 to [`MAX_THREADS`] (`field` names it in the error).
+fn check_threads(field: &'static str, threads: usize) -> Result<()> {
+    if (1..=MAX_THREADS).contains(&threads) {
+        Ok(())
+    } else {
+        Err(out_of_range(field, threads, format!("1 to {MAX_THREADS}")))
+    }
+}
+
+/// A rayon pool of `threads` workers, the count checked before it is built.
+pub fn thread_pool(field: &'static str, threads: usize) -> Result<rayon::ThreadPool> {
+    check_threads(field, threads)?;
+    rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build()
+        .map_err(|e| out_of_range(field, threads, format!("a pool the system can start ({e})")))
+}
+
+/// Gives rayon's global pool `threads` workers, the count checked first: once per process,
+/// before anything runs in parallel.
+pub fn set_global_threads(field: &'static str, threads: usize) -> Result<()> {
+    check_threads(field, threads)?;
+    rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build_global()
+        .map_err(|e| {
+            out_of_range(
+                field,
+                threads,
+                format!("set once per process, before any parallel work ({e})"),
+            )
+        })
+}
+
 /// One shard i of n: tasks ⌊i·N/n⌋ .. ⌊(i+1)·N/n⌋.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Shard {
@@ -360,29 +396,4 @@ pub fn merge_shards<R>(mut shards: Vec<ShardResults<R>>) -> Result<Vec<R>> {
         merged.extend(s.results);
     }
     Ok(merged)
-}
-
-/// Writes a shard as JSON (f64 round-trips exactly), atomically: temp file, then rename.
-pub fn write_shard<R: Serialize>(path: &Path, shard: &ShardResults<R>) -> Result<()> {
-    let io = |source| CoreError::Io {
-        path: path.display().to_string(),
-        source,
-    };
-    let text = serde_json::to_vec(shard).map_err(|source| CoreError::MalformedShard {
-        path: path.display().to_string(),
-        source,
-    })?;
-    crate::atomic_file::write(path, &text).map_err(io)
-}
-
-/// Reads a shard written by [`write_shard`].
-pub fn read_shard<R: DeserializeOwned>(path: &Path) -> Result<ShardResults<R>> {
-    let text = std::fs::read(path).map_err(|source| CoreError::Io {
-        path: path.display().to_string(),
-        source,
-    })?;
-    serde_json::from_slice(&text).map_err(|source| CoreError::MalformedShard {
-        path: path.display().to_string(),
-        source,
-    })
 }

@@ -8,7 +8,6 @@ mod error;
 mod experiments;
 mod field_check;
 mod figure_svg;
-mod json_number;
 mod numerics;
 mod output;
 mod registry;
@@ -25,21 +24,10 @@ pub use registry::{Experiment, experiments, run_experiments};
 pub use report::{Claim, Figure, Report, Series, Table, Verdict, claims_table};
 pub use run_options::{FinishedFn, ProgressFn, RunOptions, Sharding};
 
-/// The most sweep threads accepted: far more than any machine this runs on has cores.
-pub const MAX_THREADS: usize = 1024;
-
 /// Sets the number of rayon worker threads for the sweeps (results do not depend on it):
-/// 1 to [`MAX_THREADS`].
+/// 1 to [`gd_core::MAX_THREADS`].
 pub fn set_threads(threads: usize) -> std::result::Result<(), String> {
-    if !(1..=MAX_THREADS).contains(&threads) {
-        return Err(format!(
-            "--threads must be between 1 and {MAX_THREADS}, got {threads}"
-        ));
-    }
-    rayon::ThreadPoolBuilder::new()
-        .num_threads(threads)
-        .build_global()
-        .map_err(|e| e.to_string())
+    gd_core::set_global_threads("--threads", threads).map_err(|e| e.to_string())
 }
 
 /// The README's examples, compiled and run as doctests.

@@ -57,10 +57,10 @@ pub struct Claim {
     /// The paper's statement, in words.
     pub statement: String,
     /// The theory value (bound or limit), if the claim has one.
-    #[serde(with = "crate::json_number::optional")]
+    #[serde(with = "gd_core::exact_json")]
     pub theory: Option<f64>,
     /// The measured value.
-    #[serde(with = "crate::json_number::scalar")]
+    #[serde(with = "gd_core::exact_json")]
     pub measured: f64,
     /// How measured and theory are compared, and why that tolerance.
     pub criterion: String,
@@ -100,10 +100,10 @@ pub struct Series {
     /// Legend label.
     pub label: String,
     /// x values.
-    #[serde(with = "crate::json_number::vector")]
+    #[serde(with = "gd_core::exact_json")]
     pub x: Vec<f64>,
     /// y values.
-    #[serde(with = "crate::json_number::vector")]
+    #[serde(with = "gd_core::exact_json")]
     pub y: Vec<f64>,
     /// For a reference line that belongs to a run (its 2/η, its bound): the index of that
     /// run's series among the figure's lines, whose colour it is drawn in (thinner).
@@ -160,7 +160,7 @@ pub struct Table {
     /// Column names.
     pub columns: Vec<String>,
     /// Rows, each as long as `columns`.
-    #[serde(with = "crate::json_number::matrix")]
+    #[serde(with = "gd_core::exact_json")]
     pub rows: Vec<Vec<f64>>,
     /// What the values of coded columns mean.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]

@@ -1,10 +1,10 @@
 //! A sweep of an experiment's tasks, seeded from the experiment's seed and reporting progress;
-//! under `--shard` it runs one shard of the experiment's first sweep and stores it, under
-//! `--merge` it takes a sweep's results from the stored shards.
+//! under `--shard` it runs one shard of the experiment's first sweep and stores it as
+//! gd-core's shard file, under `--merge` it takes a sweep's results from the stored shards.
 
 use crate::error::{ReproError, Result};
 use crate::run_options::{RunOptions, Sharding};
-use gd_core::{Shard, ShardResults, SweepOptions, merge_shards, sweep, sweep_shard};
+use gd_core::{ShardResults, SweepOptions, shard_file, sweep, sweep_shard};
 use rand_chacha::ChaCha8Rng;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -37,16 +37,14 @@ where
         None => {}
         Some(Sharding::Compute { shard, dir }) => {
             let part = sweep_shard(tasks, &SweepOptions::seeded(seed), *shard, run)?;
-            let results = part.results.into_iter().collect::<Result<Vec<R>>>()?;
             let stored = ShardResults {
-                results,
+                results: part.results.into_iter().collect::<Result<Vec<R>>>()?,
                 total_tasks: part.total_tasks,
                 seed: part.seed,
                 shard: part.shard,
                 first_task: part.first_task,
             };
-            let path = dir.join(file_name(id, seed, tasks, *shard));
-            write(&path, stored)?;
+            let path = shard_file::write_sweep(&folder(dir, id, seed, tasks), what(id), &stored)?;
             return Err(ReproError::ShardStored {
                 id: id.to_string(),
                 path: path.display().to_string(),
@@ -57,7 +55,16 @@ where
                 .lock()
                 .unwrap_or_else(|p| p.into_inner())
                 .insert(id.to_string());
-            if first && let Some(results) = read_merged(dir, id, seed, tasks)? {
+            let folder = folder(dir, id, seed, tasks);
+            if first && folder.is_dir() {
+                let (asked, results) = shard_file::read_sweep(&folder)?;
+                if asked != what(id) {
+                    return Err(gd_core::CoreError::Shards {
+                        folder: folder.display().to_string(),
+                        reason: format!("computed for {asked}, not {}", what(id)),
+                    }
+                    .into());
+                }
                 return Ok(results);
             }
         }
@@ -66,78 +73,14 @@ where
     results.into_iter().collect()
 }
 
-/// `<id>-seed<seed>-tasks<tasks>-shard-<i>-of-<n>.toml`: the sweep is named by its experiment,
-/// seed and size.
-fn file_name(id: &str, seed: u64, tasks: usize, shard: Shard) -> String {
-    format!(
-        "{}-{}.toml",
-        prefix(id, seed, tasks),
-        format_args!("shard-{:05}-of-{:05}", shard.index, shard.count)
-    )
+/// The folder of one sweep's shard files in `dir`: `<id>-seed<seed>-tasks<tasks>`, the sweep
+/// named by its experiment, seed and size.
+fn folder(dir: &Path, id: &str, seed: u64, tasks: usize) -> PathBuf {
+    dir.join(format!("{id}-seed{seed}-tasks{tasks}"))
 }
 
-fn prefix(id: &str, seed: u64, tasks: usize) -> String {
-    format!("{id}-seed{seed}-tasks{tasks}")
-}
-
-/// TOML, not JSON: the results may hold NaN and ±∞, which TOML writes and reads back exactly.
-#[derive(Serialize, serde::Deserialize)]
-struct Stored<R> {
-    part: ShardResults<R>,
-}
-
-fn write<R: Serialize>(path: &Path, part: ShardResults<R>) -> Result<()> {
-    let io = |source| ReproError::Io {
-        path: path.display().to_string(),
-        source,
-    };
-    let text = toml::to_string(&Stored { part }).map_err(|e| ReproError::Serialize {
-        what: format!("shard {}", path.display()),
-        reason: e.to_string(),
-    })?;
-    if let Some(parent) = path.parent() {
-        std::fs::create_dir_all(parent).map_err(io)?;
-    }
-    gd_core::atomic_file::write(path, text.as_bytes()).map_err(io)
-}
-
-/// The merged results of this sweep's shard files in `dir`, or `None` when it has none.
-fn read_merged<R: DeserializeOwned>(
-    dir: &Path,
-    id: &str,
-    seed: u64,
-    tasks: usize,
-) -> Result<Option<Vec<R>>> {
-    let io = |path: &Path| {
-        let path = path.display().to_string();
-        move |source| ReproError::Io { path, source }
-    };
-    let start = format!("{}-shard-", prefix(id, seed, tasks));
-    let mut paths: Vec<PathBuf> = std::fs::read_dir(dir)
-        .map_err(io(dir))?
-        .flatten()
-        .map(|e| e.path())
-        .filter(|p| {
-            p.file_name()
-                .and_then(|n| n.to_str())
-                .is_some_and(|n| n.starts_with(&start) && n.ends_with(".toml"))
-        })
-        .collect();
-    if paths.is_empty() {
-        return Ok(None);
-    }
-    paths.sort();
-    let mut parts = Vec::with_capacity(paths.len());
-    for path in &paths {
-        let text = std::fs::read_to_string(path).map_err(io(path))?;
-        let stored: Stored<R> = toml::from_str(&text).map_err(|e| ReproError::Parse {
-            path: path.display().to_string(),
-            line: 0,
-            column: 0,
-            message: e.message().to_string(),
-            excerpt: String::new(),
-        })?;
-        parts.push(stored.part);
-    }
-    Ok(Some(merge_shards(parts)?))
+/// What a shard file of the experiment's first sweep records as asked (with the sweep's seed
+/// and task count, which `shard_file::write_sweep` adds).
+fn what(id: &str) -> serde_json::Value {
+    serde_json::json!({ "experiment": id })
 }

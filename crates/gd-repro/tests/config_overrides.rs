@@ -92,7 +92,7 @@ fn every_report_carries_the_whole_config_it_was_produced_with() {
 
 #[test]
 fn thread_counts_outside_the_cap_are_refused_before_any_pool_is_built() {
-    for threads in [0, gd_repro::MAX_THREADS + 1, 100_000] {
+    for threads in [0, gd_core::MAX_THREADS + 1, 100_000] {
         let err = gd_repro::set_threads(threads).unwrap_err();
         assert!(
             err.contains("--threads") && err.contains(&threads.to_string()),

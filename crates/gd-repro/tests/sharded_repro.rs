@@ -32,8 +32,13 @@ fn shards_of_the_first_sweeps_merge_into_the_unsharded_reports() {
         .unwrap();
         assert!(stored.is_empty(), "a shard run returns no report");
     }
-    let files = std::fs::read_dir(&dir).unwrap().count();
-    assert!(files >= 3 * 8, "{files} shard files");
+    // One folder per experiment's first sweep, three shard files in each.
+    let folders: Vec<_> = std::fs::read_dir(&dir).unwrap().flatten().collect();
+    for folder in &folders {
+        let files = std::fs::read_dir(folder.path()).unwrap().count();
+        assert_eq!(files, 3, "{}", folder.path().display());
+    }
+    assert!(folders.len() >= 8, "{} sweeps stored", folders.len());
     let merged = run_experiments(only, &options(Some(Sharding::merge(dir.clone())))).unwrap();
     let nowhere = dir.join("no-tree");
     let (a, b) = (

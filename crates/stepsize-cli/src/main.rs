@@ -7,11 +7,11 @@
 mod output;
 
 use clap::{Parser, Subcommand};
-use gd_core::Attractor;
 use gd_core::analyses::{
     BoundaryOptions, attractor_of, end_stability, stability, stability_boundary,
 };
 use gd_core::shard_file;
+use gd_core::{Attractor, Shard};
 use indicatif::{ProgressBar, ProgressStyle};
 use std::io::IsTerminal;
 use std::path::PathBuf;
@@ -28,7 +28,8 @@ use stepsize_cli::values;
     about = "Gradient descent as a dynamical system, on a loss given as a formula in x, y or x1…xd"
 )]
 struct Cli {
-    /// Worker threads for sweeps (results are identical for any value), 1 to 1024.
+    /// Worker threads for sweeps (results are identical for any value), 1 to 1024
+    /// (`gd_core::MAX_THREADS`).
     #[arg(long, global = true, allow_hyphen_values = true)]
     threads: Option<String>,
     #[command(subcommand)]
@@ -216,11 +217,8 @@ fn main() -> ExitCode {
 fn run(cli: Cli) -> Result<(), CliError> {
     stepsize_cli::termination::watch_sigterm()?;
     if let Some(threads) = &cli.threads {
-        let n = values::count("--threads", threads, 1, 1024)?;
-        rayon::ThreadPoolBuilder::new()
-            .num_threads(n)
-            .build_global()
-            .map_err(|e| CliError::flag("--threads", n, e.to_string()))?;
+        let n = values::count("--threads", threads, 1, gd_core::MAX_THREADS)?;
+        gd_core::set_global_threads("--threads", n)?;
     }
     match cli.command {
         Command::Run {
@@ -453,14 +451,14 @@ fn run(cli: Cli) -> Result<(), CliError> {
             Ok(())
         }
         Command::Merge { dir, out } => {
-            let (invocation, parts) = shard_file::read_all(&dir)?;
+            let (invocation, files) = shard_file::read_all(&dir)?;
             let sweep: Sweep =
                 serde_json::from_value(invocation).map_err(|e| CliError::Shards {
                     folder: dir.display().to_string(),
                     reason: format!("the shards' invocation is not a sweep: {e}"),
                 })?;
             stage("merging");
-            for path in sweep.write(parts, &out)? {
+            for path in sweep.write(files, &dir, &out)? {
                 outln!("wrote {path}");
             }
             Ok(())
@@ -503,26 +501,19 @@ fn sweep_command(sweep: Sweep, out: PathBuf, shard: Option<String>) -> Result<()
         }
     };
     stage("computing");
-    let part = stepsize_cli::termination::checked(sweep.compute(shard, Some(&progress)))?;
+    let whole = Shard::new(0, 1).map_err(CliError::from)?;
+    let file =
+        stepsize_cli::termination::checked(sweep.compute(shard.unwrap_or(whole), Some(&progress)))?;
     if let Some(bar) = &bar {
         bar.finish_and_clear();
     }
-    match shard {
-        None => {
-            stage("writing");
-            for path in sweep.write(vec![part], &out)? {
-                outln!("wrote {path}");
-            }
-        }
-        Some(shard) => {
-            let file = shard_file::ShardFile {
-                invocation: serde_json::to_value(&sweep)
-                    .map_err(|e| CliError::flag("(invocation)", e, "serializable"))?,
-                shard,
-                part,
-            };
-            let path = shard_file::write(&out, &file)?;
-            outln!("wrote {}", path.display());
+    if shard.is_some() {
+        let path = shard_file::write(&out, &file)?;
+        outln!("wrote {}", path.display());
+    } else {
+        stage("writing");
+        for path in sweep.write(vec![file], &out, &out)? {
+            outln!("wrote {path}");
         }
     }
     Ok(())

@@ -11,6 +11,7 @@ use gd_core::analyses::{
     Axis, BasinAttractor, BasinMap, BasinOptions, BasinRow, OrbitColumn, OrbitDiagramOptions,
     Plane, Progress, basin_map_from_rows, basin_rows, orbit_columns, orbit_minima,
 };
+use gd_core::shard_file::{self, ShardFile};
 use serde::{Deserialize, Serialize};
 use std::path::Path;
 
@@ -161,13 +162,16 @@ impl Sweep {
         }
     }
 
-    /// The results of `shard` (all units when `None`), as JSON.
+    /// The shard file of `shard` (the one shard of all units when unsharded): this sweep as
+    /// its invocation and its units' results.
     pub fn compute(
         &self,
-        shard: Option<Shard>,
+        shard: Shard,
         progress: Option<Progress<'_>>,
-    ) -> Result<serde_json::Value, CliError> {
-        let range = shard.map_or(0..self.units(), |s| s.range(self.units()));
+    ) -> Result<ShardFile, CliError> {
+        let range = shard.range(self.units());
+        let invocation = serde_json::to_value(self)
+            .map_err(|e| CliError::flag("(invocation)", e, "serializable"))?;
         if let Self::Eos { setting, .. } = self {
             // Tasks one after another: each network already uses every core.
             let mut tasks = Vec::with_capacity(range.len());
@@ -182,103 +186,59 @@ impl Sweep {
                     p(done + 1, total);
                 }
             }
-            return serde_json::to_value(tasks)
-                .map_err(|e| CliError::flag("(results)", e, "serializable results"));
+            return Ok(ShardFile::new(invocation, shard, &tasks)?);
         }
         let formula = self.formula()?;
         let f = gd_core::Interruptible::new(&formula, crate::termination::flag());
-        let part = match self {
+        Ok(match self {
             Self::Basins { .. } => {
                 let (plane, options, eta) = self.plane()?;
-                serde_json::to_value(basin_rows(&f, eta, &plane, &options, range, progress)?)
+                let rows = basin_rows(&f, eta, &plane, &options, range, progress)?;
+                ShardFile::new(invocation, shard, &rows)?
             }
             Self::OrbitDiagram { .. } => {
                 let (etas, starts, options) = self.diagram()?;
-                serde_json::to_value(orbit_columns(
-                    &f, &etas, &starts, &options, range, progress,
-                )?)
+                let columns = orbit_columns(&f, &etas, &starts, &options, range, progress)?;
+                ShardFile::new(invocation, shard, &columns)?
             }
             Self::Eos { .. } => return Err(not_a_formula_sweep()),
-        };
-        part.map_err(|e| CliError::flag("(results)", e, "serializable results"))
+        })
     }
 
-    /// Writes the outputs from the parts of all shards, in shard order (one part when
-    /// unsharded) into `out`.
+    /// Writes the outputs from the files of all shards, in shard order (one file when
+    /// unsharded), read from `shards` (named in errors), into `out`.
     pub fn write(
         &self,
-        parts: Vec<serde_json::Value>,
+        files: Vec<ShardFile>,
+        shards: &Path,
         out: &Path,
     ) -> Result<Vec<String>, CliError> {
-        let corrupt = |e: serde_json::Error| CliError::Shards {
-            folder: out.display().to_string(),
-            reason: format!("a part does not hold this sweep's results: {e}"),
-        };
-        let files = match self {
+        let units = self.units();
+        let outputs = match self {
             Self::Eos { .. } => {
-                let mut tasks: Vec<crate::eos::EosTask> = Vec::new();
-                for part in parts {
-                    tasks.extend(
-                        serde_json::from_value::<Vec<crate::eos::EosTask>>(part)
-                            .map_err(corrupt)?,
-                    );
-                }
-                if tasks.len() != self.units() {
-                    return Err(CliError::Shards {
-                        folder: out.display().to_string(),
-                        reason: format!("{} tasks, expected {}", tasks.len(), self.units()),
-                    });
-                }
+                let tasks: Vec<crate::eos::EosTask> = shard_file::units(shards, files, units)?;
                 eos_sweep_files(self, &tasks)
             }
-            Self::Basins { .. } | Self::OrbitDiagram { .. } => {
-                self.formula_files(parts, out, &corrupt)?
-            }
-        };
-        let files: Vec<(&str, &[u8])> = files.iter().map(|(n, b)| (*n, b.as_slice())).collect();
-        Ok(crate::output_files::write(out, &files)?
-            .iter()
-            .map(|p| p.display().to_string())
-            .collect())
-    }
-
-    /// The output files of a basin map or orbit diagram from its parts.
-    fn formula_files(
-        &self,
-        parts: Vec<serde_json::Value>,
-        out: &Path,
-        corrupt: &dyn Fn(serde_json::Error) -> CliError,
-    ) -> Result<Vec<(&'static str, Vec<u8>)>, CliError> {
-        let f = self.formula()?;
-        let files = match self {
             Self::Basins { .. } => {
+                let f = self.formula()?;
                 let (plane, options, eta) = self.plane()?;
-                let mut rows: Vec<BasinRow> = Vec::new();
-                for part in parts {
-                    rows.extend(serde_json::from_value::<Vec<BasinRow>>(part).map_err(corrupt)?);
-                }
+                let rows: Vec<BasinRow> = shard_file::units(shards, files, units)?;
                 let map = basin_map_from_rows(&f, eta, &plane, &options, rows)?;
                 basin_files(self, &map, eta)
             }
             Self::OrbitDiagram { .. } => {
+                let f = self.formula()?;
                 let (etas, starts, options) = self.diagram()?;
-                let mut columns: Vec<OrbitColumn> = Vec::new();
-                for part in parts {
-                    columns
-                        .extend(serde_json::from_value::<Vec<OrbitColumn>>(part).map_err(corrupt)?);
-                }
-                if columns.len() != self.units() {
-                    return Err(CliError::Shards {
-                        folder: out.display().to_string(),
-                        reason: format!("{} columns, expected {}", columns.len(), self.units()),
-                    });
-                }
+                let columns: Vec<OrbitColumn> = shard_file::units(shards, files, units)?;
                 let minima = orbit_minima(&f, &etas, &starts, &options)?;
                 orbit_files(self, &columns, &minima)
             }
-            Self::Eos { .. } => return Err(not_a_formula_sweep()),
         };
-        Ok(files)
+        let outputs: Vec<(&str, &[u8])> = outputs.iter().map(|(n, b)| (*n, b.as_slice())).collect();
+        Ok(crate::output_files::write(out, &outputs)?
+            .iter()
+            .map(|p| p.display().to_string())
+            .collect())
     }
 }
 

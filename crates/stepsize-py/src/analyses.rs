@@ -18,9 +18,6 @@ use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
 
-/// The most threads a call may ask for.
-const MAX_THREADS: usize = 1024;
-
 /// Runs `f` on a pool of `threads` threads (the global pool when `None`); results do not
 /// depend on it.
 pub(crate) fn in_pool<T: Send>(
@@ -29,14 +26,9 @@ pub(crate) fn in_pool<T: Send>(
 ) -> PyResult<T> {
     match threads {
         None => f(),
-        Some(n) if (1..=MAX_THREADS).contains(&n) => rayon::ThreadPoolBuilder::new()
-            .num_threads(n)
-            .build()
+        Some(n) => gd_core::thread_pool("threads", n)
             .map_err(value_error)?
             .install(f),
-        Some(n) => Err(PyValueError::new_err(format!(
-            "threads = {n} is not allowed: 1 to {MAX_THREADS}"
-        ))),
     }
 }
 

@@ -17,6 +17,7 @@ use pyo3::prelude::*;
 /// The native module.
 #[pymodule]
 fn _stepsize(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add("MAX_THREADS", gd_core::MAX_THREADS)?;
     m.add_class::<objective::Objective>()?;
     m.add_function(wrap_pyfunction!(objective::from_formula, m)?)?;
     m.add_function(wrap_pyfunction!(objective::_from_callables, m)?)?;

@@ -101,11 +101,7 @@ fn write_shard(
     invocation: serde_json::Value,
     part: &impl Serialize,
 ) -> PyResult<String> {
-    let file = ShardFile {
-        invocation,
-        shard: request.shard,
-        part: serde_json::to_value(part).map_err(value_error)?,
-    };
+    let file = ShardFile::new(invocation, request.shard, part).map_err(value_error)?;
     let path = shard_file::write(&request.out, &file).map_err(value_error)?;
     Ok(path.display().to_string())
 }
@@ -542,30 +538,6 @@ fn argument<T: DeserializeOwned>(
     })
 }
 
-/// The parts of all shards, concatenated, checked to be `expected` units.
-fn concatenated<T: DeserializeOwned>(
-    parts: Vec<serde_json::Value>,
-    folder: &str,
-    expected: usize,
-) -> PyResult<Vec<T>> {
-    let mut all = Vec::new();
-    for part in parts {
-        let units: Vec<T> = serde_json::from_value(part).map_err(|e| {
-            PyValueError::new_err(format!(
-                "shards in {folder} do not merge: a part does not hold this analysis's results ({e})"
-            ))
-        })?;
-        all.extend(units);
-    }
-    if all.len() != expected {
-        return Err(PyValueError::new_err(format!(
-            "shards in {folder} do not merge: {} units, expected {expected}",
-            all.len()
-        )));
-    }
-    Ok(all)
-}
-
 /// The result of the sharded analysis whose shard files are in `folder`, for `objective` (the
 /// one its shards were computed with): ("basins" | "orbit_diagram" | "sweep", its dict), the
 /// unsharded call's result bit for bit.
@@ -575,7 +547,7 @@ pub fn _merge<'py>(
     folder: PathBuf,
     objective: &Objective,
 ) -> PyResult<(String, Bound<'py, PyDict>)> {
-    let (invocation, parts) = shard_file::read_all(&folder).map_err(value_error)?;
+    let (invocation, files) = shard_file::read_all(&folder).map_err(value_error)?;
     let name = folder.display().to_string();
     let recorded: (String, String, usize) = (
         argument(&invocation, &name, "analysis")?,
@@ -599,7 +571,7 @@ pub fn _merge<'py>(
             let eta: f64 = argument(&arguments, &name, "eta")?;
             let plane: Plane = argument(&arguments, &name, "plane")?;
             let options: BasinOptions = argument(&arguments, &name, "options")?;
-            let rows = concatenated(parts, &name, plane.t.len())?;
+            let rows = shard_file::units(&folder, files, plane.t.len()).map_err(value_error)?;
             basins_dict(
                 py,
                 &finish_basins(py, objective, eta, &plane, &options, rows)?,
@@ -609,7 +581,8 @@ pub fn _merge<'py>(
             let etas: Vec<f64> = argument(&arguments, &name, "etas")?;
             let starts: Vec<Vec<f64>> = argument(&arguments, &name, "starts")?;
             let options: OrbitDiagramOptions = argument(&arguments, &name, "options")?;
-            let columns = concatenated(parts, &name, etas.len() * starts.len())?;
+            let columns = shard_file::units(&folder, files, etas.len() * starts.len())
+                .map_err(value_error)?;
             let diagram = finish_orbit_diagram(py, objective, &etas, &starts, &options, columns)?;
             orbit_diagram_dict(py, &etas, &diagram)?
         }
@@ -624,7 +597,8 @@ pub fn _merge<'py>(
                 },
                 seed: argument(&arguments, &name, "seed")?,
             };
-            let ends = concatenated(parts, &name, setting.etas.len() * setting.starts.len())?;
+            let ends = shard_file::units(&folder, files, setting.etas.len() * setting.starts.len())
+                .map_err(value_error)?;
             sweep_dict(py, dim, &setting, ends)?
         }
         other => {

@@ -6,7 +6,7 @@ use gd_core::{
     Attractor, CoreError, Grid, Lanczos, LanczosOptions, RunConfig, Schedule, SweepOptions,
     linearize, run_gd, sweep,
 };
-use gd_core::{Shard, read_shard};
+use gd_core::{Shard, shard_file};
 
 #[test]
 fn invalid_step_sizes_are_rejected() {
@@ -140,16 +140,43 @@ fn malformed_configs_and_shard_files_are_rejected() {
         r#"{"max_iterations":1,"max_period":1,"divergence_bound":1.0,"gradient_tolerance":null,"tolerance":0.0,"lyapunov_iterations":1,"colour":"red"}"#,
     );
     assert!(unknown_field.is_err());
-    let path = std::env::temp_dir().join(format!("gd-core-bad-shard-{}.json", std::process::id()));
-    std::fs::write(&path, "{not json").unwrap();
+    let dir = std::env::temp_dir().join(format!("gd-core-bad-shard-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
     assert!(matches!(
-        read_shard::<f64>(&path),
-        Err(CoreError::MalformedShard { .. })
+        shard_file::read_sweep::<f64>(&dir),
+        Err(CoreError::Shards { reason, .. }) if reason.contains("no shard-*.json file")
     ));
-    std::fs::remove_file(&path).unwrap();
+    std::fs::write(dir.join("shard-00000-of-00001.json"), "{not json").unwrap();
     assert!(matches!(
-        read_shard::<f64>(&path),
-        Err(CoreError::Io { .. })
+        shard_file::read_sweep::<f64>(&dir),
+        Err(CoreError::Shards { reason, .. }) if reason.contains("is not a shard file")
+    ));
+    let file = shard_file::ShardFile::new(
+        serde_json::json!({"what": null, "tasks": 3, "seed": 0}),
+        Shard::new(0, 1).unwrap(),
+        &["a", "b", "c"],
+    )
+    .unwrap();
+    shard_file::write(&dir, &file).unwrap();
+    assert!(matches!(
+        shard_file::read_sweep::<f64>(&dir),
+        Err(CoreError::Shards { reason, .. }) if reason.contains("does not hold this run's results")
+    ));
+    let short = shard_file::ShardFile::new(
+        serde_json::json!({"what": null, "tasks": 4, "seed": 0}),
+        Shard::new(0, 1).unwrap(),
+        &[1.0, 2.0, 3.0],
+    )
+    .unwrap();
+    shard_file::write(&dir, &short).unwrap();
+    assert!(matches!(
+        shard_file::read_sweep::<f64>(&dir),
+        Err(CoreError::Shards { reason, .. }) if reason.contains("holds 3 units, expected 4")
+    ));
+    std::fs::remove_dir_all(&dir).unwrap();
+    assert!(matches!(
+        shard_file::read_sweep::<f64>(&dir),
+        Err(CoreError::Shards { reason, .. }) if reason.contains("cannot be read")
     ));
 }
 

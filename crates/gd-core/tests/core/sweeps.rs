@@ -1,11 +1,11 @@
 //! Sweeps are bit-identical at any thread count, and merged shards equal the whole sweep.
 
 use crate::support::f2;
+use gd_core::shard_file;
 use gd_core::{
     Attractor, Grid, RunConfig, Schedule, Shard, SweepOptions, merge_shards, run_gd, sweep,
     sweep_shard,
 };
-use gd_core::{read_shard, write_shard};
 use rand::RngExt;
 use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
@@ -76,15 +76,17 @@ fn four_shards_written_read_and_merged_equal_the_unsharded_sweep() {
     let options = SweepOptions::seeded(42);
     let whole = sweep(grid.len(), &options, |i, rng| task(&grid, i, rng)).unwrap();
     let dir = std::env::temp_dir().join(format!("gd-core-shards-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
+    let what = serde_json::json!({"grid": [12, 12]});
     let mut shards = Vec::new();
     for s in (0..4).rev() {
         let shard = Shard::new(s, 4).unwrap();
         let part = sweep_shard(grid.len(), &options, shard, |i, rng| task(&grid, i, rng)).unwrap();
-        let path = dir.join(format!("shard-{s}.json"));
-        write_shard(&path, &part).unwrap();
-        shards.push(read_shard::<Outcome>(&path).unwrap());
+        shard_file::write_sweep(&dir, what.clone(), &part).unwrap();
+        shards.push(part);
     }
+    let (asked, read) = shard_file::read_sweep::<Outcome>(&dir).unwrap();
+    assert_eq!(asked, what);
+    assert_eq!(bits(&read), bits(&whole));
     let merged = merge_shards(shards.clone()).unwrap();
     assert_eq!(bits(&merged), bits(&whole));
 
@@ -93,6 +95,48 @@ fn four_shards_written_read_and_merged_equal_the_unsharded_sweep() {
     assert!(
         missing.to_string().contains("expected 4 shards"),
         "{missing}"
+    );
+    std::fs::remove_file(dir.join(shard_file::file_name(Shard::new(2, 4).unwrap()))).unwrap();
+    let missing = shard_file::read_sweep::<Outcome>(&dir).unwrap_err();
+    assert!(
+        missing.to_string().contains("shard 2 of 4 is missing"),
+        "{missing}"
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+/// A sweep whose results hold NaN and ±∞ (a diverged run's loss, a missing sharpness) merges
+/// from its shard files to the same values: the shard file keeps every float.
+#[test]
+fn non_finite_results_survive_the_shard_files() {
+    let special = [f64::NAN, f64::INFINITY, f64::NEG_INFINITY, -0.0, 1.5];
+    let options = SweepOptions::seeded(7);
+    let result = |i: usize| {
+        (
+            special[i % 5],
+            vec![special[(i + 1) % 5]; i % 3],
+            Some(special[(i + 2) % 5]),
+        )
+    };
+    let whole = sweep(20, &options, |i, _| result(i)).unwrap();
+    let dir =
+        std::env::temp_dir().join(format!("gd-core-shards-non-finite-{}", std::process::id()));
+    for s in 0..3 {
+        let part = sweep_shard(20, &options, Shard::new(s, 3).unwrap(), |i, _| result(i)).unwrap();
+        shard_file::write_sweep(&dir, serde_json::Value::Null, &part).unwrap();
+    }
+    let (_, read) = shard_file::read_sweep::<(f64, Vec<f64>, Option<f64>)>(&dir).unwrap();
+    let key = |r: &(f64, Vec<f64>, Option<f64>)| {
+        let b = |x: f64| if x.is_nan() { u64::MAX } else { x.to_bits() };
+        (
+            b(r.0),
+            r.1.iter().map(|x| b(*x)).collect::<Vec<_>>(),
+            r.2.map(b),
+        )
+    };
+    assert_eq!(
+        read.iter().map(key).collect::<Vec<_>>(),
+        whole.iter().map(key).collect::<Vec<_>>()
     );
     std::fs::remove_dir_all(&dir).unwrap();
 }

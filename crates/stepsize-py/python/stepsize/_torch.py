@@ -48,8 +48,10 @@ def torch_callables(
     _check_buffers(torch, module, buffers)
     _check_randomness(torch, module)
     if threads is not None:
-        if not (isinstance(threads, int) and 1 <= threads <= 1024):
-            raise ValueError(f"threads = {threads!r} is not allowed: an integer 1 to 1024")
+        from ._stepsize import MAX_THREADS
+
+        if not (isinstance(threads, int) and 1 <= threads <= MAX_THREADS):
+            raise ValueError(f"threads = {threads!r} is not allowed: an integer 1 to {MAX_THREADS}")
         torch.set_num_threads(threads)
     x = _data(torch, "inputs", inputs, dtype, keep_integers=False)
     y = _data(torch, "targets", targets, dtype, keep_integers=True)
