@@ -18,6 +18,7 @@ use pyo3::prelude::*;
 #[pymodule]
 fn _stepsize(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("MAX_THREADS", gd_core::MAX_THREADS)?;
+    m.add("_DEFAULTS", defaults())?;
     m.add_class::<objective::Objective>()?;
     m.add_function(wrap_pyfunction!(objective::from_formula, m)?)?;
     m.add_function(wrap_pyfunction!(objective::_from_callables, m)?)?;
@@ -40,4 +41,21 @@ fn _stepsize(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(sweeps::_merge, m)?)?;
     m.add_function(wrap_pyfunction!(repro::_repro, m)?)?;
     Ok(())
+}
+
+/// The defaults of the analyses' options, as JSON (gd-core's `Default`s, read by the Python
+/// layer's signatures so that no default is written twice).
+fn defaults() -> String {
+    use gd_core::analyses::{
+        BasinOptions, BoundaryOptions, OrbitDiagramOptions, SharpnessAlongOptions,
+        run_config_for_analysis,
+    };
+    serde_json::json!({
+        "run": run_config_for_analysis(),
+        "basins": BasinOptions::default(),
+        "orbit_diagram": OrbitDiagramOptions::default(),
+        "sharpness_along": SharpnessAlongOptions::default(),
+        "boundary": BoundaryOptions::default(),
+    })
+    .to_string()
 }

@@ -21,6 +21,8 @@ from __future__ import annotations
 
 from typing import Any, Callable, List, Optional, Sequence, Tuple, Union
 
+import json
+
 import numpy as np
 
 from . import _stepsize
@@ -53,6 +55,14 @@ from ._stepsize import (
     nar_sastry_example,
     two_layer_relu,
 )
+
+# The analyses' defaults, from gd-core (each written once, in Rust).
+_DEFAULTS = json.loads(_stepsize._DEFAULTS)
+_RUN = _DEFAULTS["run"]
+_BASINS = _DEFAULTS["basins"]
+_ORBIT_DIAGRAM = _DEFAULTS["orbit_diagram"]
+_SHARPNESS_ALONG = _DEFAULTS["sharpness_along"]
+_BOUNDARY = _DEFAULTS["boundary"]
 
 __all__ = [
     "Objective",
@@ -194,10 +204,10 @@ def run(
     theta0: ArrayLike,
     eta: float,
     *,
-    max_iterations: int = 100_000,
-    gradient_tolerance: Optional[float] = 1e-12,
-    max_period: int = 64,
-    divergence_bound: float = 1e12,
+    max_iterations: int = _RUN["max_iterations"],
+    gradient_tolerance: Optional[float] = _RUN["gradient_tolerance"],
+    max_period: int = _RUN["max_period"],
+    divergence_bound: float = _RUN["divergence_bound"],
     progress: Optional[Callable[[int, int], None]] = None,
 ) -> Run:
     """Where GD from ``theta0`` at constant step ``eta`` ends: a fixed point (stopped once
@@ -228,10 +238,10 @@ def sharpness_along(
     eta: float,
     *,
     steps: int = 1000,
-    every: int = 25,
-    top_k: int = 1,
-    tolerance: float = 1e-8,
-    lambda_min: bool = False,
+    every: int = _SHARPNESS_ALONG["every"],
+    top_k: int = _SHARPNESS_ALONG["top_k"],
+    tolerance: float = _SHARPNESS_ALONG["relative_tolerance"],
+    lambda_min: bool = _SHARPNESS_ALONG["lambda_min"],
     progress: Optional[Callable[[int, int], None]] = None,
 ) -> SharpnessAlong:
     """GD at ``eta`` for ``steps`` steps with λmax(∇²f(θ_k)) (and the loss) sampled every
@@ -255,8 +265,8 @@ def edge_of_stability(
     eta: float,
     *,
     steps: int = 1000,
-    every: int = 25,
-    tolerance: float = 1e-8,
+    every: int = _SHARPNESS_ALONG["every"],
+    tolerance: float = _SHARPNESS_ALONG["relative_tolerance"],
     progress: Optional[Callable[[int, int], None]] = None,
 ) -> EdgeOfStability:
     """GD at ``eta`` with λmax sampled as in :func:`sharpness_along`, summarized as Cohen et al.
@@ -331,10 +341,10 @@ def orbit_diagram(
     etas: ArrayLike,
     starts: ArrayLike,
     *,
-    transient: int = 1000,
-    points: int = 64,
-    divergence_bound: float = 1e6,
-    merge_tolerance: float = 1e-6,
+    transient: int = _ORBIT_DIAGRAM["transient"],
+    points: int = _ORBIT_DIAGRAM["points"],
+    divergence_bound: float = _ORBIT_DIAGRAM["divergence_bound"],
+    merge_tolerance: float = _ORBIT_DIAGRAM["merge_tolerance"],
     threads: Optional[int] = None,
     progress: Optional[Callable[[int, int], None]] = None,
     shard: Shard = None,
@@ -361,10 +371,10 @@ def basins(
     center: Optional[ArrayLike] = None,
     u: Optional[ArrayLike] = None,
     v: Optional[ArrayLike] = None,
-    max_iterations: int = 2000,
-    divergence_bound: float = 1e6,
-    max_period: int = 64,
-    merge_tolerance: float = 1e-6,
+    max_iterations: int = _BASINS["max_iterations"],
+    divergence_bound: float = _BASINS["divergence_bound"],
+    max_period: int = _BASINS["max_period"],
+    merge_tolerance: float = _BASINS["merge_tolerance"],
     threads: Optional[int] = None,
     progress: Optional[Callable[[int, int], None]] = None,
     shard: Shard = None,
@@ -399,9 +409,9 @@ def boundary(
     objective: Objective,
     near: ArrayLike,
     *,
-    relative_tolerance: float = 1e-3,
-    perturbation: float = 1e-4,
-    max_iterations: int = 100_000,
+    relative_tolerance: float = _BOUNDARY["relative_tolerance"],
+    perturbation: float = _BOUNDARY["perturbation"],
+    max_iterations: int = _BOUNDARY["max_iterations"],
 ) -> Boundary:
     """The empirical stability boundary of the minimum GD finds near ``near``: the largest η
     from which a perturbed start returns to it, bisected to ``relative_tolerance``, against
@@ -419,7 +429,7 @@ def sweep(
     count: Optional[int] = None,
     box: Tuple[float, float] = (-1.0, 1.0),
     seed: int = 0,
-    max_iterations: int = 100_000,
+    max_iterations: int = _RUN["max_iterations"],
     threads: Optional[int] = None,
     progress: Optional[Callable[[int, int], None]] = None,
     shard: Shard = None,
