@@ -137,10 +137,18 @@ impl Runs {
             .reduce(f64::max)
     }
 
-    /// Every run's wall time, the counts and the foreign CPU, as JSON fields with this prefix (to the millisecond or
-    /// the thousandth of a core, as bench.py prints them: the ticks are 10 ms).
+    /// Every run's seconds, the counts, the foreign CPU and the steal, as JSON fields with this
+    /// prefix (to the millisecond or the thousandth of a core, as bench.py prints them: the
+    /// ticks are 10 ms).
     pub fn report(&self, prefix: &str, json: &mut serde_json::Value) {
         let rounded = |x: Option<f64>| x.map(|x| (x * 1e3).round() / 1e3);
+        let each = |field: fn(&Run) -> Option<f64>| -> serde_json::Value {
+            self.runs
+                .iter()
+                .map(|r| rounded(field(r)))
+                .collect::<Vec<_>>()
+                .into()
+        };
         json[format!("{prefix}run_seconds")] = self
             .runs
             .iter()
@@ -149,24 +157,9 @@ impl Runs {
             .into();
         json[format!("{prefix}clean_runs")] = self.clean_count().into();
         json[format!("{prefix}dirty_runs")] = self.dirty_count().into();
-        json[format!("{prefix}foreign_cpu_seconds")] = self
-            .runs
-            .iter()
-            .map(|r| rounded(r.foreign_cpu))
-            .collect::<Vec<_>>()
-            .into();
-        json[format!("{prefix}steal_seconds")] = self
-            .runs
-            .iter()
-            .map(|r| rounded(r.steal))
-            .collect::<Vec<_>>()
-            .into();
-        json[format!("{prefix}foreign_cores_before")] = self
-            .runs
-            .iter()
-            .map(|r| rounded(r.foreign_cores_before))
-            .collect::<Vec<_>>()
-            .into();
+        json[format!("{prefix}foreign_cpu_seconds")] = each(|r| r.foreign_cpu);
+        json[format!("{prefix}steal_seconds")] = each(|r| r.steal);
+        json[format!("{prefix}foreign_cores_before")] = each(|r| r.foreign_cores_before);
         json[format!("{prefix}own_cores_while_waiting")] =
             rounded(self.own_cores_while_waiting()).into();
     }
