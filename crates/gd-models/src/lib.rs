@@ -32,7 +32,7 @@ mod timed_choice;
 mod two_layer_relu;
 mod two_patterns;
 
-pub use deep_linear::{DeepLinear, DeepLinearWorkspace, frobenius_distance};
+pub use deep_linear::{DeepLinear, DeepLinearWorkspace, MAX_PARAMETERS, frobenius_distance};
 pub use deep_linear_initialization::{Initialization, balanced, initialize};
 pub use deep_linear_two_threads::{IDLE_SPIN, TwoThreadDeepLinear, TwoThreadWorkspace};
 pub use error::{ModelError, Result};

@@ -94,9 +94,6 @@ pub struct Eos {
     pub theta0: Option<PathBuf>,
 }
 
-/// The most GD steps one invocation runs.
-pub const MAX_STEPS: usize = 10_000_000;
-
 fn named<T: Copy>(flag: &str, text: &str, names: &[(&'static str, T)]) -> Result<T, CliError> {
     names
         .iter()
@@ -233,8 +230,8 @@ impl Eos {
             activation: named("--activation", &f.activation, &Activation::NAMES)?,
             loss: named("--loss", &f.loss, &MlpLoss::NAMES)?,
             eta: eta_axis(&f.eta)?.0,
-            steps: values::count("--steps", &f.steps, 1, MAX_STEPS)?,
-            every: values::count("--every", &f.every, 1, MAX_STEPS)?,
+            steps: values::count("--steps", &f.steps, 1, gd_core::MAX_ITERATIONS)?,
+            every: values::count("--every", &f.every, 1, gd_core::MAX_ITERATIONS)?,
             seed: values::count("--seed", &f.seed, 0, usize::MAX)? as u64,
             theta0: f.theta0.clone(),
         })

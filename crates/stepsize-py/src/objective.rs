@@ -13,8 +13,8 @@ use pyo3::prelude::*;
 use std::sync::Arc;
 use stepsize_cli::formula::{Formula, dimension_of};
 
-/// The most parameters an objective from Python functions may have (as the models: 2²⁸).
-const MAX_DIM: usize = 1 << 28;
+/// The most parameters an objective from Python functions may have: the models' cap.
+const MAX_DIM: usize = gd_models::MAX_PARAMETERS;
 
 /// What an objective was built from (held once per objective, in an `Arc`, so the variants'
 /// sizes do not matter).

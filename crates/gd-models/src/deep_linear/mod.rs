@@ -35,6 +35,7 @@ use faer::{Accum, Mat, MatMut, MatRef, Par};
 use gd_core::Objective;
 use small_products::mm;
 use split_cost::balanced_split;
+pub use validation::MAX_PARAMETERS;
 use validation::{check_finite, check_widths, shape_error};
 
 /// How the data enter the loss.
