@@ -43,7 +43,7 @@ fn _stepsize(m: &Bound<'_, PyModule>) -> PyResult<()> {
     Ok(())
 }
 
-/// The defaults of the analyses' options, as JSON (gd-core's `Default`s, read by the Python
+/// The defaults of the analyses' options (and of Python objectives' batch size), as JSON (gd-core's `Default`s, read by the Python
 /// layer's signatures so that no default is written twice).
 fn defaults() -> String {
     use gd_core::analyses::{
@@ -56,6 +56,7 @@ fn defaults() -> String {
         "orbit_diagram": OrbitDiagramOptions::default(),
         "sharpness_along": SharpnessAlongOptions::default(),
         "boundary": BoundaryOptions::default(),
+        "callables": { "batch_size": objective::DEFAULT_BATCH_SIZE },
     })
     .to_string()
 }

@@ -16,6 +16,13 @@ use stepsize_cli::formula::{Formula, dimension_of};
 /// The most parameters an objective from Python functions may have: the models' cap.
 const MAX_DIM: usize = gd_models::MAX_PARAMETERS;
 
+/// Trajectories run in lockstep through one call of a batched gradient, by default: enough to
+/// make a Python call's overhead (about 100 µs) small against its work.
+pub(crate) const DEFAULT_BATCH_SIZE: usize = 1024;
+
+/// The most trajectories one batched call may take.
+const MAX_BATCH_SIZE: usize = 1 << 20;
+
 /// What an objective was built from (held once per objective, in an `Arc`, so the variants'
 /// sizes do not matter).
 #[allow(clippy::large_enum_variant)]
@@ -325,7 +332,7 @@ pub fn from_formula(formula: &str, dim: Option<usize>) -> PyResult<Objective> {
 
 /// A loss from Python functions (see the package's `from_callables`).
 #[pyfunction]
-#[pyo3(signature = (loss, grad, dim = None, hvp = None, batched_grad = None, value_and_grad = None, batch_size = 1024, flatten = None, unflatten = None, description = None))]
+#[pyo3(signature = (loss, grad, dim = None, hvp = None, batched_grad = None, value_and_grad = None, batch_size = DEFAULT_BATCH_SIZE, flatten = None, unflatten = None, description = None))]
 #[allow(clippy::too_many_arguments)]
 pub fn _from_callables(
     loss: &Bound<'_, PyAny>,
@@ -363,10 +370,9 @@ pub fn _from_callables(
             "dim = {dim} is not allowed: 1 to {MAX_DIM}"
         )));
     }
-    if !(1..=1 << 20).contains(&batch_size) {
+    if !(1..=MAX_BATCH_SIZE).contains(&batch_size) {
         return Err(PyValueError::new_err(format!(
-            "batch_size = {batch_size} is not allowed: 1 to {}",
-            1 << 20
+            "batch_size = {batch_size} is not allowed: 1 to {MAX_BATCH_SIZE}"
         )));
     }
     let callables = Callables::new(

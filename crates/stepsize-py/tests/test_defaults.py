@@ -24,6 +24,8 @@ WHERE = [
     (stepsize.sharpness_along, "sharpness_along", {"every": "every", "top_k": "top_k",
                                                    "tolerance": "relative_tolerance", "lambda_min": "lambda_min"}),
     (stepsize.edge_of_stability, "sharpness_along", {"every": "every", "tolerance": "relative_tolerance"}),
+    (stepsize.from_callables, "callables", {"batch_size": "batch_size"}),
+    (stepsize.from_jax, "callables", {"batch_size": "batch_size"}),
     (stepsize.boundary, "boundary", {"relative_tolerance": "relative_tolerance", "perturbation": "perturbation",
                                      "max_iterations": "max_iterations"}),
 ]

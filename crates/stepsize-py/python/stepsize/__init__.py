@@ -63,6 +63,7 @@ _BASINS = _DEFAULTS["basins"]
 _ORBIT_DIAGRAM = _DEFAULTS["orbit_diagram"]
 _SHARPNESS_ALONG = _DEFAULTS["sharpness_along"]
 _BOUNDARY = _DEFAULTS["boundary"]
+_CALLABLES = _DEFAULTS["callables"]
 
 __all__ = [
     "Objective",
@@ -118,7 +119,7 @@ def from_callables(
     dim: Optional[int] = None,
     batched_grad: Optional[Callable[[np.ndarray], np.ndarray]] = None,
     value_and_grad: Optional[Callable[[np.ndarray], Tuple[float, np.ndarray]]] = None,
-    batch_size: int = 1024,
+    batch_size: int = _CALLABLES["batch_size"],
 ) -> Objective:
     """An objective from Python functions of a float64 vector θ of length ``dim`` (when not
     given, the length of the first point an analysis receives; ``objective.dim`` is None
@@ -134,7 +135,7 @@ def from_callables(
     return _stepsize._from_callables(loss, grad, dim, hvp, batched_grad, value_and_grad, batch_size)
 
 
-def from_jax(loss_fn: Callable, params: Any, *, batch_size: int = 1024) -> Objective:
+def from_jax(loss_fn: Callable, params: Any, *, batch_size: int = _CALLABLES["batch_size"]) -> Objective:
     """An objective from a JAX loss: of a vector of length ``params`` (an int), or of a
     parameter pytree like ``params`` (flattened with ``jax.flatten_util.ravel_pytree``;
     ``objective.flatten()`` is θ of ``params``, ``objective.unflatten(theta)`` the pytree of a
