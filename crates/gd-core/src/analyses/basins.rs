@@ -4,7 +4,7 @@
 
 use super::Progress;
 use super::axis::Axis;
-use super::lane::{BasinLane, BasinOptions, LaneEnd, State};
+use super::lane::{BasinLane, BasinOptions, LaneEnd, State, escaped};
 use crate::attractor::end_kind;
 
 use super::lockstep;
@@ -293,10 +293,10 @@ pub(super) fn label_row(ends: Vec<(LaneEnd, u64)>, merge_tolerance: f64) -> Resu
     Ok(row)
 }
 
-/// Lanes of one row iterated side by side, one step each per round: a lane's steps form one
-/// dependency chain, so interleaving independent lanes keeps the core busy (each lane's
-/// arithmetic is exactly what it would be alone).
-const INTERLEAVED_LANES: usize = 8;
+/// Lanes of a row stepped together: each lane's steps form one dependency chain, so a block of
+/// independent lanes keeps the core busy, and, stored coordinate by coordinate, its step is a
+/// step of vectors. Each lane's arithmetic is exactly what it would be alone.
+const LANES: usize = 8;
 
 /// θ = θ_c + s·u + t·v at column `column` of row `row` of the plane.
 #[inline]
@@ -307,13 +307,122 @@ fn start_of(plane: &Plane, row: usize, column: usize, theta: &mut [f64]) {
     }
 }
 
-/// One lane in flight in a row: its column, state, gradient and workspace, and the lane.
-struct Slot<W, S> {
-    column: usize,
-    theta: S,
-    gradient: S,
+/// The lanes in flight in a row, [`LANES`] at most. Between two visits a lane only steps: its
+/// new state is tested against the bound and against a copy of its tortoise, and `left` counts
+/// down to its horizon ([`BasinLane::horizon`]), or is set to 0 when the state escaped or
+/// equals the tortoise. A lane whose `left` is 0 is visited: its [`BasinLane`] is told of the
+/// steps it passed and of the last one, which is what it would have been told step by step.
+struct Block<S: State, W> {
+    /// θ of each lane, coordinate by coordinate.
+    theta: S::Lanes<LANES>,
+    /// Each lane's tortoise, as of its last visit.
+    tortoise: S::Lanes<LANES>,
+    /// Steps each lane may take before it must be visited (0: now).
+    left: [f64; LANES],
+    /// Each lane's state machine (in a `Vec`, apart from the numbers the step reads and
+    /// writes: as an array inside the block, the step's loop over the lanes did not vectorize).
+    lanes: Vec<BasinLane<S>>,
+    /// Each lane's column in the row.
+    column: [usize; LANES],
+    /// The round of each lane's last visit.
+    visited: [usize; LANES],
+    /// Rounds of steps the block has taken.
+    round: usize,
+    /// The objective's workspace (the lanes' gradients are evaluated one after the other).
     workspace: W,
-    lane: BasinLane<S>,
+}
+
+impl<S: State, W> Block<S, W> {
+    /// One step of lane `l` (`point` and `gradient` are scratch); whether the lane must be
+    /// visited.
+    #[inline(always)]
+    fn step<O: Objective<Workspace = W>>(
+        &mut self,
+        l: usize,
+        objective: &O,
+        eta: f64,
+        bound: f64,
+        point: &mut S,
+        gradient: &mut S,
+    ) -> bool {
+        point.gather(&self.theta, l);
+        objective.gradient(point.as_ref(), gradient.as_mut(), &mut self.workspace);
+        let mut same = true;
+        for (((p, g), coordinate), old) in point
+            .as_mut()
+            .iter_mut()
+            .zip(gradient.as_ref())
+            .zip(self.theta.as_mut())
+            .zip(self.tortoise.as_ref())
+        {
+            // From the block's θ rather than `p`: each coordinate is read as it was written,
+            // so the store of it is forwarded to the load.
+            *p = coordinate[l] - eta * g;
+            coordinate[l] = *p;
+            // Float equality; the lane's search confirms it bitwise.
+            same &= *p == old[l];
+        }
+        let left = if same | escaped(point.as_ref(), bound) {
+            0.0
+        } else {
+            self.left[l] - 1.0
+        };
+        self.left[l] = left;
+        left == 0.0
+    }
+
+    /// Sets lane `l` at column `column` of row `j` (`point` is scratch).
+    fn start(
+        &mut self,
+        l: usize,
+        (plane, j, column): (&Plane, usize, usize),
+        options: &BasinOptions,
+        point: &mut S,
+    ) {
+        start_of(plane, j, column, point.as_mut());
+        for (p, coordinate) in point.as_ref().iter().zip(self.theta.as_mut()) {
+            coordinate[l] = *p;
+        }
+        self.lanes[l].start(point.as_ref());
+        self.column[l] = column;
+        self.synchronize(l, options);
+    }
+
+    /// Copies lane `l`'s tortoise and horizon into the block.
+    fn synchronize(&mut self, l: usize, options: &BasinOptions) {
+        let lane = &self.lanes[l];
+        for (t, coordinate) in lane.tortoise().iter().zip(self.tortoise.as_mut()) {
+            coordinate[l] = *t;
+        }
+        self.left[l] = lane.horizon(options) as f64;
+        self.visited[l] = self.round;
+    }
+
+    /// Visits lane `l` after the block's last round: the lane's end, if it has one (a lane
+    /// that found a cycle goes round it here, alone, to collect its points).
+    fn visit<O: Objective<Workspace = W>>(
+        &mut self,
+        l: usize,
+        (objective, eta): (&O, f64),
+        options: &BasinOptions,
+        (point, gradient): (&mut S, &mut S),
+    ) -> Option<(LaneEnd, u64)> {
+        point.gather(&self.theta, l);
+        let lane = &mut self.lanes[l];
+        lane.pass(self.round - self.visited[l] - 1);
+        let mut end = lane.after_step(point, options);
+        while end.is_none() && lane.horizon(options) == 0 {
+            objective.gradient(point.as_ref(), gradient.as_mut(), &mut self.workspace);
+            for (p, g) in point.as_mut().iter_mut().zip(gradient.as_ref()) {
+                *p -= eta * g;
+            }
+            end = lane.after_step(point, options);
+        }
+        if end.is_none() {
+            self.synchronize(l, options);
+        }
+        end
+    }
 }
 
 /// The ends of the lanes of row `j`, in column order, with the steps each took.
@@ -324,59 +433,115 @@ fn row_of_lanes<O: Objective, S: State>(
     j: usize,
     options: &BasinOptions,
 ) -> Vec<(LaneEnd, u64)> {
-    let (columns, d) = (plane.s.len(), objective.dim());
-    // bound: `columns` is the length of the plane's s axis, in memory.
-    let mut ends: Vec<(LaneEnd, u64)> = vec![(LaneEnd::Unresolved, 0); columns];
-    if options.max_iterations == 0 {
-        return ends;
-    }
-    let start = |slot: &mut Slot<O::Workspace, S>, column: usize| {
-        slot.column = column;
-        start_of(plane, j, column, slot.theta.as_mut());
-        slot.lane.start(slot.theta.as_ref());
-    };
-    let mut slots: Vec<Slot<O::Workspace, S>> = (0..INTERLEAVED_LANES.min(columns))
-        .map(|column| {
-            let mut slot = Slot {
-                column,
-                theta: S::zeros(d),
-                gradient: S::zeros(d),
-                workspace: objective.workspace(),
-                lane: BasinLane::new(d),
-            };
-            start(&mut slot, column);
-            slot
-        })
-        .collect();
-    let mut next = slots.len();
-    while !slots.is_empty() {
-        let mut k = 0;
-        while k < slots.len() {
-            let slot = &mut slots[k];
-            objective.gradient(
-                slot.theta.as_ref(),
-                slot.gradient.as_mut(),
-                &mut slot.workspace,
-            );
-            for (t, g) in slot.theta.as_mut().iter_mut().zip(slot.gradient.as_ref()) {
-                *t -= eta * g;
+    pulp::Arch::new().dispatch(Row::<O, S> {
+        objective,
+        eta,
+        plane,
+        j,
+        options,
+        state: std::marker::PhantomData,
+    })
+}
+
+/// Row `j` of the map as a pulp operation: compiled inside the dispatched function with the
+/// machine's vector instructions, so that a block's step is a step of vectors where the
+/// objective's gradient inlines (the arithmetic, and so the bits, are the same on every path:
+/// no operation is fused).
+struct Row<'a, O, S> {
+    objective: &'a O,
+    eta: f64,
+    plane: &'a Plane,
+    j: usize,
+    options: &'a BasinOptions,
+    state: std::marker::PhantomData<S>,
+}
+
+impl<O: Objective, S: State> pulp::WithSimd for Row<'_, O, S> {
+    type Output = Vec<(LaneEnd, u64)>;
+    #[inline(always)]
+    fn with_simd<V: pulp::Simd>(self, _: V) -> Self::Output {
+        let Self {
+            objective,
+            eta,
+            plane,
+            j,
+            options,
+            ..
+        } = self;
+        let (columns, d) = (plane.s.len(), objective.dim());
+        // bound: `columns` is the length of the plane's s axis, in memory.
+        let mut ends: Vec<(LaneEnd, u64)> = vec![(LaneEnd::Unresolved, 0); columns];
+        if options.max_iterations == 0 {
+            return ends;
+        }
+        let (mut point, mut gradient) = (S::zeros(d), S::zeros(d));
+        let mut block = Block::<S, O::Workspace> {
+            theta: S::lanes(d),
+            tortoise: S::lanes(d),
+            left: [0.0; LANES],
+            lanes: (0..LANES).map(|_| BasinLane::new(d)).collect(),
+            column: [0; LANES],
+            visited: [0; LANES],
+            round: 0,
+            workspace: objective.workspace(),
+        };
+        // The block's lanes in flight: all of them but at the row's end.
+        let mut live: Vec<usize> = (0..LANES.min(columns)).collect();
+        for &l in &live {
+            block.start(l, (plane, j, l), options, &mut point);
+        }
+        let mut next = live.len();
+        let mut due = [false; LANES];
+        while !live.is_empty() {
+            block.round += 1;
+            if live.len() == LANES {
+                let mut any = false;
+                for l in 0..LANES {
+                    any |= block.step(
+                        l,
+                        objective,
+                        eta,
+                        options.divergence_bound,
+                        &mut point,
+                        &mut gradient,
+                    );
+                }
+                if !any {
+                    continue;
+                }
+                for (l, due) in due.iter_mut().enumerate() {
+                    *due = block.left[l] == 0.0;
+                }
+            } else {
+                due = [false; LANES];
+                for &l in &live {
+                    due[l] = block.step(
+                        l,
+                        objective,
+                        eta,
+                        options.divergence_bound,
+                        &mut point,
+                        &mut gradient,
+                    );
+                }
             }
-            match slot.lane.after_step(&slot.theta, options) {
-                None => k += 1,
-                Some(end) => {
-                    ends[slot.column] = end;
-                    if next < columns {
-                        start(slot, next);
-                        next += 1;
-                        k += 1;
-                    } else {
-                        slots.swap_remove(k);
-                    }
+            for l in (0..LANES).filter(|&l| due[l]) {
+                let Some(end) =
+                    block.visit(l, (objective, eta), options, (&mut point, &mut gradient))
+                else {
+                    continue;
+                };
+                ends[block.column[l]] = end;
+                if next < columns {
+                    block.start(l, (plane, j, next), options, &mut point);
+                    next += 1;
+                } else {
+                    live.retain(|&m| m != l);
                 }
             }
         }
+        ends
     }
-    ends
 }
 
 /// The lanes of a row range, for [`lockstep::run`]: their starts, η, and ends.

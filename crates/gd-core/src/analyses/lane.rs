@@ -2,8 +2,9 @@
 //! diagram, an (η, x₀) of the 1-D maps), told after each step whether it has ended. What a
 //! lane is lives here once: the escape test, Brent's search for an exact repeat, the
 //! collection of the cycle found, its reduction to a fixed point or a period, and the step
-//! budget. The schedulers only decide which lanes step when: `basins.rs` interleaves the
-//! lanes of a row on one thread, `lockstep.rs` steps a batch of lanes through one batched
+//! budget. The schedulers only decide which lanes step when: `basins.rs` steps the lanes
+//! of a row in blocks (telling each lane of the steps it passed when it reaches its
+//! [`BasinLane::horizon`], escapes or meets its tortoise), `lockstep.rs` steps a batch of lanes through one batched
 //! gradient call, `orbit_diagram.rs` runs one lane per task, and `crate::scalar_map` runs
 //! 1-D lanes (one by one with [`CycleSearch`], or a row at a time by chunks, its vectorized
 //! loop writing the same escape test as `|x| ≤ bound`); the results are the same bits under
@@ -83,27 +84,51 @@ impl LaneEnd {
 /// Whether a lane has escaped: a coordinate is NaN or beyond `bound` in absolute value.
 #[inline(always)]
 pub(crate) fn escaped(theta: &[f64], bound: f64) -> bool {
-    // One comparison per coordinate: NaN is unordered, so it escapes too.
-    theta
-        .iter()
-        .any(|x| x.abs().partial_cmp(&bound).is_none_or(|o| o.is_gt()))
+    // One comparison per coordinate, NaN unordered so that it escapes too; every coordinate
+    // compared, without a branch, so that the test vectorizes across lanes.
+    theta.iter().fold(false, |out, x| {
+        out | x.abs().partial_cmp(&bound).is_none_or(|o| o.is_gt())
+    })
 }
 
 /// A lane's state storage: a `Vec` in any dimension, or an array when the dimension is known
-/// at compile time (d ≤ 4), so that the compiler sees the length in the hot loop.
+/// at compile time (d ≤ 4), so that the compiler sees the length in the hot loop. `Lanes<L>`
+/// holds the states of L lanes coordinate by coordinate (coordinate k of lane l at `[k][l]`),
+/// the layout in which a step of L lanes is a step of vectors.
 pub(crate) trait State: AsRef<[f64]> + AsMut<[f64]> {
+    type Lanes<const L: usize>: AsRef<[[f64; L]]> + AsMut<[[f64; L]]>;
     fn zeros(d: usize) -> Self;
+    fn lanes<const L: usize>(d: usize) -> Self::Lanes<L>;
+    /// Sets this state to lane `l`'s of `lanes`.
+    fn gather<const L: usize>(&mut self, lanes: &Self::Lanes<L>, l: usize);
 }
 
 impl State for Vec<f64> {
+    type Lanes<const L: usize> = Vec<[f64; L]>;
     fn zeros(d: usize) -> Self {
         vec![0.0; d]
+    }
+    fn lanes<const L: usize>(d: usize) -> Vec<[f64; L]> {
+        vec![[0.0; L]; d]
+    }
+    fn gather<const L: usize>(&mut self, lanes: &Vec<[f64; L]>, l: usize) {
+        for (x, coordinate) in self.iter_mut().zip(lanes) {
+            *x = coordinate[l];
+        }
     }
 }
 
 impl<const N: usize> State for [f64; N] {
+    type Lanes<const L: usize> = [[f64; L]; N];
     fn zeros(_: usize) -> Self {
         [0.0; N]
+    }
+    fn lanes<const L: usize>(_: usize) -> [[f64; L]; N] {
+        [[0.0; L]; N]
+    }
+    fn gather<const L: usize>(&mut self, lanes: &[[f64; L]; N], l: usize) {
+        // One store of the whole state (a later load of it as a vector is then forwarded).
+        *self = std::array::from_fn(|k| lanes[k][l]);
     }
 }
 
@@ -154,6 +179,23 @@ impl<S: State> CycleSearch<S> {
         }
         None
     }
+
+    /// Observations up to the one that moves the tortoise (at least 1).
+    fn until_jump(&self) -> usize {
+        self.power - self.length
+    }
+
+    /// The state the search compares with.
+    pub(crate) fn tortoise(&self) -> &[f64] {
+        self.tortoise.as_ref()
+    }
+
+    /// Counts `n` observations of states that differ from the tortoise, all before the one
+    /// that moves it (`n < until_jump`): what [`CycleSearch::observe`] would have done.
+    fn pass(&mut self, n: usize) {
+        debug_assert!(n < self.until_jump());
+        self.length += n;
+    }
 }
 
 /// A basin lane between steps: searching for an exact repeat, or, once it found one of length
@@ -183,6 +225,33 @@ impl<S: State> BasinLane<S> {
     pub(super) fn start(&mut self, theta: &[f64]) {
         self.search.start(theta);
         (self.step, self.cycle) = (0, 0);
+    }
+
+    /// Steps from here to the first one after which [`BasinLane::after_step`] may do more
+    /// than count it even if the state neither escaped nor equals the tortoise: the step that
+    /// moves the tortoise or spends the budget. 0 while the lane collects a cycle (every step
+    /// is then needed).
+    pub(super) fn horizon(&self, options: &BasinOptions) -> usize {
+        if self.cycle > 0 {
+            return 0;
+        }
+        self.search
+            .until_jump()
+            .min(options.max_iterations.saturating_sub(self.step))
+    }
+
+    /// The tortoise of the lane's search.
+    pub(super) fn tortoise(&self) -> &[f64] {
+        self.search.tortoise()
+    }
+
+    /// Counts `n` steps before the horizon whose states neither escaped nor equalled the
+    /// tortoise: what [`BasinLane::after_step`] would have done with each (`n` below
+    /// [`BasinLane::horizon`]).
+    pub(super) fn pass(&mut self, n: usize) {
+        debug_assert!(self.cycle == 0);
+        self.step += n;
+        self.search.pass(n);
     }
 
     /// The lane's end, if it has one, after the step that led to `theta`: it left the bound,

@@ -1,5 +1,5 @@
 //! The lane engine under each of its schedulers gives the same bits: basin maps and orbit
-//! diagrams computed lane by lane (parallel rows, interleaved lanes) and in lockstep through
+//! diagrams computed lane by lane (parallel rows, lanes in blocks) and in lockstep through
 //! batched gradients, in dimensions 1, 2, 3 (the fixed-size states) and 5 (a vector), at
 //! batch sizes that fill a row, refill it mid-row and hold everything at once; and the 1-D
 //! lanes of `scalar_map` end as the d = 1 basin lanes do.
@@ -58,20 +58,25 @@ impl<O: Objective> Objective for Batched<O> {
 }
 
 /// The plane through the origin spanned by the first coordinate and the last (for d = 1, the
-/// line of the only coordinate, crossed with a second axis along it as well).
+/// line of the only coordinate, crossed with a second axis along it as well), `points` by
+/// `points`.
 fn plane(d: usize, points: usize) -> Plane {
+    plane_of(d, points, points)
+}
+
+/// That plane with `columns` points on its first axis and `rows` on its second.
+fn plane_of(d: usize, columns: usize, rows: usize) -> Plane {
     let unit = |i: usize| (0..d).map(|k| f64::from(k == i)).collect::<Vec<f64>>();
-    let axis = Axis::new(-1.9, 1.9, points).unwrap();
     Plane {
         center: vec![0.0; d],
         u: unit(0),
         v: if d == 1 { vec![0.37] } else { unit(d - 1) },
-        s: axis,
-        t: axis,
+        s: Axis::new(-1.9, 1.9, columns).unwrap(),
+        t: Axis::new(-1.9, 1.9, rows).unwrap(),
     }
 }
 
-fn option_sets() -> [BasinOptions; 4] {
+fn option_sets() -> [BasinOptions; 5] {
     [
         BasinOptions::default(),
         BasinOptions {
@@ -84,6 +89,10 @@ fn option_sets() -> [BasinOptions; 4] {
         },
         BasinOptions {
             max_iterations: 0,
+            ..Default::default()
+        },
+        BasinOptions {
+            max_iterations: 1,
             ..Default::default()
         },
     ]
@@ -103,22 +112,30 @@ fn kind(end: &LaneEnd) -> usize {
 fn basin_lanes_give_the_same_bits_in_lockstep_at_every_dimension_and_batch() {
     // At η = 0.24 the first coordinate's minima are stable (ηλ = 1.92) and the third's are not
     // (2.11): fixed points, cycles and divergence in one map from d = 3 on.
+    // Rows of 24 columns and of 13 and 5: the row engine steps its lanes in blocks, and a row
+    // that is not a whole number of blocks ends with fewer lanes in flight than a block holds.
     let eta = 0.24;
     let mut reached = [false; 4];
     for d in [1, 2, 3, 5] {
         let f = Autodiff::new(CoupledWells(d));
-        let plane = plane(d, 24);
         let mut kinds = [false; 4];
-        for options in option_sets() {
-            let lanes = basin_rows(&f, eta, &plane, &options, 0..24, None).unwrap();
-            lanes
-                .iter()
-                .flat_map(|r| &r.ends)
-                .for_each(|e| kinds[kind(e)] = true);
-            for batch in [1, 2, 3, 7, 24 * 24] {
-                let batched = Batched(Autodiff::new(CoupledWells(d)), batch);
-                let lockstep = basin_rows(&batched, eta, &plane, &options, 0..24, None).unwrap();
-                assert_eq!(lockstep, lanes, "d = {d}, batch {batch}, {options:?}");
+        for (columns, rows) in [(24, 24), (13, 7), (5, 7)] {
+            let plane = plane_of(d, columns, rows);
+            for options in option_sets() {
+                let lanes = basin_rows(&f, eta, &plane, &options, 0..rows, None).unwrap();
+                lanes
+                    .iter()
+                    .flat_map(|r| &r.ends)
+                    .for_each(|e| kinds[kind(e)] = true);
+                for batch in [1, 2, 3, 7, columns * rows] {
+                    let batched = Batched(Autodiff::new(CoupledWells(d)), batch);
+                    let lockstep =
+                        basin_rows(&batched, eta, &plane, &options, 0..rows, None).unwrap();
+                    assert_eq!(
+                        lockstep, lanes,
+                        "d = {d}, {columns} columns, batch {batch}, {options:?}"
+                    );
+                }
             }
         }
         assert!(
