@@ -4,7 +4,7 @@
 
 use super::Progress;
 use super::axis::Axis;
-use super::lane::{BasinLane, BasinOptions, LaneEnd, State, escaped};
+use super::lane::{BasinLane, BasinOptions, LaneEnd, State, beyond};
 use crate::attractor::end_kind;
 
 use super::lockstep;
@@ -347,7 +347,7 @@ impl<S: State, W> Block<S, W> {
     ) -> bool {
         point.gather(&self.theta, l);
         objective.gradient(point.as_ref(), gradient.as_mut(), &mut self.workspace);
-        let mut same = true;
+        let (mut same, mut out) = (true, false);
         for (((p, g), coordinate), old) in point
             .as_mut()
             .iter_mut()
@@ -361,12 +361,9 @@ impl<S: State, W> Block<S, W> {
             coordinate[l] = *p;
             // Float equality; the lane's search confirms it bitwise.
             same &= *p == old[l];
+            out |= beyond(*p, bound);
         }
-        let left = if same | escaped(point.as_ref(), bound) {
-            0.0
-        } else {
-            self.left[l] - 1.0
-        };
+        let left = if same | out { 0.0 } else { self.left[l] - 1.0 };
         self.left[l] = left;
         left == 0.0
     }

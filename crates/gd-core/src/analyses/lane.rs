@@ -86,9 +86,13 @@ impl LaneEnd {
 pub(crate) fn escaped(theta: &[f64], bound: f64) -> bool {
     // One comparison per coordinate, NaN unordered so that it escapes too; every coordinate
     // compared, without a branch, so that the test vectorizes across lanes.
-    theta.iter().fold(false, |out, x| {
-        out | x.abs().partial_cmp(&bound).is_none_or(|o| o.is_gt())
-    })
+    theta.iter().fold(false, |out, x| out | beyond(*x, bound))
+}
+
+/// Whether one coordinate has escaped: NaN, or beyond `bound` in absolute value.
+#[inline(always)]
+pub(crate) fn beyond(x: f64, bound: f64) -> bool {
+    x.abs().partial_cmp(&bound).is_none_or(|o| o.is_gt())
 }
 
 /// A lane's state storage: a `Vec` in any dimension, or an array when the dimension is known
