@@ -307,6 +307,13 @@ fn start_of(plane: &Plane, row: usize, column: usize, theta: &mut [f64]) {
     }
 }
 
+/// Copies `theta` into lane `l` of `lanes` (stored coordinate by coordinate).
+fn write_lane<const L: usize>(theta: &[f64], lanes: &mut [[f64; L]], l: usize) {
+    for (x, coordinate) in theta.iter().zip(lanes) {
+        coordinate[l] = *x;
+    }
+}
+
 /// The lanes in flight in a row, [`LANES`] at most. Between two visits a lane only steps: its
 /// new state is tested against the bound and against a copy of its tortoise, and `left` counts
 /// down to its horizon ([`BasinLane::horizon`]), or is set to 0 when the state escaped or
@@ -377,9 +384,7 @@ impl<S: State, W> Block<S, W> {
         point: &mut S,
     ) {
         start_of(plane, j, column, point.as_mut());
-        for (p, coordinate) in point.as_ref().iter().zip(self.theta.as_mut()) {
-            coordinate[l] = *p;
-        }
+        write_lane(point.as_ref(), self.theta.as_mut(), l);
         self.lanes[l].start(point.as_ref());
         self.column[l] = column;
         self.synchronize(l, options);
@@ -388,9 +393,7 @@ impl<S: State, W> Block<S, W> {
     /// Copies lane `l`'s tortoise and horizon into the block.
     fn synchronize(&mut self, l: usize, options: &BasinOptions) {
         let lane = &self.lanes[l];
-        for (t, coordinate) in lane.tortoise().iter().zip(self.tortoise.as_mut()) {
-            coordinate[l] = *t;
-        }
+        write_lane(lane.tortoise(), self.tortoise.as_mut(), l);
         self.left[l] = lane.horizon(options) as f64;
         self.visited[l] = self.round;
     }
